@@ -1,0 +1,34 @@
+"""The exceptions procsimp raises for bad input.
+
+Every error the library raises on purpose is a :class:`ProcsimpError`, so a
+script can catch them all in one place; the subclasses say what went wrong.
+``Process.model_validate`` alone raises pydantic's ``ValidationError`` (as
+pydantic users expect); :func:`procsimp.load` wraps it in a :class:`ModelError`
+that names the file.
+"""
+
+from __future__ import annotations
+
+
+class ProcsimpError(Exception):
+    """Base class of every error procsimp raises for bad input."""
+
+
+class FileFormatError(ProcsimpError):
+    """A file cannot be read or written: malformed YAML/JSON, unknown suffix, I/O failure."""
+
+
+class ModelError(ProcsimpError):
+    """A process description is invalid: unknown references, cycles, bad durations, ...
+
+    ``problems`` holds one line per problem, each naming its location
+    (``steps[2] 'sign'.role``) and what to do.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[str] = list(problems or [])
+
+
+class OptionError(ProcsimpError):
+    """An unknown pass, an unknown option, or an option value that does not fit."""

@@ -1,0 +1,341 @@
+"""The process model: frozen pydantic models for levels, roles, steps and processes.
+
+A :class:`Process` is immutable: edit it with ``model_copy(update=...)`` or by
+building a new one. Validation finds every problem of a description in one go
+(unknown references, duplicate ids, cycles that are not declared rework,
+probabilities that do not sum to 1, joins that cannot fire, unreachable
+steps) and reports each with its location and the id of the step it concerns.
+
+>>> import procsimp as ps
+>>> p = ps.Process.model_validate({
+...     "name": "tiny", "levels": ["staff"], "roles": [{"id": "clerk", "level": "staff"}],
+...     "steps": [{"id": "a", "role": "clerk", "duration": 2},
+...               {"id": "b", "role": "clerk", "duration": 3, "after": ["a"]}]})
+>>> p.step("b").after[0].step
+'a'
+>>> p.graph.number_of_edges()
+1
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+
+from procsimp.durations import Duration
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from procsimp.graph import Compiled
+
+StepKind = Literal["task", "review", "approval", "signature", "handoff"]
+#: Step kinds whose steps give an approval (count towards ``approval_layers``).
+APPROVAL_KINDS: frozenset[str] = frozenset({"approval", "signature"})
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Model(BaseModel):
+    """Base of every procsimp model: frozen, no unknown fields, no inf/nan."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
+    )
+
+
+class Level(Model):
+    """A hierarchy level (an echelon). Written as a plain string unless locked."""
+
+    id: Id
+    """Level id, e.g. ``echelon_3``."""
+    name: str | None = None
+    """Display name, e.g. ``Eselon III``."""
+    locked: bool = False
+    """Posts at this level are exempt from delayering (e.g. legalisation authority)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"id": data} if isinstance(data, str) else data
+
+    @model_serializer(mode="wrap")
+    def _as_string(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        if self.name is None and not self.locked:
+            return self.id
+        return handler(self)
+
+
+class Role(Model):
+    """A post that performs steps, at one hierarchy level."""
+
+    id: Id
+    """Role id, e.g. ``section_head``."""
+    level: Id
+    """The level this role sits at (one of the process's ``levels``)."""
+    name: str | None = None
+    """Display name, e.g. ``Kepala Seksi``."""
+    reports_to: Id | None = None
+    """The role this one reports to."""
+    locked: bool = False
+    """This post is exempt from simplification (no pass removes or reassigns its steps)."""
+    rate: Money = 0.0
+    """Cost per time unit of work done by this role."""
+
+
+class Predecessor(Model):
+    """An incoming precedence edge. Written as a plain step id when it has no options."""
+
+    step: Id
+    """The predecessor step's id."""
+    p: Probability | None = None
+    """Branch probability: edges with ``p`` leave their predecessor as exclusive alternatives."""
+    delay: Duration | None = None
+    """Transfer delay on this edge, overriding the process's ``handoff_delay``."""
+    hard: bool = False
+    """A required dependency that ``parallelize`` keeps even without ``needs``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"step": data} if isinstance(data, str) else data
+
+    @model_serializer(mode="wrap")
+    def _as_string(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        if self.p is None and self.delay is None and not self.hard:
+            return self.step
+        return handler(self)
+
+
+class Rework(Model):
+    """A send-back: after the step, with probability ``p`` the case returns to ``to``."""
+
+    to: Id
+    """The step the file is sent back to; the block ``to .. this step`` runs again."""
+    p: Probability
+    """Probability of sending the file back after each pass."""
+    delay: Duration | None = None
+    """Time on the way back; default: the handoff delay between the two roles."""
+    mode: Literal["repeat", "once"] = "repeat"
+    """``repeat``: until accepted, T/(1-p); ``once``: at most one send-back, (1+p)T."""
+
+    @model_validator(mode="after")
+    def _not_certain(self) -> Rework:
+        if self.mode == "repeat" and self.p >= 1:
+            raise ValueError(
+                "rework with mode repeat needs p < 1, or the file never leaves the loop"
+            )
+        return self
+
+
+class Step(Model):
+    """One step of a process: a task, review, approval, signature or handoff."""
+
+    id: Id
+    """Unique step id."""
+    name: str = ""
+    """Display name; defaults to the id."""
+    role: Id
+    """The role performing the step."""
+    kind: StepKind = "task"
+    """``task | review | approval | signature | handoff``."""
+    duration: Duration = 0.0
+    """Elapsed time of the step, inbox waiting included, in the process's time unit."""
+    work: Duration | None = None
+    """Touch time inside the step; default: the whole duration."""
+    cost: Money = 0.0
+    """Cost per execution of the step (on top of the role's rate x work)."""
+    after: tuple[Predecessor, ...] = ()
+    """Predecessors: the step starts when all (``join: all``) or one (``join: any``) finish."""
+    join: Literal["all", "any"] = "all"
+    """``all`` waits for every predecessor; ``any`` merges exclusive alternatives."""
+    needs: tuple[Id, ...] = ()
+    """Artifacts the step really needs (drives ``parallelize``)."""
+    produces: tuple[Id, ...] = ()
+    """Artifacts the step produces."""
+    rework: Rework | None = None
+    """Send-back after this step."""
+    locked: bool = False
+    """A legal requirement: no pass removes, merges or reassigns this step."""
+    applicant_facing: bool = False
+    """The applicant deals with this step in person (used by ``single_window``)."""
+    digitizable: bool = False
+    """The step can be done electronically (used by ``digitize``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("name") and isinstance(data.get("id"), str):
+            return {**data, "name": data["id"]}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _drop_default_name(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("name") == self.id:
+            data.pop("name")
+        return data
+
+    @property
+    def predecessors(self) -> tuple[str, ...]:
+        """Ids of the steps this one comes after."""
+        return tuple(edge.step for edge in self.after)
+
+
+class Process(Model):
+    """An approval chain: hierarchy levels, roles and steps with their precedence.
+
+    Validate a mapping with ``Process.model_validate(data)`` or read a file with
+    :func:`procsimp.load`. Equality compares content only (not the file a
+    process was read from).
+    """
+
+    name: str = "process"
+    """Name of the process or service."""
+    description: str = ""
+    """Free text: the service, the legal basis, the source of the figures."""
+    time_unit: Literal["hour", "day", "week"] = "day"
+    """Unit of every duration in the file."""
+    handoff_delay: Duration = 0.0
+    """Transfer delay on every edge between two different roles."""
+    levels: tuple[Level, ...] = ()
+    """Hierarchy levels, highest rank first."""
+    roles: tuple[Role, ...] = ()
+    """Roles (posts) performing the steps."""
+    steps: tuple[Step, ...] = ()
+    """The steps, in any order."""
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_whole(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
+        from procsimp.validation import check_process
+
+        return check_process(cls, data, handler)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Process):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in type(self).model_fields)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, f) for f in type(self).model_fields))
+
+    @property
+    def source(self) -> Path | None:
+        """The file this process was loaded from, if any (not part of equality)."""
+        return self._source
+
+    @cached_property
+    def _steps_by_id(self) -> dict[str, Step]:
+        return {s.id: s for s in self.steps}
+
+    @cached_property
+    def _roles_by_id(self) -> dict[str, Role]:
+        return {r.id: r for r in self.roles}
+
+    @cached_property
+    def _levels_by_id(self) -> dict[str, Level]:
+        return {lv.id: lv for lv in self.levels}
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id (:class:`~procsimp.ModelError` if there is none)."""
+        try:
+            return self._steps_by_id[step_id]
+        except KeyError:
+            from procsimp.errors import ModelError
+
+            raise ModelError(
+                f"process {self.name!r} has no step {step_id!r}; "
+                f"its steps are: {', '.join(self._steps_by_id) or '(none)'}"
+            ) from None
+
+    def role(self, role_id: str) -> Role:
+        """The role with this id (:class:`~procsimp.ModelError` if there is none)."""
+        try:
+            return self._roles_by_id[role_id]
+        except KeyError:
+            from procsimp.errors import ModelError
+
+            raise ModelError(
+                f"process {self.name!r} has no role {role_id!r}; "
+                f"its roles are: {', '.join(self._roles_by_id) or '(none)'}"
+            ) from None
+
+    def level_of(self, step: Step | str) -> Level:
+        """The hierarchy level of the role performing ``step``."""
+        s = self.step(step) if isinstance(step, str) else step
+        return self._levels_by_id[self.role(s.role).level]
+
+    def rank(self, level_id: str) -> int:
+        """Position of a level in the hierarchy: 0 is the highest rank."""
+        return [lv.id for lv in self.levels].index(level_id)
+
+    @cached_property
+    def compiled(self) -> Compiled:
+        """Integer-indexed view of the graph used by metrics and simulation (internal)."""
+        from procsimp.graph import compile_process
+
+        return compile_process(self)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """A frozen networkx view: nodes are step ids, edges precedence.
+
+        Node attribute ``step`` holds the :class:`Step`; edge attributes hold
+        ``p`` (branch probability or ``None``), ``delay`` (mean transfer delay)
+        and ``edge`` (the :class:`Predecessor`). Rework send-backs are not edges
+        here: ``graph`` stays acyclic. Mutating it raises ``NetworkXError``; use
+        ``nx.DiGraph(proc.graph)`` for a mutable copy.
+        """
+        from procsimp.graph import to_networkx
+
+        return to_networkx(self)
+
+    def _repr_summary(self) -> str:
+        return f"Process({self.name!r}, {len(self.steps)} steps, {len(self.roles)} roles)"
+
+    def __repr__(self) -> str:
+        return self._repr_summary()
+
+    def __str__(self) -> str:
+        return self._repr_summary()
+
+
+def with_source(process: Process, source: str | Path | None) -> Process:
+    """Attach the file a process came from (used by :func:`procsimp.load`)."""
+    process._source = Path(source) if source is not None else None
+    return process
+
+
+__all__ = [
+    "APPROVAL_KINDS",
+    "Level",
+    "Model",
+    "Predecessor",
+    "Process",
+    "Rework",
+    "Role",
+    "Step",
+    "StepKind",
+    "ValidationError",
+]

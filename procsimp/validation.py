@@ -1,0 +1,315 @@
+"""Whole-process validation: every problem of a description, found in one go.
+
+Field errors (a negative duration, a probability of 1.3, a misspelt key) come
+from pydantic; this module adds the checks that need the whole process:
+unknown or duplicate ids, cycles that are not a declared rework, branch
+probabilities that do not sum to 1, rework blocks that are not closed, joins
+that cannot fire as declared, artifacts nobody produces, steps that can never
+run. When field errors leave parts of a description unreadable, the checks
+still run on the parts that are readable, so a file's problems are reported
+together. Every message names the step (by id) and says what to do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError, ValidatorFunctionWrapHandler
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from procsimp.graph import (
+    CycleError,
+    analyse_choices,
+    compile_process,
+    probability,
+    rework_blocks,
+)
+
+if TYPE_CHECKING:
+    from procsimp.model import Process
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str, str]  # location, error type, message
+PROBABILITY_TOLERANCE = 1e-6
+
+
+def check_process(cls: type[Process], data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
+    """Validate ``data`` as a process; raise one ValidationError listing every problem."""
+    try:
+        process: Process | None = handler(data)
+        structural: list[InitErrorDetails] = []
+    except ValidationError as exc:
+        process = None
+        structural = [_relabel(err, data) for err in exc.errors()]
+    if process is not None:
+        problems = whole_process_problems(process)
+    else:
+        partial = _readable_parts(data)
+        problems = whole_process_problems(partial, known_ids=_raw_ids(data), full=False) \
+            if partial is not None else []
+    if not structural and not problems:
+        assert process is not None
+        return process
+    details = structural + [
+        InitErrorDetails(type=PydanticCustomError(kind, msg), loc=loc, input=None)
+        for loc, kind, msg in problems
+    ]
+    raise ValidationError.from_exception_data(cls.__name__, details)
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    """One line per problem: ``steps[2].duration: step 'sign': ...``."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        where = ""
+        for part in err["loc"]:
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+        lines.append(f"{where or '(top level)'}: {err['msg']}")
+    return lines
+
+
+def _relabel(err: Any, data: Any) -> InitErrorDetails:
+    """Prefix pydantic's own message with the id of the step/role it concerns."""
+    loc = tuple(err["loc"])
+    msg = err["msg"]
+    label = _item_label(loc, data)
+    if label:
+        msg = f"{label}: {msg}"
+    return InitErrorDetails(type=PydanticCustomError(err["type"], msg), loc=loc,
+                            input=err.get("input"))
+
+
+def _item_label(loc: Loc, data: Any) -> str:
+    if len(loc) < 2 or loc[0] not in ("steps", "roles", "levels") or not isinstance(loc[1], int):
+        return ""
+    if not isinstance(data, dict) or not isinstance(data.get(loc[0]), (list, tuple)):
+        return ""
+    items = data[loc[0]]
+    if not 0 <= loc[1] < len(items):
+        return ""
+    item = items[loc[1]]
+    ident = item if isinstance(item, str) else item.get("id") if isinstance(item, dict) else None
+    noun = {"steps": "step", "roles": "role", "levels": "level"}[str(loc[0])]
+    return f"{noun} {ident!r}" if isinstance(ident, str) else f"{noun} #{loc[1] + 1}"
+
+
+def _raw_ids(data: Any) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {"steps": set(), "roles": set(), "levels": set()}
+    if not isinstance(data, dict):
+        return out
+    for key in out:
+        items = data.get(key)
+        if isinstance(items, (list, tuple)):
+            for item in items:
+                ident = item if isinstance(item, str) else (
+                    item.get("id") if isinstance(item, dict) else None)
+                if isinstance(ident, str):
+                    out[key].add(ident)
+    return out
+
+
+def _readable_parts(data: Any) -> Process | None:
+    """A process built from the levels, roles and steps that validate on their own."""
+    from procsimp.model import Level, Process, Role, Step
+
+    if not isinstance(data, dict):
+        return None
+
+    def readable(key: str, model: Any) -> tuple[Any, ...]:
+        items = data.get(key)
+        if not isinstance(items, (list, tuple)):
+            return ()
+        good = []
+        for item in items:
+            try:
+                good.append(model.model_validate(item))
+            except (ValidationError, TypeError, ValueError):
+                good.append(None)
+        return tuple(good)
+
+    levels, roles, steps = (readable("levels", Level), readable("roles", Role),
+                            readable("steps", Step))
+    process = Process.model_construct(levels=levels, roles=roles, steps=steps,
+                                      handoff_delay=0.0, name="", time_unit="day",
+                                      description="")
+    return process
+
+
+def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | None = None,
+                           full: bool = True) -> list[Problem]:
+    """Every cross-field problem of a process, as (location, type, message).
+
+    With ``full=False`` (parts of the description failed field validation and are
+    ``None`` here) only references, duplicates and cycles are checked, and a
+    reference to an id that exists in ``known_ids`` is not reported.
+    """
+    problems: list[Problem] = []
+    known = known_ids or {"steps": set(), "roles": set(), "levels": set()}
+    levels = [(i, x) for i, x in enumerate(process.levels) if x is not None]
+    roles = [(i, x) for i, x in enumerate(process.roles) if x is not None]
+    steps = [(i, x) for i, x in enumerate(process.steps) if x is not None]
+
+    level_ids = _unique("levels", "level", levels, problems)
+    role_ids = _unique("roles", "role", roles, problems)
+    step_ids = _unique("steps", "step", steps, problems)
+
+    def unknown(kind: str, ident: str, have: Iterable[str], loc: Loc, owner: str,
+                hint: str) -> None:
+        if ident in known[kind]:
+            return
+        have = sorted(set(have) | known[kind])
+        listing = ", ".join(have[:12]) + (" ..." if len(have) > 12 else "")
+        problems.append((loc, "unknown_reference",
+                         f"{owner}: {hint} {ident!r} is not defined; "
+                         f"use one of: {listing or '(none defined)'}"))
+
+    for i, role in roles:
+        if role.level not in level_ids:
+            unknown("levels", role.level, level_ids, ("roles", i, "level"), f"role {role.id!r}",
+                    "level")
+        if role.reports_to is not None:
+            if role.reports_to == role.id:
+                problems.append((("roles", i, "reports_to"), "unknown_reference",
+                                 f"role {role.id!r} reports to itself; name its superior"))
+            elif role.reports_to not in role_ids:
+                unknown("roles", role.reports_to, role_ids, ("roles", i, "reports_to"),
+                        f"role {role.id!r}", "superior role")
+    refs_ok = True
+    for i, step in steps:
+        owner = f"step {step.id!r}"
+        if step.role not in role_ids:
+            unknown("roles", step.role, role_ids, ("steps", i, "role"), owner, "role")
+        seen: set[str] = set()
+        for k, edge in enumerate(step.after):
+            loc = ("steps", i, "after", k)
+            if edge.step == step.id:
+                problems.append((loc, "cycle", f"{owner} lists itself in after; a step cannot "
+                                               f"wait for itself (use rework to repeat it)"))
+                refs_ok = False
+            elif edge.step not in step_ids:
+                refs_ok = False
+                unknown("steps", edge.step, step_ids, loc, owner, "predecessor")
+            elif edge.step in seen:
+                refs_ok = False
+                problems.append((loc, "duplicate_id", f"{owner} lists {edge.step!r} twice in "
+                                                      f"after; keep one"))
+            seen.add(edge.step)
+        if step.rework is not None and step.rework.to not in step_ids:
+            refs_ok = False
+            unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"), owner,
+                    "rework target")
+    if not full or not refs_ok or len(step_ids) != len(process.steps) or \
+            len(steps) != len(process.steps):
+        if len(steps) == len(step_ids):
+            problems += _cycle_problems(process, steps)
+        return problems
+    try:
+        compiled = compile_process(process, with_blocks=False)
+    except CycleError as exc:
+        first = exc.cycle[0]
+        i = next(i for i, s in steps if s.id == first)
+        problems.append((("steps", i, "after"), "cycle", _cycle_message(exc.cycle)))
+        return problems
+    _, block_problems = rework_blocks(process, compiled)
+    for v, msg in block_problems:
+        problems.append((("steps", v, "rework"), "rework_block", msg))
+    for u, outs in compiled.branches.items():
+        total = math.fsum(p for _, _, p in outs)
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            v, k, _ = outs[0]
+            detail = ", ".join(f"{compiled.ids[w]} {p:g}" for w, _, p in outs)
+            problems.append((("steps", v, "after", k, "p"), "probability_sum",
+                             f"the alternatives after step {compiled.ids[u]!r} have "
+                             f"probabilities summing to {total:g} ({detail}); they must sum to "
+                             f"1 (an empty branch is an edge with p that skips ahead)"))
+    if problems:
+        return problems
+    choices = analyse_choices(compiled)
+    for v, msg in choices.problems:
+        problems.append((("steps", v, "join"), "join", msg))
+    if not choices.problems:
+        for v in compiled.order:
+            cond = choices.node_cond[v]
+            if cond is not None and probability(cond, choices.branch_p) == 0.0:
+                problems.append((("steps", v), "unreachable",
+                                 f"step {compiled.ids[v]!r} can never be reached: every path to "
+                                 f"it takes a branch with p 0; remove it or give the branch a "
+                                 f"probability"))
+    problems += _artifact_problems(compiled)
+    return problems
+
+
+def _unique(key: str, noun: str, items: list[tuple[int, Any]], problems: list[Problem]) -> set[str]:
+    seen: dict[str, int] = {}
+    for i, item in items:
+        if item.id in seen:
+            problems.append(((key, i, "id"), "duplicate_id",
+                             f"{noun} id {item.id!r} is used twice ({key}[{seen[item.id]}] and "
+                             f"{key}[{i}]); ids must be unique, rename one"))
+        else:
+            seen[item.id] = i
+    return set(seen)
+
+
+def _cycle_problems(process: Process, steps: list[tuple[int, Any]]) -> list[Problem]:
+    """Cycle check on the readable steps of a partly invalid description."""
+    from procsimp.graph import find_cycle, topological_order
+
+    index = {s.id: j for j, (_, s) in enumerate(steps)}
+    preds = [[index[e.step] for e in s.after if e.step in index and e.step != s.id]
+             for _, s in steps]
+    succs: list[list[int]] = [[] for _ in steps]
+    for v, ps_ in enumerate(preds):
+        for u in ps_:
+            succs[u].append(v)
+    if topological_order(preds, succs) is not None:
+        return []
+    cycle = find_cycle([s.id for _, s in steps], succs)
+    i = steps[index[cycle[0]]][0]
+    return [(("steps", i, "after"), "cycle", _cycle_message(cycle))]
+
+
+def _cycle_message(cycle: list[str]) -> str:
+    back, to = cycle[-2], cycle[-1]
+    return (f"steps {' -> '.join(cycle)} form a cycle that is not a declared rework; if {to!r} "
+            f"runs again after {back!r}, remove {back!r} from the after of {to!r} and declare "
+            f"on {back!r}: rework: {{to: {to!r}, p: ...}}")
+
+
+def _artifact_problems(compiled: Any) -> list[Problem]:
+    """Each needed artifact must be produced by some step before the one needing it."""
+    needed: dict[str, int] = {}
+    for step in compiled.steps:
+        for art in step.needs:
+            needed.setdefault(art, len(needed))
+    if not needed:
+        return []
+    producers = {a for s in compiled.steps for a in s.produces}
+    problems: list[Problem] = []
+    # bitset of needed artifacts available (produced by an ancestor), freed once consumed
+    available: dict[int, int] = {}
+    pending = [len(s) for s in compiled.succs]
+    for v in compiled.order:
+        have = 0
+        for u in compiled.preds[v]:
+            have |= available[u]
+            pending[u] -= 1
+            if pending[u] == 0:
+                del available[u]
+        step = compiled.steps[v]
+        for k, art in enumerate(step.needs):
+            if not have >> needed[art] & 1:
+                hint = ("no step produces it; add it to the producing step's produces"
+                        if art not in producers else
+                        "the steps producing it do not come before this one; add an after "
+                        "edge from the producer")
+                problems.append((("steps", v, "needs", k), "artifact",
+                                 f"step {step.id!r} needs {art!r}, but {hint}"))
+        for art in step.produces:
+            if art in needed:
+                have |= 1 << needed[art]
+        if compiled.succs[v]:
+            available[v] = have
+    return problems
