@@ -52,6 +52,16 @@ Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
+def _or_string(schema: dict[str, Any]) -> None:
+    """JSON Schema: the model may also be written as a plain string (its id)."""
+    obj = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "string", "minLength": 1}, obj]
+    for key in ("title", "description"):
+        if key in obj:
+            schema[key] = obj[key]
+
+
 class Model(BaseModel):
     """Base of every procsimp model: frozen, no unknown fields, no inf/nan."""
 
@@ -62,6 +72,8 @@ class Model(BaseModel):
 
 class Level(Model):
     """A hierarchy level (an echelon). Written as a plain string unless locked."""
+
+    model_config = ConfigDict(json_schema_extra=_or_string)
 
     id: Id
     """Level id, e.g. ``echelon_3``."""
@@ -101,6 +113,8 @@ class Role(Model):
 
 class Predecessor(Model):
     """An incoming precedence edge. Written as a plain step id when it has no options."""
+
+    model_config = ConfigDict(json_schema_extra=_or_string)
 
     step: Id
     """The predecessor step's id."""

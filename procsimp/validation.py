@@ -42,11 +42,12 @@ def check_process(cls: type[Process], data: Any, handler: ValidatorFunctionWrapH
         structural: list[InitErrorDetails] = []
     except ValidationError as exc:
         process = None
-        structural = [_relabel(err, data) for err in exc.errors()]
+        errors = exc.errors()
+        structural = [_relabel(err, data) for err in errors]
     if process is not None:
         problems = whole_process_problems(process)
     else:
-        partial = _readable_parts(data)
+        partial = _readable_parts(data, errors)
         problems = whole_process_problems(partial, known_ids=_raw_ids(data), full=False) \
             if partial is not None else []
     if not structural and not problems:
@@ -70,9 +71,16 @@ def format_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
+_DURATION_FIELDS = {"duration", "work", "delay", "handoff_delay"}
+_DURATION_TAGS = {"fixed", "triangular", "pert", "uniform", "lognormal", "empirical"}
+
+
 def _relabel(err: Any, data: Any) -> InitErrorDetails:
     """Prefix pydantic's own message with the id of the step/role it concerns."""
-    loc = tuple(err["loc"])
+    raw = tuple(err["loc"])
+    # drop the union tag pydantic adds after a duration field (``duration.fixed``)
+    loc = tuple(part for i, part in enumerate(raw)
+                if not (i and part in _DURATION_TAGS and raw[i - 1] in _DURATION_FIELDS))
     msg = err["msg"]
     label = _item_label(loc, data)
     if label:
@@ -110,19 +118,32 @@ def _raw_ids(data: Any) -> dict[str, set[str]]:
     return out
 
 
-def _readable_parts(data: Any) -> Process | None:
-    """A process built from the levels, roles and steps that validate on their own."""
+def _readable_parts(data: Any, errors: list[Any]) -> Process | None:
+    """A process built from the levels, roles and steps that validate on their own.
+
+    An item with a bad field is read again without that field (so a step with a
+    negative duration still has its role and predecessors checked); an item that
+    cannot be read even so is ``None``.
+    """
     from procsimp.model import Level, Process, Role, Step
 
     if not isinstance(data, dict):
         return None
+    bad_fields: dict[tuple[Any, Any], set[Any]] = {}
+    for err in errors:
+        loc = err["loc"]
+        if len(loc) >= 3:
+            bad_fields.setdefault((loc[0], loc[1]), set()).add(loc[2])
 
     def readable(key: str, model: Any) -> tuple[Any, ...]:
         items = data.get(key)
         if not isinstance(items, (list, tuple)):
             return ()
         good = []
-        for item in items:
+        for i, item in enumerate(items):
+            drop = bad_fields.get((key, i), set())
+            if drop and isinstance(item, dict):
+                item = {k: v for k, v in item.items() if k not in drop}
             try:
                 good.append(model.model_validate(item))
             except (ValidationError, TypeError, ValueError):
