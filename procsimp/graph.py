@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -77,14 +78,29 @@ class Compiled:
     def n(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def choices(self) -> ChoiceAnalysis:
+        """Branch conditions of every step (see :func:`analyse_choices`)."""
+        return analyse_choices(self)
+
+    @cached_property
+    def mean_duration(self) -> list[float]:
+        return [mean_of(s.duration) for s in self.steps]
+
+    @cached_property
+    def mean_work(self) -> list[float]:
+        return [mean_of(s.work if s.work is not None else s.duration) for s in self.steps]
+
+    @cached_property
+    def mean_edge_delay(self) -> list[list[float]]:
+        return [[mean_of(d) for d in ds] for ds in self.edge_delay]
+
     def sinks(self) -> list[int]:
         return [v for v in self.order if not self.succs[v]]
 
     def sources(self) -> list[int]:
         return [v for v in self.order if not self.preds[v]]
 
-    def mean_delay(self, v: int, k: int) -> float:
-        return mean_of(self.edge_delay[v][k])
 
 
 class CycleError(Exception):
@@ -162,7 +178,7 @@ def compile_process(process: Process, *, with_blocks: bool = True) -> Compiled:
     if with_blocks:
         blocks, problems = rework_blocks(process, compiled)
         if not problems:
-            _attach_blocks(compiled, blocks)
+            attach_blocks(compiled, blocks)
     return compiled
 
 
@@ -251,7 +267,8 @@ def _nest(compiled: Compiled, blocks: list[Block], problems: list[tuple[int, str
             for b, blk in enumerate(ascending)]
 
 
-def _attach_blocks(compiled: Compiled, blocks: list[Block]) -> None:
+def attach_blocks(compiled: Compiled, blocks: list[Block]) -> None:
+    """Record valid rework blocks on the compiled view (innermost block of each step)."""
     innermost: list[int | None] = [None] * compiled.n
     for b, blk in enumerate(blocks):  # ascending size: the first block seen is the innermost
         for u in blk.nodes:
@@ -329,6 +346,14 @@ class ChoiceAnalysis:
 
 def analyse_choices(compiled: Compiled) -> ChoiceAnalysis:
     """Forward pass computing each step's branch condition and checking every join."""
+    if not compiled.branches:
+        always: list[Condition | None] = [ALWAYS] * compiled.n
+        problems = [(v, f"step {compiled.ids[v]!r} has join: any but no choice comes before it; "
+                        f"join: any merges exclusive alternatives (edges with p), use join: all")
+                    for v in compiled.order
+                    if compiled.steps[v].join == "any" and len(compiled.preds[v]) > 1]
+        return ChoiceAnalysis([[ALWAYS] * len(p) for p in compiled.preds], always, {}, {}, True,
+                              problems)
     branch_p: dict[tuple[int, int], float] = {}
     branch_count: dict[int, int] = {}
     # label of the probability edge (u -> v at position k): (u, branch number)

@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from procsimp._gc import paused
 from procsimp.durations import mean_of
-from procsimp.graph import analyse_choices
 from procsimp.model import APPROVAL_KINDS
 
 if TYPE_CHECKING:
@@ -126,6 +126,11 @@ def measure(process: Process) -> Metrics:
     >>> ps.measure(p).lead_time  # Dumas et al., ch. 7: 10 + 0.9*20 + 0.1*10
     29.0
     """
+    with paused():
+        return _measure(process)
+
+
+def _measure(process: Process) -> Metrics:
     c = process.compiled
     roles = {r.id: r for r in process.roles}
     level_of = {s.id: roles[s.role].level for s in process.steps}
@@ -138,15 +143,15 @@ def measure(process: Process) -> Metrics:
             if pred.role != step.role:
                 handoffs += 1
                 vertical += level_of[pred.id] != level_of[step.id]
-    choices = analyse_choices(c)
+    choices = c.choices
     reach = _reach_probabilities(c)
-    lead_finish, lead_best = _flow(c, reach, [mean_of(s.duration) for s in c.steps], delays=True)
+    lead_finish, lead_best = _flow(c, reach, c.mean_duration, delays=True)
     lead, se, method = _end(c, choices, reach, lead_finish)
     if not choices.block_structured:
         from procsimp.simulate import expected_on_means
 
         lead, se, method = expected_on_means(c, max_outcomes=MAX_OUTCOMES)
-    work = [mean_of(s.work if s.work is not None else s.duration) for s in c.steps]
+    work = c.mean_work
     touch_finish, _ = _flow(c, reach, work, delays=False)
     touch, _, _ = _end(c, choices, reach, touch_finish)
     cost = _cost(c, reach, roles, work)
@@ -181,14 +186,17 @@ def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: 
           *, delays: bool) -> tuple[list[float], list[int]]:
     """Expected finish of each step given that it runs; and the predecessor that set its start."""
     node_p, edge_p = reach
+    delay_means = c.mean_edge_delay
     finish = [0.0] * c.n
     start = [0.0] * c.n
     best = [-1] * c.n
     for v in c.order:
         preds = c.preds[v]
         if preds:
-            arrivals = [finish[u] + (c.mean_delay(v, k) if delays else 0.0)
-                        for k, u in enumerate(preds)]
+            if delays:
+                arrivals = [finish[u] + d for u, d in zip(preds, delay_means[v])]
+            else:
+                arrivals = [finish[u] for u in preds]
             if c.steps[v].join == "all":
                 k = max(range(len(preds)), key=arrivals.__getitem__)
                 start[v] = arrivals[k]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -254,6 +255,13 @@ class Process(Model):
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, f) for f in type(self).model_fields))
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Process:
+        """A copy with ``update`` applied (not validated again); cached graph views are dropped."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _CACHED:
+            copied.__dict__.pop(name, None)
+        return copied
+
     @property
     def source(self) -> Path | None:
         """The file this process was loaded from, if any (not part of equality)."""
@@ -307,9 +315,11 @@ class Process(Model):
     @cached_property
     def compiled(self) -> Compiled:
         """Integer-indexed view of the graph used by metrics and simulation (internal)."""
+        from procsimp._gc import paused
         from procsimp.graph import compile_process
 
-        return compile_process(self)
+        with paused():
+            return compile_process(self)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -333,6 +343,9 @@ class Process(Model):
 
     def __str__(self) -> str:
         return self._repr_summary()
+
+
+_CACHED = tuple(name for name, value in vars(Process).items() if isinstance(value, cached_property))
 
 
 def with_source(process: Process, source: str | Path | None) -> Process:

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from procsimp._gc import paused
 from procsimp.graph import (
     CycleError,
-    analyse_choices,
+    attach_blocks,
     compile_process,
     probability,
     rework_blocks,
@@ -37,19 +38,20 @@ PROBABILITY_TOLERANCE = 1e-6
 
 def check_process(cls: type[Process], data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
     """Validate ``data`` as a process; raise one ValidationError listing every problem."""
-    try:
-        process: Process | None = handler(data)
-        structural: list[InitErrorDetails] = []
-    except ValidationError as exc:
-        process = None
-        errors = exc.errors()
-        structural = [_relabel(err, data) for err in errors]
-    if process is not None:
-        problems = whole_process_problems(process)
-    else:
-        partial = _readable_parts(data, errors)
-        problems = whole_process_problems(partial, known_ids=_raw_ids(data), full=False) \
-            if partial is not None else []
+    with paused():
+        try:
+            process: Process | None = handler(data)
+            structural: list[InitErrorDetails] = []
+        except ValidationError as exc:
+            process = None
+            errors = exc.errors()
+            structural = [_relabel(err, data) for err in errors]
+        if process is not None:
+            problems = whole_process_problems(process)
+        else:
+            partial = _readable_parts(data, errors)
+            problems = whole_process_problems(partial, known_ids=_raw_ids(data), full=False) \
+                if partial is not None else []
     if not structural and not problems:
         assert process is not None
         return process
@@ -233,7 +235,7 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
         i = next(i for i, s in steps if s.id == first)
         problems.append((("steps", i, "after"), "cycle", _cycle_message(exc.cycle)))
         return problems
-    _, block_problems = rework_blocks(process, compiled)
+    blocks, block_problems = rework_blocks(process, compiled)
     for v, msg in block_problems:
         problems.append((("steps", v, "rework"), "rework_block", msg))
     for u, outs in compiled.branches.items():
@@ -247,7 +249,8 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
                              f"1 (an empty branch is an edge with p that skips ahead)"))
     if problems:
         return problems
-    choices = analyse_choices(compiled)
+    attach_blocks(compiled, blocks)
+    choices = compiled.choices
     for v, msg in choices.problems:
         problems.append((("steps", v, "join"), "join", msg))
     if not choices.problems:
@@ -259,6 +262,9 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
                                  f"it takes a branch with p 0; remove it or give the branch a "
                                  f"probability"))
     problems += _artifact_problems(compiled)
+    if not problems:
+        # the model being validated is the one returned: it keeps the graph built here
+        process.__dict__["compiled"] = compiled
     return problems
 
 
@@ -301,15 +307,22 @@ def _cycle_message(cycle: list[str]) -> str:
 
 def _artifact_problems(compiled: Any) -> list[Problem]:
     """Each needed artifact must be produced by some step before the one needing it."""
-    needed: dict[str, int] = {}
-    for step in compiled.steps:
-        for art in step.needs:
-            needed.setdefault(art, len(needed))
-    if not needed:
+    steps = compiled.steps
+    producers = {a for s in steps for a in s.produces}
+    # most needs are met by a direct predecessor; only the rest need the ancestor pass
+    unresolved: list[tuple[int, int, str]] = []
+    for v, step in enumerate(steps):
+        for k, art in enumerate(step.needs):
+            if not any(art in steps[u].produces for u in compiled.preds[v]):
+                unresolved.append((v, k, art))
+    if not unresolved:
         return []
-    producers = {a for s in compiled.steps for a in s.produces}
+    bit = {art: i for i, art in enumerate(dict.fromkeys(a for _, _, a in unresolved))}
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for v, k, art in unresolved:
+        wanted.setdefault(v, []).append((k, art))
     problems: list[Problem] = []
-    # bitset of needed artifacts available (produced by an ancestor), freed once consumed
+    # bitset of the artifacts available at each step (produced by an ancestor), freed once used
     available: dict[int, int] = {}
     pending = [len(s) for s in compiled.succs]
     for v in compiled.order:
@@ -319,18 +332,17 @@ def _artifact_problems(compiled: Any) -> list[Problem]:
             pending[u] -= 1
             if pending[u] == 0:
                 del available[u]
-        step = compiled.steps[v]
-        for k, art in enumerate(step.needs):
-            if not have >> needed[art] & 1:
+        for k, art in wanted.get(v, ()):
+            if not have >> bit[art] & 1:
                 hint = ("no step produces it; add it to the producing step's produces"
                         if art not in producers else
                         "the steps producing it do not come before this one; add an after "
                         "edge from the producer")
                 problems.append((("steps", v, "needs", k), "artifact",
-                                 f"step {step.id!r} needs {art!r}, but {hint}"))
-        for art in step.produces:
-            if art in needed:
-                have |= 1 << needed[art]
+                                 f"step {steps[v].id!r} needs {art!r}, but {hint}"))
+        for art in steps[v].produces:
+            if art in bit:
+                have |= 1 << bit[art]
         if compiled.succs[v]:
             available[v] = have
     return problems
