@@ -204,7 +204,27 @@ class Empirical(_Dist):
         return rng.choice(np.asarray(self.values, dtype=float), n)
 
 
-Distribution = Union[Triangular, Pert, Uniform, Lognormal, Empirical]
+class Sum(_Dist):
+    """The sum of several durations (what merging steps produces).
+
+    ``{dist: sum, parts: [2, {dist: triangular, low: 1, mode: 2, high: 4}]}``
+    """
+
+    dist: Literal["sum"] = "sum"
+    parts: Annotated[tuple[Duration, ...], Field(min_length=1)]
+
+    @property
+    def mean(self) -> float:
+        return math.fsum(mean_of(p) for p in self.parts)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        total = np.zeros(n)
+        for part in self.parts:
+            total += sample(part, rng, n)
+        return total
+
+
+Distribution = Union[Triangular, Pert, Uniform, Lognormal, Empirical, Sum]
 
 
 def _duration_tag(value: Any) -> str | None:
@@ -229,13 +249,14 @@ Duration = Annotated[
         Annotated[Uniform, Tag("uniform")],
         Annotated[Lognormal, Tag("lognormal")],
         Annotated[Empirical, Tag("empirical")],
+        Annotated["Sum", Tag("sum")],
     ],
     Discriminator(
         _duration_tag,
         custom_error_type="duration",
         custom_error_message=(
             "a duration is a non-negative number or a mapping with dist: "
-            "triangular | pert | uniform | lognormal | empirical"
+            "triangular | pert | uniform | lognormal | empirical | sum"
         ),
     ),
 ]
@@ -258,3 +279,60 @@ def sample(duration: float | _Dist, rng: np.random.Generator, n: int) -> np.ndar
     if isinstance(duration, _Dist):
         return duration.sample(rng, n)
     return np.full(n, float(duration))
+
+
+def add(*durations: float | _Dist) -> float | _Dist:
+    """The sum of durations: a number if all are fixed, else a :class:`Sum` (flattened).
+
+    >>> add(1, 2.5)
+    3.5
+    >>> add(1, Uniform(low=0, high=2)).mean
+    2.0
+    """
+    parts: list[float | _Dist] = []
+    fixed = 0.0
+    for d in durations:
+        for part in (d.parts if isinstance(d, Sum) else (d,)):
+            if isinstance(part, _Dist):
+                parts.append(part)
+            else:
+                fixed += float(part)
+    if not parts:
+        return fixed
+    if fixed:
+        parts.insert(0, fixed)
+    return parts[0] if len(parts) == 1 else Sum(parts=tuple(parts))
+
+
+def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
+    """The duration multiplied by ``factor`` (>= 0), in the same family.
+
+    >>> scaled(Triangular(low=1, mode=2, high=6), 0.5).mean
+    1.5
+    """
+    if factor < 0 or not math.isfinite(factor):
+        raise ValueError(f"a duration can only be scaled by a finite factor >= 0, got {factor}")
+    if not isinstance(duration, _Dist):
+        return float(duration) * factor
+    if factor == 0:
+        return 0.0
+    if isinstance(duration, (Triangular, Pert)):
+        return duration.model_copy(update={"low": duration.low * factor,
+                                           "mode": duration.mode * factor,
+                                           "high": duration.high * factor})
+    if isinstance(duration, Uniform):
+        return duration.model_copy(update={"low": duration.low * factor,
+                                           "high": duration.high * factor})
+    if isinstance(duration, Lognormal):
+        if duration.mu is not None:
+            return duration.model_copy(update={"mu": duration.mu + math.log(factor)})
+        assert duration.median is not None and duration.p90 is not None
+        return duration.model_copy(update={"median": duration.median * factor,
+                                           "p90": duration.p90 * factor})
+    if isinstance(duration, Empirical):
+        return duration.model_copy(update={"values": tuple(v * factor for v in duration.values)})
+    assert isinstance(duration, Sum)
+    return Sum(parts=tuple(scaled(p, factor) for p in duration.parts))
+
+
+Sum.model_rebuild()

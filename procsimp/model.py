@@ -37,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from procsimp.durations import Duration
+from procsimp.durations import Duration, Sum  # noqa: F401 - resolves the recursive Duration
 
 if TYPE_CHECKING:
     import networkx as nx
