@@ -6,32 +6,59 @@
 4
 """
 
-from procsimp.errors import FileFormatError, ModelError, OptionError, ProcsimpError
+from procsimp.compare import Report, compare
+from procsimp.errors import (
+    FileFormatError,
+    MissingDependencyError,
+    ModelError,
+    OptionError,
+    ProcsimpError,
+)
 from procsimp.io import dumps, load, loads, save
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Level, Predecessor, Process, Rework, Role, Step
+from procsimp.passes.base import (
+    Change,
+    PassOptions,
+    available_passes,
+    register_pass,
+    unregister_pass,
+)
+from procsimp.simplify import PRESETS, Result, run_pass, simplify
 from procsimp.simulate import SimulationResult, simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "PRESETS",
+    "Change",
     "FileFormatError",
     "Level",
     "Metrics",
+    "MissingDependencyError",
     "ModelError",
     "OptionError",
+    "PassOptions",
     "Predecessor",
     "Process",
     "ProcsimpError",
+    "Report",
+    "Result",
     "Rework",
     "Role",
     "SimulationResult",
     "Step",
     "__version__",
+    "available_passes",
+    "compare",
     "dumps",
     "load",
     "loads",
     "measure",
+    "register_pass",
+    "run_pass",
     "save",
+    "simplify",
     "simulate",
+    "unregister_pass",
 ]

@@ -6,6 +6,12 @@
     procsimp validate FILE...                              check files, list every problem
     procsimp convert FILE -o OUT                           YAML <-> JSON by suffix
     procsimp schema [-o FILE]                              JSON Schema of the file format
+    procsimp simplify FILE [--preset NAME | --pass NAME...] [--option PASS.KEY=VALUE...]
+                      -o OUT [--report [-n 10000] [--seed 0]]
+                                                           run passes, write the result
+    procsimp compare BEFORE AFTER [-n 10000] [--seed 0] [--json | --markdown]
+                                                           before/after report with intervals
+    procsimp passes                                        registered passes and presets
 
 Bad input prints one clear message on standard error and exits with status 2.
 """
@@ -17,8 +23,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
-from procsimp.errors import ProcsimpError
+from procsimp.errors import OptionError, ProcsimpError
+
+
+class UsageError(Exception):
+    """A command line argparse rejects; :func:`main` prints it on one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
 def _measure(args: argparse.Namespace) -> int:
@@ -75,17 +91,91 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``PASS.KEY=VALUE`` strings to ``{pass: {key: value}}``, each VALUE read as YAML."""
+    import yaml
+
+    options: dict[str, dict[str, Any]] = {}
+    for item in items:
+        target, eq, text = item.partition("=")
+        name, dot, key = target.partition(".")
+        if not (eq and dot and name and key):
+            raise OptionError(f"--option {item!r}: write PASS.KEY=VALUE, e.g. "
+                              f"delayer.remove_levels=[echelon_3,echelon_4]")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or exc
+            raise OptionError(f"--option {item!r}: the value is not valid YAML ({problem}); "
+                              f"quote it for your shell, e.g. --option '{target}=[a, b]'") from None
+        if key in options.setdefault(name, {}):
+            raise OptionError(f"--option {target} is given twice; give it once")
+        options[name][key] = value
+    return options
+
+
+def _simplify(args: argparse.Namespace) -> int:
+    from procsimp import compare, load, save
+    from procsimp.simplify import PRESETS, simplify
+
+    if args.preset is not None and args.preset not in PRESETS:
+        raise OptionError(f"unknown preset {args.preset!r}; presets: {', '.join(PRESETS)} "
+                          f"(see `procsimp passes`)")
+    options = _parse_options(args.option)
+    proc = load(args.file)
+    result = simplify(proc, args.preset if args.preset is not None else args.passes, options)
+    save(result.process, args.output)
+    print(result.summary())
+    print(f"wrote {args.output}")
+    if args.report:
+        print()
+        print(compare(proc, result, n=args.n, seed=args.seed))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from procsimp import compare, load
+
+    report = compare(load(args.before), load(args.after), n=args.n, seed=args.seed)
+    if args.json:
+        print(report.to_json())
+    elif args.markdown:
+        sys.stdout.write(report.to_markdown())
+    else:
+        print(report)
+    return 0
+
+
+def _passes(args: argparse.Namespace) -> int:
+    from procsimp.passes.base import available_passes
+    from procsimp.simplify import PRESETS
+
+    passes = available_passes()
+    width = max(map(len, [*passes, *PRESETS]), default=0)
+    print("passes:")
+    for name, summary in passes.items():
+        print(f"  {name:<{width}}  {summary}")
+    print("presets:")
+    for preset in PRESETS.values():
+        print(f"  {preset.name:<{width}}  {' -> '.join(preset.passes)}: {preset.description}")
+    return 0
+
+
+def _simulation_args(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("-n", type=int, default=10_000,
+                   help=f"simulated cases{what} (default 10000; 0 skips the simulation)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="procsimp",
         description="Model approval chains, simplify them, estimate the cut in layers and time.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("measure", help="metrics and the simulated lead time of a process file")
     p.add_argument("file", help="process file (.yaml, .yml or .json)")
-    p.add_argument("-n", type=int, default=10_000,
-                   help="simulated cases (default 10000; 0 skips the simulation)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _simulation_args(p, "")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(run=_measure)
 
@@ -101,12 +191,45 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of the process file format")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(run=_schema)
+
+    p = sub.add_parser("simplify", help="run simplification passes and write the result")
+    p.add_argument("file", help="process file to simplify")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--preset", metavar="NAME",
+                       help="a named reform programme (see `procsimp passes`)")
+    which.add_argument("--pass", dest="passes", action="append", metavar="NAME",
+                       help="a pass to run; repeat for several, run in the order given")
+    p.add_argument("--option", action="append", default=[], metavar="PASS.KEY=VALUE",
+                   help="a pass option, VALUE read as YAML (e.g. "
+                        "delayer.remove_levels=[echelon_3,echelon_4]); repeatable")
+    p.add_argument("-o", "--output", required=True,
+                   help="where to write the simplified process; its suffix picks the format")
+    p.add_argument("--report", action="store_true",
+                   help="also print the before/after comparison")
+    _simulation_args(p, " for --report")
+    p.set_defaults(run=_simplify)
+
+    p = sub.add_parser("compare", help="before/after report: metrics, simulated cut, intervals")
+    p.add_argument("before", help="process file before the reform")
+    p.add_argument("after", help="process file after the reform")
+    _simulation_args(p, " per version")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON")
+    fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    p.set_defaults(run=_compare)
+
+    p = sub.add_parser("passes", help="list the registered passes and presets")
+    p.set_defaults(run=_passes)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"procsimp: error: {exc}", file=sys.stderr)
+        return 2
     if getattr(args, "n", 0) < 0:
         print("procsimp: error: -n must be 0 or more", file=sys.stderr)
         return 2

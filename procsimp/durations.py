@@ -25,7 +25,7 @@ mean and :func:`sample` draws ``n`` values at once from a numpy Generator.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -42,7 +42,12 @@ from pydantic import (
 #: z-score of the 90th percentile of the standard normal distribution.
 Z90 = 1.2815515655446004
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: Largest duration parameter accepted, in time units (a billion days is already absurd);
+#: the bound keeps every mean, sum and sample finite.
+MAX_DURATION = 1e9
+
+NonNegative = Annotated[float, Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=MAX_DURATION, allow_inf_nan=False)]
 
 
 class _Dist(BaseModel):
@@ -145,8 +150,8 @@ class Lognormal(_Dist):
     """
 
     dist: Literal["lognormal"] = "lognormal"
-    median: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    p90: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    median: Positive | None = None
+    p90: Positive | None = None
     mu: Annotated[float, Field(allow_inf_nan=False)] | None = None
     sigma: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
 
@@ -165,8 +170,9 @@ class Lognormal(_Dist):
                 )
         elif self.mu is None or self.sigma is None:
             raise ValueError("lognormal needs both mu and sigma")
-        if not math.isfinite(self.mean):
-            raise ValueError("lognormal parameters give an infinite mean; check mu and sigma")
+        if not self.mean <= MAX_DURATION:
+            raise ValueError(f"lognormal parameters give a mean above {MAX_DURATION:g}; check "
+                             f"mu and sigma (or median and p90)")
         return self
 
     @property
@@ -224,7 +230,7 @@ class Sum(_Dist):
         return total
 
 
-Distribution = Union[Triangular, Pert, Uniform, Lognormal, Empirical, Sum]
+Distribution = Triangular | Pert | Uniform | Lognormal | Empirical | Sum
 
 
 def _duration_tag(value: Any) -> str | None:
@@ -242,15 +248,15 @@ def _duration_tag(value: Any) -> str | None:
 
 #: A duration field: a fixed non-negative number or one of the distributions.
 Duration = Annotated[
-    Union[
-        Annotated[NonNegative, Tag("fixed")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Pert, Tag("pert")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Lognormal, Tag("lognormal")],
-        Annotated[Empirical, Tag("empirical")],
-        Annotated["Sum", Tag("sum")],
-    ],
+    (
+        Annotated[NonNegative, Tag("fixed")]
+        | Annotated[Triangular, Tag("triangular")]
+        | Annotated[Pert, Tag("pert")]
+        | Annotated[Uniform, Tag("uniform")]
+        | Annotated[Lognormal, Tag("lognormal")]
+        | Annotated[Empirical, Tag("empirical")]
+        | Annotated[Sum, Tag("sum")]
+    ),
     Discriminator(
         _duration_tag,
         custom_error_type="duration",

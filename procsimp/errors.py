@@ -32,3 +32,7 @@ class ModelError(ProcsimpError):
 
 class OptionError(ProcsimpError):
     """An unknown pass, an unknown option, or an option value that does not fit."""
+
+
+class MissingDependencyError(ProcsimpError):
+    """An optional dependency a feature needs is not installed; the message says what to install."""

@@ -205,7 +205,8 @@ def block_nodes(compiled: Compiled, entry: int, exit_: int) -> set[int] | None:
     return nodes
 
 
-def rework_blocks(process: Process, compiled: Compiled) -> tuple[list[Block], list[tuple[int, str]]]:
+def rework_blocks(process: Process,
+                  compiled: Compiled) -> tuple[list[Block], list[tuple[int, str]]]:
     """The rework blocks of a process, and problems as (step index, message)."""
     blocks: list[Block] = []
     problems: list[tuple[int, str]] = []

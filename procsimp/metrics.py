@@ -120,8 +120,10 @@ def measure(process: Process) -> Metrics:
     >>> p = ps.Process.model_validate({"time_unit": "hour", "levels": ["staff"],
     ...     "roles": [{"id": "clerk", "level": "staff"}],
     ...     "steps": [{"id": "A", "role": "clerk", "duration": 10},
-    ...               {"id": "B", "role": "clerk", "duration": 20, "after": [{"step": "A", "p": 0.9}]},
-    ...               {"id": "C", "role": "clerk", "duration": 10, "after": [{"step": "A", "p": 0.1}]},
+    ...               {"id": "B", "role": "clerk", "duration": 20,
+    ...                "after": [{"step": "A", "p": 0.9}]},
+    ...               {"id": "C", "role": "clerk", "duration": 10,
+    ...                "after": [{"step": "A", "p": 0.1}]},
     ...               {"id": "end", "role": "clerk", "join": "any", "after": ["B", "C"]}]})
     >>> ps.measure(p).lead_time  # Dumas et al., ch. 7: 10 + 0.9*20 + 0.1*10
     29.0
@@ -145,14 +147,14 @@ def _measure(process: Process) -> Metrics:
                 vertical += level_of[pred.id] != level_of[step.id]
     choices = c.choices
     reach = _reach_probabilities(c)
-    lead_finish, lead_best = _flow(c, reach, c.mean_duration, delays=True)
+    _, lead_finish, lead_best = _flow(c, reach, c.mean_duration, delays=True)
     lead, se, method = _end(c, choices, reach, lead_finish)
     if not choices.block_structured:
         from procsimp.simulate import expected_on_means
 
         lead, se, method = expected_on_means(c, max_outcomes=MAX_OUTCOMES)
     work = c.mean_work
-    touch_finish, _ = _flow(c, reach, work, delays=False)
+    _, touch_finish, _ = _flow(c, reach, work, delays=False)
     touch, _, _ = _end(c, choices, reach, touch_finish)
     cost = _cost(c, reach, roles, work)
     return Metrics(
@@ -176,16 +178,16 @@ def _reach_probabilities(c: Compiled) -> tuple[list[float], list[list[float]]]:
             node[v] = 1.0
             continue
         fires = [node[u] * (e.p if e.p is not None else 1.0)
-                 for u, e in zip(preds, c.pred_edges[v])]
+                 for u, e in zip(preds, c.pred_edges[v], strict=True)]
         edge[v] = fires
         node[v] = min(fires) if c.steps[v].join == "all" else min(1.0, math.fsum(fires))
     return node, edge  # type: ignore[return-value]
 
 
 def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: list[float],
-          *, delays: bool) -> tuple[list[float], list[int]]:
-    """Expected finish of each step given that it runs; and the predecessor that set its start."""
-    node_p, edge_p = reach
+          *, delays: bool) -> tuple[list[float], list[float], list[int]]:
+    """Expected start and finish of each step given that it runs, and what set its start."""
+    _node_p, edge_p = reach
     delay_means = c.mean_edge_delay
     finish = [0.0] * c.n
     start = [0.0] * c.n
@@ -194,7 +196,7 @@ def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: 
         preds = c.preds[v]
         if preds:
             if delays:
-                arrivals = [finish[u] + d for u, d in zip(preds, delay_means[v])]
+                arrivals = [finish[u] + d for u, d in zip(preds, delay_means[v], strict=True)]
             else:
                 arrivals = [finish[u] for u in preds]
             if c.steps[v].join == "all":
@@ -204,7 +206,8 @@ def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: 
                 weights = edge_p[v]
                 total = math.fsum(weights)
                 k = max(range(len(preds)), key=weights.__getitem__)
-                start[v] = (math.fsum(w * a for w, a in zip(weights, arrivals)) / total
+                weighted = math.fsum(w * a for w, a in zip(weights, arrivals, strict=True))
+                start[v] = (weighted / total
                             if total > 0 else max(arrivals))
             best[v] = preds[k]
         finish[v] = start[v] + durations[v]
@@ -217,7 +220,17 @@ def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: 
                 finish[v] = start[blk.entry] + (once + blk.p * back) / (1.0 - blk.p)
             else:
                 finish[v] = start[blk.entry] + (1.0 + blk.p) * once + blk.p * back
-    return finish, best
+    return start, finish, best
+
+
+def schedule(c: Compiled) -> tuple[list[float], list[float]]:
+    """Expected start and finish of every step on mean durations (flow analysis).
+
+    A step in a rework block is scheduled on its first pass; a block's exit
+    finishes when the block is expected to be accepted.
+    """
+    start, finish, _ = _flow(c, _reach_probabilities(c), c.mean_duration, delays=True)
+    return start, finish
 
 
 def _end(c: Compiled, choices: ChoiceAnalysis, reach: tuple[list[float], list[list[float]]],
@@ -236,9 +249,9 @@ def _end(c: Compiled, choices: ChoiceAnalysis, reach: tuple[list[float], list[li
     if math.prod(counts) <= MAX_OUTCOMES:
         total = weight = 0.0
         for outcome in itertools.product(*[range(k) for k in counts]):
-            chosen = dict(zip(splits, outcome))
+            chosen = dict(zip(splits, outcome, strict=True))
             w = math.prod(p[(s, b)] for s, b in chosen.items())
-            ends = [finish[v] for v, cond in zip(sinks, conds) if cond is not None and
+            ends = [finish[v] for v, cond in zip(sinks, conds, strict=True) if cond is not None and
                     any(all(chosen[s] == b for s, b in term) for term in cond)]
             if ends and w > 0:
                 total += w * max(ends)
@@ -246,9 +259,9 @@ def _end(c: Compiled, choices: ChoiceAnalysis, reach: tuple[list[float], list[li
         return (total / weight if weight else 0.0), None, "flow"
     rng = np.random.default_rng(0)
     draws = {s: rng.choice(k, size=20_000, p=[p[(s, b)] for b in range(k)])
-             for s, k in zip(splits, counts)}
+             for s, k in zip(splits, counts, strict=True)}
     ends = np.zeros(20_000)
-    for v, cond in zip(sinks, conds):
+    for v, cond in zip(sinks, conds, strict=True):
         assert cond is not None
         runs = np.zeros(20_000, dtype=bool)
         for term in cond:

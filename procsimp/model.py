@@ -19,9 +19,9 @@ steps) and reports each with its location and the id of the step it concerns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -37,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from procsimp.durations import Duration, Sum  # noqa: F401 - resolves the recursive Duration
+from procsimp.durations import Duration
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -50,7 +50,8 @@ APPROVAL_KINDS: frozenset[str] = frozenset({"approval", "signature"})
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: Costs and rates up to 10^15 (any currency); the bound keeps expected costs finite.
+Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 
 
 def _or_string(schema: dict[str, Any]) -> None:

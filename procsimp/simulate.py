@@ -125,8 +125,8 @@ def _z(level: float) -> float:
 def _quantile_ci(ordered: np.ndarray, q: float, z: float = Z95) -> tuple[float, float]:
     n = len(ordered)
     half = z * math.sqrt(n * q * (1 - q))
-    lo = min(max(int(math.floor(n * q - half)), 0), n - 1)
-    hi = min(max(int(math.ceil(n * q + half)), 0), n - 1)
+    lo = min(max(math.floor(n * q - half), 0), n - 1)
+    hi = min(max(math.ceil(n * q + half), 0), n - 1)
     return float(ordered[lo]), float(ordered[hi])
 
 
@@ -461,7 +461,7 @@ def expected_on_means(compiled: Compiled, *, seed: int = 0, samples: int = 20_00
     if outcomes <= max_outcomes and not compiled.blocks:
         grids = np.meshgrid(*[np.arange(len(compiled.branches[u])) for u in splits],
                             indexing="ij") if splits else []
-        forced = {u: g.ravel() for u, g in zip(splits, grids)}
+        forced = {u: g.ravel() for u, g in zip(splits, grids, strict=True)}
         weights = np.ones(outcomes)
         for u, choice in forced.items():
             weights *= np.array([p for _, _, p in compiled.branches[u]])[choice]

@@ -24,8 +24,8 @@ def proc(steps, **extra):
 
 
 class TestCounts:
-    def test_letter_layers(self, letter):
-        m = ps.measure(letter)
+    def test_letter_layers(self, letter_process):
+        m = ps.measure(letter_process)
         assert (m.steps, m.roles_involved, m.layers, m.approval_layers) == (4, 4, 4, 3)
         assert (m.handoffs, m.vertical_handoffs) == (3, 3)
 
@@ -155,7 +155,8 @@ class TestChoicesNotBlockStructured:
     def test_alternatives_ending_in_different_steps_are_weighted(self):
         p = proc([{"id": "a", "role": "clerk", "duration": 1},
                   {"id": "ok", "role": "clerk", "duration": 2, "after": [{"step": "a", "p": 0.75}]},
-                  {"id": "no", "role": "clerk", "duration": 6, "after": [{"step": "a", "p": 0.25}]}])
+                  {"id": "no", "role": "clerk", "duration": 6,
+                   "after": [{"step": "a", "p": 0.25}]}])
         m = ps.measure(p)
         assert m.lead_time == pytest.approx(1 + 0.75 * 2 + 0.25 * 6)
         assert m.block_structured
@@ -207,15 +208,15 @@ class TestTouchTimeAndCost:
 
 
 class TestMetricsModel:
-    def test_frozen_and_readable(self, letter):
-        m = ps.measure(letter)
+    def test_frozen_and_readable(self, letter_process):
+        m = ps.measure(letter_process)
         with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
             m.lead_time = 0  # type: ignore[misc]
         text = str(m)
         assert "layers" in text and "lead time" in text and "draft -> initial_section" in text
 
-    def test_letter_lead_time_by_hand(self, letter):
+    def test_letter_lead_time_by_hand(self, letter_process):
         # draft 2, +1, triangular(0.5,1,3) 1.5, +1, 1, +1, lognormal(median 1, p90 4)
         sigma = math.log(4) / 1.2815515655446004
         expected = 2 + 1 + 1.5 + 1 + 1 + 1 + math.exp(sigma**2 / 2)
-        assert ps.measure(letter).lead_time == pytest.approx(expected)
+        assert ps.measure(letter_process).lead_time == pytest.approx(expected)

@@ -64,10 +64,11 @@ class TestConvergence:
 
 
 class TestReproducibility:
-    def test_same_seed_same_numbers(self, letter):
-        a, b = ps.simulate(letter, n=3000, seed=7), ps.simulate(letter, n=3000, seed=7)
+    def test_same_seed_same_numbers(self, letter_process):
+        a = ps.simulate(letter_process, n=3000, seed=7)
+        b = ps.simulate(letter_process, n=3000, seed=7)
         np.testing.assert_array_equal(a.samples, b.samples)
-        assert ps.simulate(letter, n=3000, seed=8).mean != a.mean
+        assert ps.simulate(letter_process, n=3000, seed=8).mean != a.mean
 
     def test_a_step_keeps_its_draws_when_another_changes(self):
         base = [{"id": "a", "role": "c", "duration": TRI},
@@ -87,8 +88,8 @@ class TestReproducibility:
 
 
 class TestResult:
-    def test_intervals_bracket_their_estimates(self, letter):
-        sim = ps.simulate(letter, n=5000, seed=0)
+    def test_intervals_bracket_their_estimates(self, letter_process):
+        sim = ps.simulate(letter_process, n=5000, seed=0)
         for value, (lo, hi) in ((sim.mean, sim.mean_ci), (sim.p50, sim.p50_ci),
                                 (sim.p90, sim.p90_ci), (sim.p95, sim.p95_ci)):
             assert lo <= value <= hi
@@ -127,14 +128,14 @@ class TestResult:
         assert abs(crit["b"] - 0.25) < 0.02
 
     @pytest.mark.parametrize("bad", [0, -5, 2.5, "10", True])
-    def test_bad_sample_count(self, letter, bad):
+    def test_bad_sample_count(self, letter_process, bad):
         with pytest.raises(ps.OptionError, match="n must be a positive integer"):
-            ps.simulate(letter, n=bad)
+            ps.simulate(letter_process, n=bad)
 
-    def test_bad_seed_and_critical(self, letter):
+    def test_bad_seed_and_critical(self, letter_process):
         with pytest.raises(ps.OptionError, match="seed"):
-            ps.simulate(letter, n=10, seed=-1)
+            ps.simulate(letter_process, n=10, seed=-1)
         with pytest.raises(ps.OptionError, match="critical"):
-            ps.simulate(letter, n=10, critical="yes")
-        assert ps.simulate(letter, n=10, critical=False).critical == {}
-        assert ps.simulate(letter, n=10, seed=None).seed is not None
+            ps.simulate(letter_process, n=10, critical="yes")
+        assert ps.simulate(letter_process, n=10, critical=False).critical == {}
+        assert ps.simulate(letter_process, n=10, seed=None).seed is not None

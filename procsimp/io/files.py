@@ -56,10 +56,7 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>") -> 
             raise FileFormatError(f"{source}: not UTF-8 text ({exc.reason} at byte "
                                   f"{exc.start}); save the file as UTF-8") from None
     try:
-        if fmt == "json":
-            data = json.loads(text)
-        else:
-            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+        data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -101,8 +98,9 @@ def load(path: str | os.PathLike[str]) -> Process:
 
     >>> import procsimp as ps, tempfile, os
     >>> d = tempfile.mkdtemp()
-    >>> p = ps.Process.model_validate({"levels": ["staff"], "roles": [{"id": "c", "level": "staff"}],
-    ...                                "steps": [{"id": "a", "role": "c", "duration": 1}]})
+    >>> p = ps.Process.model_validate({"levels": ["staff"],
+    ...     "roles": [{"id": "c", "level": "staff"}],
+    ...     "steps": [{"id": "a", "role": "c", "duration": 1}]})
     >>> ps.save(p, os.path.join(d, "p.yaml"))
     >>> ps.load(os.path.join(d, "p.yaml")) == p
     True
@@ -124,6 +122,20 @@ def load(path: str | os.PathLike[str]) -> Process:
     return with_source(loads(raw, fmt, source=str(path)), path)
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that quotes strings YAML readers would otherwise fold into line breaks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # NEL and the Unicode line/paragraph separators are line breaks to a YAML reader: in a
+    # double-quoted scalar the emitter escapes them (\N, \L, \P), so they survive a round trip
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def to_data(process: Process) -> dict[str, Any]:
     """The process as plain data (what a file holds): defaults left out."""
     return process.model_dump(mode="json", exclude_defaults=True)
@@ -135,7 +147,7 @@ def dumps(process: Process, fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     raise FileFormatError(f"unknown format {fmt!r}; use yaml or json")
 
 
@@ -143,6 +155,12 @@ def save(process: Process, path: str | os.PathLike[str]) -> None:
     """Write a process to ``path``; the suffix picks the format. Atomic: all or nothing."""
     path = Path(path)
     text = dumps(process, _format_of(path, "write"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FileFormatError(f"{path}: cannot write: the process holds text that is not valid "
+                              f"Unicode ({exc.object[exc.start:exc.end]!r}, e.g. a lone "
+                              f"surrogate from a JSON escape); fix that name or id") from None
     write_atomic(path, text)
 
 

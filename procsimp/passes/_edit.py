@@ -1,0 +1,287 @@
+"""A working copy of a process that passes edit, and the rewrites several passes share.
+
+:class:`Draft` holds the steps by id with successor lists, so removing a
+step, bypassing it or merging a chain costs time proportional to the edges
+touched, not to the process. ``build()`` returns a new :class:`Process`
+without validating it again: passes keep it valid by construction (and the
+property tests check that they do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from procsimp.durations import add, mean_of
+from procsimp.model import Predecessor
+
+if TYPE_CHECKING:
+    from procsimp.durations import Duration
+    from procsimp.model import Process, Step
+
+#: Which kind a merged step takes: the weightiest of the steps merged.
+KIND_WEIGHT = {"handoff": 0, "task": 1, "review": 2, "approval": 3, "signature": 4}
+
+
+class Draft:
+    """Mutable steps of a process, edited by a pass, then built into a new process."""
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.steps: dict[str, Step] = {s.id: s for s in process.steps}
+        self.succs: dict[str, list[str]] = {sid: [] for sid in self.steps}
+        for s in process.steps:
+            for e in s.after:
+                self.succs[e.step].append(s.id)
+        self.roles = {r.id: r for r in process.roles}
+        self.levels = {lv.id: lv for lv in process.levels}
+
+    # --- reading ----------------------------------------------------------------------
+    def level_of(self, step: Step) -> str:
+        return self.roles[step.role].level
+
+    def edge(self, u: str, v: str) -> Predecessor | None:
+        return next((e for e in self.steps[v].after if e.step == u), None)
+
+    def default_delay(self, u: str, v: str) -> Duration:
+        """The handoff delay an edge u -> v would carry without its own ``delay``."""
+        same = self.steps[u].role == self.steps[v].role
+        return 0.0 if same else self.process.handoff_delay
+
+    def delay(self, edge: Predecessor, v: str) -> Duration:
+        return edge.delay if edge.delay is not None else self.default_delay(edge.step, v)
+
+    def lock_reason(self, step: Step) -> str | None:
+        """Why no pass may remove, merge or reassign this step, or None."""
+        role = self.roles[step.role]
+        level = self.levels.get(role.level)
+        if step.locked:
+            return f"step {step.name!r} is locked (a legal requirement)"
+        if role.locked:
+            return f"the post {role.name or role.id!r} is locked (exempt from simplification)"
+        if level is not None and level.locked:
+            return f"level {level.name or level.id!r} is locked (exempt from simplification)"
+        return None
+
+    # --- editing ----------------------------------------------------------------------
+    def replace(self, step: Step) -> None:
+        """Put an edited step (same id) in place, keeping successor lists in sync."""
+        old = self.steps[step.id]
+        if old.after != step.after:
+            for e in old.after:
+                self.succs[e.step].remove(step.id)
+            for e in step.after:
+                self.succs[e.step].append(step.id)
+        self.steps[step.id] = step
+
+    def set_after(self, v: str, after: tuple[Predecessor, ...]) -> None:
+        self.replace(self.steps[v].model_copy(update={"after": after}))
+
+    def delete(self, x: str) -> None:
+        """Drop a step that no longer has successors."""
+        assert not self.succs[x], f"{x} still has successors"
+        for e in self.steps[x].after:
+            self.succs[e.step].remove(x)
+        del self.steps[x]
+        del self.succs[x]
+
+    def build(self, **update: Any) -> Process:
+        """The edited process (not validated again: passes keep it valid)."""
+        return self.process.model_copy(update={"steps": tuple(self.steps.values()), **update})
+
+    # --- shared rewrites --------------------------------------------------------------
+    def bypass_blocker(self, x: str, needed: set[str], rework_targets: set[str]) -> str | None:
+        """Why step ``x`` cannot be taken out of the flow without breaking it, or None."""
+        step = self.steps[x]
+        if any(e.p is not None for w in self.succs[x] for e in self.steps[w].after
+               if e.step == x):
+            return "it decides between alternatives"
+        if step.rework is not None:
+            return "it sends files back for revision"
+        if x in rework_targets:
+            return "files are sent back to it for revision"
+        if step.join == "any" and len(step.after) > 1:
+            return "it merges alternatives"
+        used = needed.intersection(step.produces)
+        if used:
+            return f"its output {sorted(used)[0]!r} is needed later"
+        incoming_p = any(e.p is not None for e in step.after)
+        if incoming_p and len(self.succs[x]) != 1:
+            return "it lies on an alternative branch that splits after it"
+        for w in self.succs[x]:
+            succ = self.steps[w]
+            if succ.join == "any" and len(step.after) > 1:
+                return "the step after it merges alternatives"
+            for e in step.after:
+                existing = self.edge(e.step, w)
+                if existing is not None and (existing.p is not None or e.p is not None):
+                    return "it sits on an alternative branch"
+        return None
+
+    def bypass(self, x: str) -> list[tuple[str, str]]:
+        """Remove step ``x``, wiring each predecessor to each successor; the new edges.
+
+        A new edge inherits the branch probability of the edge into ``x`` and is
+        hard if either edge was. Its transfer delay is the usual handoff delay,
+        unless that would take longer on average than the old route through ``x``
+        (then it keeps the delay of the edge into ``x``), so a bypass never
+        makes a case slower.
+        """
+        step = self.steps[x]
+        added = []
+        for w in list(self.succs[x]):
+            out = self.edge(x, w)
+            assert out is not None
+            route = mean_of(step.duration) + mean_of(self.delay(out, w))
+            new_after: list[Predecessor] = []
+            for e in self.steps[w].after:
+                if e.step != x:
+                    new_after.append(e)
+                    continue
+                for e_in in step.after:
+                    u = e_in.step
+                    if u == w or any(f.step == u for f in self.steps[w].after) or \
+                            any(f.step == u for f in new_after):
+                        continue
+                    via = self.delay(e_in, x)
+                    direct = self.default_delay(u, w)
+                    delay = None if mean_of(direct) <= mean_of(via) + route else via
+                    new_after.append(Predecessor(step=u, p=e_in.p, delay=delay,
+                                                 hard=e_in.hard or out.hard))
+                    added.append((u, w))
+            self.set_after(w, tuple(new_after))
+        self.delete(x)
+        return added
+
+    def chains(self, order: list[str], joinable: Callable[[str, str], bool]) -> list[list[str]]:
+        """Maximal chains ``a -> b -> ...`` where each link is the only edge out of ``a`` and
+        into ``b`` and ``joinable(a, b)`` holds; single steps are not returned."""
+        found: list[list[str]] = []
+        seen: set[str] = set()
+
+        def link(u: str) -> str | None:
+            succ = self.succs[u]
+            if len(succ) != 1:
+                return None
+            w = succ[0]
+            after = self.steps[w].after
+            ok = len(after) == 1 and after[0].p is None and joinable(u, w)
+            return w if ok else None
+
+        for head in order:
+            if head in seen:
+                continue
+            after = self.steps[head].after
+            if len(after) == 1 and link(after[0].step) == head:
+                continue  # reached from its predecessor's chain
+            chain = [head]
+            nxt = link(head)
+            while nxt is not None:
+                chain.append(nxt)
+                nxt = link(nxt)
+            seen.update(chain)
+            if len(chain) > 1:
+                found.append(chain)
+        return found
+
+    def merge_chain(self, chain: list[str], name_sep: str = " + ") -> Step:
+        """Merge consecutive steps ``chain`` (each the only successor of the one before).
+
+        The merged step keeps the first id; durations, work and costs add up;
+        the handoff delays inside the chain vanish.
+        """
+        parts = [self.steps[s] for s in chain]
+        first, last = parts[0], parts[-1]
+        produced: set[str] = set()
+        needs: list[str] = []
+        for s in parts:
+            needs += [a for a in s.needs if a not in produced and a not in needs]
+            produced.update(s.produces)
+        work = None
+        if any(s.work is not None for s in parts):
+            work = add(*[s.work if s.work is not None else s.duration for s in parts])
+        merged = first.model_copy(update={
+            "name": name_sep.join(s.name for s in parts),
+            "kind": max((s.kind for s in parts), key=KIND_WEIGHT.__getitem__),
+            "duration": add(*[s.duration for s in parts]),
+            "work": work,
+            "cost": sum(s.cost for s in parts),
+            "needs": tuple(needs),
+            "produces": tuple(dict.fromkeys(a for s in parts for a in s.produces)),
+            "rework": None,
+            "applicant_facing": any(s.applicant_facing for s in parts),
+            "digitizable": all(s.digitizable for s in parts),
+        })
+        for w in list(self.succs[last.id]):
+            after = tuple(e.model_copy(update={"step": first.id}) if e.step == last.id else e
+                          for e in self.steps[w].after)
+            self.set_after(w, after)
+        for s in reversed(chain[1:]):
+            self.delete(s)
+        self.replace(merged)
+        return merged
+
+
+class Ancestry:
+    """Is ``u`` an ancestor of ``w``? Depth-pruned searches on a fixed acyclic graph.
+
+    ``depth`` is the longest path from a start (in edges); ``u`` can only reach
+    ``w`` if its depth is smaller, so a backward search from ``w`` visits only
+    steps deeper than ``u``: in a layered process, the few layers in between.
+    A search that visits more than ``budget`` steps answers False (callers treat
+    that as "keep the edge", which is always safe).
+    """
+
+    def __init__(self, preds: Callable[[str], list[str]], order: list[str],
+                 budget: int = 100_000) -> None:
+        self.preds = preds
+        self.budget = budget
+        self.depth: dict[str, int] = {}
+        for sid in order:
+            self.depth[sid] = 1 + max((self.depth[u] for u in preds(sid)), default=-1)
+
+    def reaches(self, u: str, w: str) -> bool:
+        if self.depth[u] >= self.depth[w]:
+            return False
+        stack, seen, budget = [w], {w}, self.budget
+        while stack and budget > 0:
+            x = stack.pop()
+            for y in self.preds(x):
+                if y == u:
+                    return True
+                if self.depth[y] > self.depth[u] and y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+                    budget -= 1
+        return False
+
+
+def nearest_producers(compiled: Any, artifacts: set[str]) -> list[dict[str, frozenset[int]]]:
+    """For each step, the nearest earlier producers of each artifact in ``artifacts``.
+
+    "Nearest" follows each path back to its first producer; an artifact made by
+    a single step always resolves to that step (validation made it an ancestor).
+    """
+    steps = compiled.steps
+    producers: dict[str, list[int]] = {}
+    for v, s in enumerate(steps):
+        for a in s.produces:
+            producers.setdefault(a, []).append(v)
+    shared = {a for a in artifacts if len(producers.get(a, ())) > 1}
+    near: list[dict[str, frozenset[int]]] = [{} for _ in steps]
+    if shared:
+        for v in compiled.order:
+            prods: dict[str, frozenset[int]] = {}
+            for u in compiled.preds[v]:
+                for a in shared:
+                    got = frozenset({u}) if a in steps[u].produces else near[u].get(a)
+                    if got:
+                        prods[a] = prods.get(a, frozenset()) | got
+            near[v] = prods
+    sole = {a: frozenset(producers[a]) for a in artifacts - shared if a in producers}
+    if sole:
+        for v, s in enumerate(steps):
+            for a in s.needs:
+                if a in sole:
+                    near[v][a] = sole[a]
+    return near

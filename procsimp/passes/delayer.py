@@ -1,0 +1,208 @@
+"""``delayer``: remove hierarchy layers (Indonesia's *penyederhanaan birokrasi*).
+
+Structural posts at the removed levels lose their signing authority: their
+approval and signature steps disappear, each predecessor wired straight to
+each successor. An approval that cannot leave the flow (it sends files back
+for revision, decides between alternatives, or produces something needed
+later) becomes a ``review``: the check stays, the signing authority goes.
+Their other work (expert reviews, drafting) stays: with ``reassign:
+functional`` (default) the same people keep it as functional staff, their
+posts moving to the nearest remaining level below; with ``reassign: below``
+it goes to a subordinate post at that level.
+
+Reijers & Limam Mansar (2005) heuristic: *task elimination* of approvals that
+add control but no value, and *numerical involvement* (fewer levels a file
+climbs).
+
+>>> import procsimp as ps
+>>> p = ps.Process.model_validate({"levels": ["head", "middle", "staff"],
+...     "roles": [{"id": "boss", "level": "head"}, {"id": "mid", "level": "middle"},
+...               {"id": "clerk", "level": "staff"}],
+...     "steps": [{"id": "draft", "role": "clerk", "duration": 2},
+...               {"id": "ok", "role": "mid", "kind": "approval", "duration": 1,
+...                "after": ["draft"]},
+...               {"id": "sign", "role": "boss", "kind": "signature", "after": ["ok"]}]})
+>>> q, changes = ps.run_pass(p, "delayer", remove_levels=["middle"])
+>>> [s.id for s in q.steps], ps.measure(q).layers
+(['draft', 'sign'], 2)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+
+from procsimp.model import APPROVAL_KINDS, Process
+from procsimp.passes._edit import Draft
+from procsimp.passes.base import Change, PassOptions, register_pass
+
+
+class DelayerOptions(PassOptions):
+    """Options of :func:`delayer`: name the levels to remove, or the levels to keep."""
+
+    remove_levels: tuple[str, ...] | None = None
+    """Levels whose posts lose signing authority (e.g. ``[echelon_3, echelon_4]``)."""
+    keep_levels: tuple[str, ...] | None = None
+    """Alternatively, the levels to keep; every other level is removed."""
+    reassign: Literal["functional", "below"] = "functional"
+    """Other work at removed levels: kept by the same people as functional posts at the
+    nearest remaining level below (``functional``), or handed to a post at that level
+    (``below``)."""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DelayerOptions:
+        if (self.remove_levels is None) == (self.keep_levels is None):
+            raise ValueError("give either remove_levels or keep_levels")
+        return self
+
+
+@register_pass("delayer", options=DelayerOptions)
+def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Change]]:
+    """Remove hierarchy levels: their approvals go, their other work is reassigned."""
+    draft = Draft(process)
+    changes: list[Change] = []
+
+    def note(kind: str, steps: tuple[str, ...], reason: str, **values: object) -> None:
+        changes.append(Change(pass_name="delayer", kind=kind, steps=steps,  # type: ignore[arg-type]
+                              reason=reason, **values))
+
+    order = [lv.id for lv in process.levels]
+    if options.keep_levels is not None:
+        unknown = [lv for lv in options.keep_levels if lv not in draft.levels]
+        targets = [lv for lv in order if lv not in options.keep_levels]
+    else:
+        assert options.remove_levels is not None
+        unknown = [lv for lv in options.remove_levels if lv not in draft.levels]
+        targets = [lv for lv in order if lv in options.remove_levels]
+    for lv in unknown:
+        note("skipped", (), f"Level {lv!r} is not a level of this process (already removed?); "
+                            f"its levels are {', '.join(order)}.")
+    removed = []
+    for lv in targets:
+        if draft.levels[lv].locked:
+            note("skipped", (), f"Level {_label(draft, lv)} is kept: it is locked (exempt from "
+                                f"delayering).")
+        else:
+            removed.append(lv)
+    if not removed:
+        return process, changes
+    remaining = [lv for lv in order if lv not in removed]
+    if not remaining:
+        note("skipped", (), "Every level would be removed; at least one must remain.")
+        return process, changes
+
+    def below(lv: str) -> str:
+        """Nearest remaining level below ``lv`` (or above, if none is below)."""
+        i = order.index(lv)
+        lower = [x for x in order[i + 1:] if x in remaining]
+        return lower[0] if lower else [x for x in order[:i] if x in remaining][-1]
+
+    needed = {a for s in process.steps for a in s.needs}
+    targets_of_rework = {s.rework.to for s in process.steps if s.rework is not None}
+
+    # 1. approvals at removed levels disappear (in file order, so the result is deterministic)
+    for sid in list(draft.steps):
+        step = draft.steps[sid]
+        role = draft.roles[step.role]
+        if role.level not in removed or step.kind not in APPROVAL_KINDS:
+            continue
+        post = role.name or role.id
+        lock = draft.lock_reason(step)
+        if lock is not None:
+            note("skipped", (sid,), f"{_kind(step.kind)} by {post} kept: {lock}.")
+            continue
+        blocker = draft.bypass_blocker(sid, needed, targets_of_rework)
+        if blocker is not None:
+            # the step cannot leave the flow, so it stays as a check without signing authority
+            draft.replace(step.model_copy(update={"kind": "review"}))
+            note("reassigned", (sid,), f"{_kind(step.kind)} by {post} becomes a review: the "
+                                       f"check stays because {blocker}, the signing authority "
+                                       f"goes.", before=step.kind, after="review")
+            continue
+        preds = [e.step for e in step.after]
+        succs = list(draft.succs[sid])
+        added = draft.bypass(sid)
+        note("removed", (sid,), f"{_kind(step.kind)} by {post} removed: "
+                                f"{_label(draft, role.level)} no longer signs after delayering.",
+             edges=tuple((u, sid) for u in preds) + tuple((sid, w) for w in succs),
+             added_edges=tuple(added), before=step.kind)
+
+    # 2. posts at removed levels: functional posts one level down, or their work handed down
+    by_role: dict[str, list[str]] = {}
+    for sid, step in draft.steps.items():
+        by_role.setdefault(step.role, []).append(sid)
+    new_roles = []
+    for role in process.roles:
+        if role.level not in removed:
+            new_roles.append(role)
+            continue
+        target_level = below(role.level)
+        post = role.name or role.id
+        steps_of_role = tuple(by_role.get(role.id, ()))
+        if role.locked:
+            new_roles.append(role)
+            if steps_of_role:
+                note("skipped", steps_of_role, f"Work of {post} kept at its level: the post is "
+                                               f"locked.")
+            continue
+        locked_steps = [s for s in steps_of_role if draft.steps[s].locked]
+        if locked_steps:
+            new_roles.append(role)
+            note("skipped", tuple(locked_steps), f"{post} keeps its level: it performs the locked "
+                                                 f"step {draft.steps[locked_steps[0]].name!r}.")
+            continue
+        if options.reassign == "below":
+            heir = _subordinate(process, role.id, target_level)
+            if heir is not None:
+                for sid in steps_of_role:
+                    draft.replace(draft.steps[sid].model_copy(update={"role": heir.id}))
+                if steps_of_role:
+                    note("reassigned", steps_of_role,
+                         f"Work of {post} handed to {heir.name or heir.id} "
+                         f"({_label(draft, target_level)}): the post no longer exists after "
+                         f"delayering.", before=role.id, after=heir.id)
+                continue  # the post itself disappears
+        new_roles.append(role.model_copy(update={"level": target_level}))
+        if steps_of_role:
+            note("reassigned", steps_of_role,
+                 f"{post} becomes a functional post at {_label(draft, target_level)}; its expert "
+                 f"work stays with the same people.", before=role.level, after=target_level)
+    gone = {r.id: r.reports_to for r in process.roles} if len(new_roles) < len(process.roles) \
+        else {}
+    kept = {r.id for r in new_roles}
+    for i, r in enumerate(new_roles):
+        boss, seen = r.reports_to, set()
+        while boss is not None and boss not in kept and boss not in seen:
+            seen.add(boss)  # report to the removed post's superior (guarding against loops)
+            boss = gone.get(boss)
+        if boss in seen:
+            boss = None
+        if boss != r.reports_to:
+            new_roles[i] = r.model_copy(update={"reports_to": boss})
+    used_levels = {r.level for r in new_roles}
+    new_levels = tuple(lv for lv in process.levels if lv.id not in removed or lv.id in used_levels)
+    return draft.build(roles=tuple(new_roles), levels=new_levels), changes
+
+
+def _subordinate(process: Process, role_id: str, level: str):  # type: ignore[no-untyped-def]
+    """A post at ``level`` reporting (directly or not) to ``role_id``, else any post there."""
+    reports = {r.id: r.reports_to for r in process.roles}
+    candidates = [r for r in process.roles if r.level == level]
+    for r in candidates:
+        boss, seen = r.reports_to, set()
+        while boss is not None and boss not in seen:
+            if boss == role_id:
+                return r
+            seen.add(boss)
+            boss = reports.get(boss)
+    return candidates[0] if candidates else None
+
+
+def _label(draft: Draft, level: str) -> str:
+    lv = draft.levels[level]
+    return lv.name or lv.id.replace("_", " ")
+
+
+def _kind(kind: str) -> str:
+    return "Signature" if kind == "signature" else "Approval"

@@ -1,0 +1,107 @@
+"""``eliminate_duplicates``: a second check of the same thing by the same office goes.
+
+Two steps are the same check when they have
+
+- the same kind (``review`` or ``approval``; signatures are never duplicates),
+- the same office: the same role (default), or with ``by: level`` any role
+  at the same hierarchy level,
+- the same subject: the same non-empty ``needs``, each resolved to the same
+  nearest producer, so both see the same version of every document (a check
+  after the document was revised is not a duplicate),
+
+and the first always runs when the second does (no choice between them) and
+comes before it. The later check is removed, its predecessors wired to its
+successors. Steps without ``needs`` are never duplicates: with no subject
+declared, procsimp cannot tell what they check.
+
+Reijers & Limam Mansar (2005) heuristic: *task elimination* (remove
+unnecessary tasks, such as repeated controls).
+
+>>> import procsimp as ps
+>>> p = ps.Process.model_validate({"levels": ["staff"], "roles": [{"id": "c", "level": "staff"}],
+...     "steps": [{"id": "apply", "role": "c", "duration": 1, "produces": ["form"]},
+...               {"id": "check", "role": "c", "kind": "review", "duration": 2, "after": ["apply"],
+...                "needs": ["form"]},
+...               {"id": "recheck", "role": "c", "kind": "review", "duration": 2,
+...                "after": ["check"], "needs": ["form"]}]})
+>>> q, changes = ps.run_pass(p, "eliminate_duplicates")
+>>> [s.id for s in q.steps]
+['apply', 'check']
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from procsimp.graph import ALWAYS
+from procsimp.model import Process
+from procsimp.passes._edit import Ancestry, Draft, nearest_producers
+from procsimp.passes.base import Change, PassOptions, register_pass
+
+CHECK_KINDS = ("review", "approval")
+
+
+class EliminateDuplicatesOptions(PassOptions):
+    """Options of :func:`eliminate_duplicates`."""
+
+    by: Literal["role", "level"] = "role"
+    """What counts as the same office: the same role, or any role at the same level."""
+
+
+@register_pass("eliminate_duplicates", options=EliminateDuplicatesOptions)
+def eliminate_duplicates(process: Process,
+                         options: EliminateDuplicatesOptions) -> tuple[Process, list[Change]]:
+    """Remove a repeated check of the same subject by the same office."""
+    c = process.compiled
+    steps = c.steps
+    roles = {r.id: r for r in process.roles}
+    cond = c.choices.node_cond
+    near = nearest_producers(c, {a for s in steps for a in s.needs})
+
+    def office(v: int) -> str:
+        role = steps[v].role
+        return role if options.by == "role" else roles[role].level
+
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for v in c.order:
+        s = steps[v]
+        if s.kind in CHECK_KINDS and s.needs:
+            subject = tuple(sorted((a, tuple(sorted(near[v].get(a, ())))) for a in s.needs))
+            groups.setdefault((s.kind, office(v), subject), []).append(v)
+    candidates = [g for g in groups.values() if len(g) > 1]
+    if not candidates:
+        return process, []
+
+    order = [c.ids[v] for v in c.order]
+    ancestry = Ancestry(lambda sid: [e.step for e in process.step(sid).after], order)
+    draft = Draft(process)
+    needed = {a for s in steps for a in s.needs}
+    rework_targets = {s.rework.to for s in steps if s.rework is not None}
+    changes: list[Change] = []
+    for group in candidates:
+        for i, v in enumerate(group[1:], start=1):
+            first = next((u for u in group[:i] if c.ids[u] in draft.steps
+                          and (cond[u] == cond[v] or cond[u] == ALWAYS)
+                          and ancestry.reaches(c.ids[u], c.ids[v])), None)
+            if first is None:
+                continue
+            sid, step, earlier = c.ids[v], steps[v], steps[first]
+            what = f"{step.name!r} repeats {earlier.name!r} (same {step.kind} of " \
+                   f"{', '.join(repr(a) for a in step.needs)} by the same office)"
+            blocked = draft.lock_reason(step) or draft.bypass_blocker(sid, needed,
+                                                                      rework_targets)
+            if blocked is not None:
+                changes.append(Change(pass_name="eliminate_duplicates", kind="skipped",
+                                      steps=(sid,), reason=f"{what} but is kept: {blocked}."))
+                continue
+            preds = [e.step for e in draft.steps[sid].after]
+            succs = list(draft.succs[sid])
+            added = draft.bypass(sid)
+            changes.append(Change(
+                pass_name="eliminate_duplicates", kind="removed", steps=(sid,),
+                reason=f"{what}, with nothing changed in between: the second check is removed.",
+                edges=tuple((u, sid) for u in preds) + tuple((sid, w) for w in succs),
+                added_edges=tuple(added), before=c.ids[first]))
+    if not any(ch.kind == "removed" for ch in changes):
+        return process, changes
+    return draft.build(), changes

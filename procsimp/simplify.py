@@ -1,0 +1,206 @@
+"""The simplification pipeline: run passes in order, keep every change and every step.
+
+>>> import procsimp as ps
+>>> p = ps.Process.model_validate({"levels": ["head", "middle", "staff"],
+...     "roles": [{"id": "boss", "level": "head"}, {"id": "mid", "level": "middle"},
+...               {"id": "clerk", "level": "staff"}],
+...     "steps": [{"id": "draft", "role": "clerk", "duration": 2},
+...               {"id": "ok", "role": "mid", "kind": "approval", "duration": 1,
+...                "after": ["draft"]},
+...               {"id": "sign", "role": "boss", "kind": "signature", "after": ["ok"]}]})
+>>> res = ps.simplify(p, ["delayer"], options={"delayer": {"remove_levels": ["middle"]}})
+>>> [c.kind for c in res.changes], len(res.process.steps), len(p.steps)
+(['removed'], 2, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import procsimp.passes  # noqa: F401 - registers the built-in passes
+from procsimp._gc import paused
+from procsimp.errors import OptionError
+from procsimp.model import Process
+from procsimp.passes.base import Change, PassOptions, available_passes, get_pass
+
+#: What ``simplify(proc)`` runs when no passes are named: every pass that needs no options.
+DEFAULT_PIPELINE: tuple[str, ...] = (
+    "eliminate_duplicates", "merge_sequential", "parallelize", "digitize",
+)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named reform programme: a pipeline of passes with their options."""
+
+    name: str
+    description: str
+    passes: tuple[str, ...]
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    Preset("delayering_2019",
+           "Indonesia's 2019 delayering (penyederhanaan birokrasi): echelon III and IV posts "
+           "become functional, their approvals disappear.",
+           ("delayer",),
+           {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}}),
+    Preset("spbe",
+           "SPBE digitalisation (Perpres 95/2018): electronic documents and signatures; paper "
+           "transfers vanish, digitizable steps take half the time.",
+           ("digitize",),
+           {"digitize": {"delay": 0, "duration_factor": 0.5}}),
+    Preset("ptsp",
+           "PTSP one-stop service: every applicant contact at one window, independent reviews "
+           "in parallel.",
+           ("single_window", "merge_sequential", "parallelize")),
+    Preset("all",
+           "Every reform at once: delayering, duplicate checks removed, one-stop window, "
+           "sequential steps merged, reviews in parallel, digitalisation.",
+           ("delayer", "eliminate_duplicates", "single_window", "merge_sequential",
+            "parallelize", "digitize"),
+           {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]},
+            "digitize": {"delay": 0, "duration_factor": 0.5}}),
+)}
+
+
+@dataclass(frozen=True)
+class PassRun:
+    """One pass of a pipeline: its options, the process after it, and its changes."""
+
+    name: str
+    options: PassOptions
+    process: Process
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """What :func:`simplify` returns: the simplified process and how it got there."""
+
+    original: Process
+    """The input process (untouched)."""
+    process: Process
+    """The simplified process."""
+    changes: tuple[Change, ...]
+    """Every change, in order."""
+    runs: tuple[PassRun, ...]
+    """Each pass with the process after it (the intermediate results)."""
+
+    @property
+    def passes(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.runs)
+
+    def changes_of(self, pass_name: str) -> tuple[Change, ...]:
+        """The changes one pass made."""
+        return tuple(c for c in self.changes if c.pass_name == pass_name)
+
+    def summary(self) -> str:
+        """The changes as text, grouped by pass."""
+        lines = [f"{self.original.name}: {len(self.original.steps)} -> "
+                 f"{len(self.process.steps)} steps"]
+        for run in self.runs:
+            done = [c for c in run.changes if c.kind != "skipped"]
+            skipped = [c for c in run.changes if c.kind == "skipped"]
+            lines.append(f"{run.name}: {len(done)} changes" +
+                         (f", {len(skipped)} skipped" if skipped else ""))
+            lines += [f"  - {c.reason}" for c in done]
+            lines += [f"  - (skipped) {c.reason}" for c in skipped]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return (f"Result({self.original.name!r}, passes={list(self.passes)}, "
+                f"{len(self.changes)} changes)")
+
+
+def resolve(passes: str | Sequence[str] | None,
+            options: Mapping[str, Any] | None = None) -> list[tuple[str, PassOptions]]:
+    """Pipeline and validated options for ``passes`` (names, a preset name, or None)."""
+    preset_options: Mapping[str, Mapping[str, Any]] = {}
+    if passes is None:
+        names: list[str] = list(DEFAULT_PIPELINE)
+    elif isinstance(passes, str):
+        if passes in PRESETS:
+            names, preset_options = list(PRESETS[passes].passes), PRESETS[passes].options
+        elif passes in available_passes():
+            names = [passes]
+        else:
+            raise OptionError(f"unknown pass or preset {passes!r}; passes: "
+                              f"{', '.join(available_passes())}; presets: {', '.join(PRESETS)}")
+    else:
+        names = list(passes)
+    infos = [get_pass(n) for n in names]
+    options = dict(options or {})
+    stray = [k for k in options if k not in names]
+    if stray:
+        raise OptionError(f"options given for {', '.join(map(repr, stray))}, which "
+                          f"{'is' if len(stray) == 1 else 'are'} not in the pipeline "
+                          f"{names}; check the pass names")
+    out = []
+    for info in infos:
+        given = options.get(info.name)
+        merged = dict(preset_options.get(info.name, {}))
+        if isinstance(given, PassOptions):
+            out.append((info.name, info.parse_options(given)))
+            continue
+        if given is not None:
+            if not isinstance(given, Mapping):
+                raise OptionError(f"options of pass {info.name!r} must be a mapping, got "
+                                  f"{type(given).__name__}")
+            merged.update(given)
+        out.append((info.name, info.parse_options(merged)))
+    return out
+
+
+def simplify(process: Process, passes: str | Sequence[str] | None = None,
+             options: Mapping[str, Any] | None = None) -> Result:
+    """Run simplification passes in order and return a :class:`Result`.
+
+    Parameters
+    ----------
+    process
+        The process to simplify; it is not modified.
+    passes
+        Pass names in order, a preset name (see :data:`PRESETS`), or ``None`` for
+        :data:`DEFAULT_PIPELINE`.
+    options
+        Options per pass name, e.g. ``{"delayer": {"remove_levels": ["echelon_3"]}}``;
+        they override a preset's options key by key.
+
+    Raises
+    ------
+    OptionError
+        An unknown pass or preset, or an unknown or invalid option; the message
+        lists the valid ones.
+    """
+    if not isinstance(process, Process):
+        raise OptionError(f"simplify needs a Process, got {type(process).__name__}")
+    pipeline = resolve(passes, options)
+    current = process
+    runs: list[PassRun] = []
+    changes: list[Change] = []
+    with paused():
+        for name, opts in pipeline:
+            current, made = _run(name, current, opts)
+            runs.append(PassRun(name, opts, current, tuple(made)))
+            changes += made
+    return Result(process, current, tuple(changes), tuple(runs))
+
+
+def run_pass(process: Process, name: str, **options: Any) -> tuple[Process, list[Change]]:
+    """Run one pass with keyword options; returns ``(process, changes)``."""
+    info = get_pass(name)
+    return _run(name, process, info.parse_options(options))
+
+
+def _run(name: str, process: Process, options: PassOptions) -> tuple[Process, list[Change]]:
+    new, made = get_pass(name).function(process, options)
+    if not isinstance(new, Process) or not isinstance(made, list):
+        raise OptionError(f"pass {name!r} must return (Process, list[Change]), got "
+                          f"({type(new).__name__}, {type(made).__name__})")
+    return new, made

@@ -1,0 +1,221 @@
+"""The ``procsimp`` command line, every command through :func:`procsimp.cli.main`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import procsimp as ps
+from procsimp.cli import main
+from procsimp.simplify import DEFAULT_PIPELINE, PRESETS, simplify
+
+LETTER = Path(__file__).resolve().parents[1] / "examples" / "outgoing_letter.yaml"
+DELAYER_OPTION = "delayer.remove_levels=[echelon_3,echelon_4]"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_usage_error(status: int, out: str, err: str, *names: str) -> None:
+    """Exit status 2, nothing on standard output, one line naming what was wrong."""
+    assert status == 2
+    assert out == ""
+    assert err.startswith("procsimp: error: ")
+    assert len(err.strip().splitlines()) == 1, err
+    for name in names:
+        assert name in err
+
+
+class TestMeasure:
+    def test_text(self, capsys: pytest.CaptureFixture[str]) -> None:
+        status, out, _ = run(capsys, "measure", LETTER, "-n", "200")
+        assert status == 0
+        assert "approval layers" in out and "Simulated lead time (200 cases, seed 0)" in out
+
+    def test_json(self, capsys: pytest.CaptureFixture[str]) -> None:
+        status, out, _ = run(capsys, "measure", LETTER, "-n", "200", "--json")
+        assert status == 0
+        data = json.loads(out)
+        assert data["metrics"]["layers"] == 4
+        assert data["metrics"]["lead_time"] == pytest.approx(ps.measure(ps.load(LETTER)).lead_time)
+        assert data["simulation"]["n"] == 200
+
+    def test_no_simulation(self, capsys: pytest.CaptureFixture[str]) -> None:
+        status, out, _ = run(capsys, "measure", LETTER, "-n", "0", "--json")
+        assert status == 0
+        assert "simulation" not in json.loads(out)
+
+    def test_missing_file(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        missing = tmp_path / "nope.yaml"
+        assert_usage_error(*run(capsys, "measure", missing), str(missing))
+
+
+class TestValidate:
+    def test_ok(self, capsys: pytest.CaptureFixture[str]) -> None:
+        status, out, _ = run(capsys, "validate", LETTER)
+        assert status == 0
+        assert f"{LETTER}: ok (7 steps, 5 roles)" in out
+
+    def test_bad_file_is_named(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(LETTER.read_text().replace("role: analyst", "role: ghost"))
+        status, out, err = run(capsys, "validate", LETTER, bad)
+        assert status == 2
+        assert "ok" in out and str(bad) in err and "ghost" in err
+
+
+class TestConvert:
+    def test_yaml_json_yaml_round_trip(self, capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+        as_json, back = tmp_path / "letter.json", tmp_path / "letter.yaml"
+        assert run(capsys, "convert", LETTER, "-o", as_json)[0] == 0
+        json.loads(as_json.read_text())
+        status, out, _ = run(capsys, "convert", as_json, "-o", back)
+        assert status == 0 and f"wrote {back}" in out
+        assert ps.load(back) == ps.load(LETTER)
+
+    def test_unknown_suffix(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        target = tmp_path / "letter.txt"
+        assert_usage_error(*run(capsys, "convert", LETTER, "-o", target), "letter.txt")
+        assert not target.exists()
+
+
+class TestSchema:
+    def test_stdout(self, capsys: pytest.CaptureFixture[str]) -> None:
+        status, out, _ = run(capsys, "schema")
+        assert status == 0
+        assert "$defs" in json.loads(out)
+
+    def test_to_file(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        target = tmp_path / "schema.json"
+        assert run(capsys, "schema", "-o", target)[0] == 0
+        assert "$defs" in json.loads(target.read_text())
+
+
+class TestSimplify:
+    def test_preset(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        out_file = tmp_path / "after.yaml"
+        status, out, _ = run(capsys, "simplify", LETTER, "--preset", "delayering_2019",
+                             "-o", out_file)
+        assert status == 0
+        after = ps.load(out_file)
+        assert ps.measure(after).layers == 2 < ps.measure(ps.load(LETTER)).layers
+        assert "delayer: " in out and f"wrote {out_file}" in out
+        assert "Simulated" not in out
+
+    def test_passes_with_options_equal_the_preset(self, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+        by_preset, by_pass = tmp_path / "preset.yaml", tmp_path / "pass.json"
+        assert run(capsys, "simplify", LETTER, "--preset", "delayering_2019", "-o", by_preset)[0] \
+            == 0
+        assert run(capsys, "simplify", LETTER, "--pass", "delayer", "--option", DELAYER_OPTION,
+                   "-o", by_pass)[0] == 0
+        assert ps.load(by_pass) == ps.load(by_preset)
+
+    def test_option_overrides_the_preset(self, capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+        out_file = tmp_path / "after.yaml"
+        status, _, _ = run(capsys, "simplify", LETTER, "--preset", "delayering_2019",
+                           "--option", "delayer.remove_levels=[echelon_3]", "-o", out_file)
+        assert status == 0
+        assert ps.measure(ps.load(out_file)).layers == 3
+
+    def test_default_pipeline(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        status, out, _ = run(capsys, "simplify", LETTER, "-o", tmp_path / "after.yaml")
+        assert status == 0
+        for name in DEFAULT_PIPELINE:
+            assert f"{name}: " in out
+
+    def test_report(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        status, out, _ = run(capsys, "simplify", LETTER, "--preset", "delayering_2019",
+                             "-o", tmp_path / "after.yaml", "--report", "-n", "500")
+        assert status == 0
+        assert "approval layers" in out
+        assert "Simulated lead time, 500 paired cases (seed 0)" in out
+        assert "Lead-time cut by pass" in out
+
+    @pytest.mark.parametrize(("args", "names"), [
+        (["--pass", "nope"], ["'nope'", "delayer"]),
+        (["--preset", "nope"], ["'nope'", "delayering_2019"]),
+        (["--preset", "delayer"], ["'delayer'", "presets"]),
+        (["--pass", "delayer", "--option", "delayer.bogus=1"], ["'bogus'", "remove_levels"]),
+        (["--pass", "delayer", "--option", "merge_sequential.by=role"], ["'merge_sequential'"]),
+        (["--pass", "delayer", "--option", "delayer=1"], ["PASS.KEY=VALUE"]),
+        (["--pass", "delayer", "--option", "delayer.remove_levels=[a"], ["not valid YAML"]),
+        (["--pass", "delayer", "--option", DELAYER_OPTION, "--option", DELAYER_OPTION],
+         ["given twice"]),
+        (["--preset", "delayering_2019", "--pass", "delayer"], ["not allowed with"]),
+    ])
+    def test_bad_input(self, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                       args: list[str], names: list[str]) -> None:
+        out_file = tmp_path / "after.yaml"
+        assert_usage_error(*run(capsys, "simplify", LETTER, *args, "-o", out_file), *names)
+        assert not out_file.exists()
+
+    def test_output_is_required(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert_usage_error(*run(capsys, "simplify", LETTER, "--preset", "delayering_2019"),
+                           "-o/--output", "procsimp simplify --help")
+
+
+class TestCompare:
+    @pytest.fixture
+    def after(self, tmp_path: Path) -> Path:
+        path = tmp_path / "after.json"
+        ps.save(simplify(ps.load(LETTER), "delayering_2019").process, path)
+        return path
+
+    def test_text(self, capsys: pytest.CaptureFixture[str], after: Path) -> None:
+        status, out, _ = run(capsys, "compare", LETTER, after, "-n", "1000")
+        assert status == 0
+        rep = ps.compare(ps.load(LETTER), ps.load(after), n=1000, seed=0)
+        assert out == f"{rep}\n"
+        assert "95% CI of the cut" in out
+
+    def test_json(self, capsys: pytest.CaptureFixture[str], after: Path) -> None:
+        status, out, _ = run(capsys, "compare", LETTER, after, "-n", "1000", "--seed", "5",
+                             "--json")
+        assert status == 0
+        data = json.loads(out)
+        assert (data["metrics"]["layers"]["before"], data["metrics"]["layers"]["after"]) == (4, 2)
+        assert data["simulation"]["mean_cut"]["value"] > 0
+        assert (data["n"], data["seed"]) == (1000, 5)
+
+    def test_markdown(self, capsys: pytest.CaptureFixture[str], after: Path) -> None:
+        status, out, _ = run(capsys, "compare", LETTER, after, "-n", "0", "--markdown")
+        assert status == 0
+        assert "| layers " in out and " cut % |" in out
+
+    def test_bad_input(self, capsys: pytest.CaptureFixture[str], after: Path,
+                       tmp_path: Path) -> None:
+        assert_usage_error(*run(capsys, "compare", LETTER, tmp_path / "x.yaml"), "x.yaml")
+        assert_usage_error(*run(capsys, "compare", LETTER, after, "-n", "1"), "n must be")
+        assert_usage_error(*run(capsys, "compare", LETTER, after, "-n", "-3"), "-n")
+        assert_usage_error(*run(capsys, "compare", LETTER, after, "--json", "--markdown"),
+                           "not allowed with")
+
+
+def test_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "passes")
+    assert status == 0
+    assert "delayer" in out and "Remove hierarchy levels" in out
+    for name in PRESETS:
+        assert name in out
+
+
+def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_usage_error(*run(capsys, "shrink", LETTER), "shrink")
+
+
+@pytest.mark.skipif(shutil.which("procsimp") is None, reason="console script not installed")
+def test_console_script() -> None:
+    done = subprocess.run([shutil.which("procsimp") or "procsimp", "measure", str(LETTER),
+                           "-n", "100"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "layers" in done.stdout and "Simulated lead time (100 cases" in done.stdout
