@@ -266,8 +266,10 @@ class Report:
         return f"{value:,.2f} {self.time_unit}s"
 
     def _footer(self) -> list[str]:
-        lines = []
         s = self.simulation
+        lines = ["Lead time and touch time in the first table come from flow analysis on mean "
+                 "durations" + ("; the simulated figures are what cases experience." if s
+                                else ".")]
         if s is not None:
             quantiles = ("the quantiles by a paired bootstrap"
                          if s.p90_cut.method == "paired_bootstrap" else
@@ -283,15 +285,13 @@ class Report:
         parts = []
         for title, header, rows in self._tables():
             parts.append(f"**{title}**\n\n" + _grid(header, rows, markdown=True))
-        parts += self._footer()
+        parts.append("\n".join(self._footer()))
         return "\n\n".join(parts) + "\n"
 
     def __str__(self) -> str:
         parts = [f"{title}\n" + _grid(header, rows, markdown=False)
                  for title, header, rows in self._tables()]
-        footer = self._footer()
-        if footer:
-            parts.append("\n".join(footer))
+        parts.append("\n".join(self._footer()))
         return "\n\n".join(parts)
 
     def _repr_html_(self) -> str:

@@ -31,15 +31,14 @@ experience; the flow figure is the transparent, reproducible one.
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from procsimp._gc import paused
 from procsimp.durations import mean_of
+from procsimp.graph import exclusive
 from procsimp.model import APPROVAL_KINDS
 
 if TYPE_CHECKING:
@@ -78,7 +77,8 @@ class Metrics(BaseModel):
     lead_time_se: float | None
     """Standard error of ``lead_time`` when it was estimated by Monte Carlo."""
     block_structured: bool
-    """Every choice is closed by its own any join (flow analysis is exact)."""
+    """Flow analysis is exact: every choice is closed by its own any join, and final steps
+    either always run together or are exclusive alternatives."""
     touch_time: float
     """Expected work along the process, by the same flow rules as ``lead_time``."""
     cycle_efficiency: float
@@ -148,21 +148,28 @@ def _measure(process: Process) -> Metrics:
     choices = c.choices
     reach = _reach_probabilities(c)
     _, lead_finish, lead_best = _flow(c, reach, c.mean_duration, delays=True)
-    lead, se, method = _end(c, choices, reach, lead_finish)
-    if not choices.block_structured:
+    work = c.mean_work
+    _, touch_finish, _ = _flow(c, reach, work, delays=False)
+    lead_end = _end(c, choices, reach, lead_finish)
+    touch_end = _end(c, choices, reach, touch_finish)
+    exact = choices.block_structured and lead_end is not None
+    se: float | None = None
+    method: Literal["flow", "enumeration", "monte_carlo"] = "flow"
+    if exact:
+        assert lead_end is not None and touch_end is not None
+        lead, touch = lead_end, touch_end
+    else:
         from procsimp.simulate import expected_on_means
 
         lead, se, method = expected_on_means(c, max_outcomes=MAX_OUTCOMES)
-    work = c.mean_work
-    _, touch_finish, _ = _flow(c, reach, work, delays=False)
-    touch, _, _ = _end(c, choices, reach, touch_finish)
+        touch = expected_on_means(c, max_outcomes=MAX_OUTCOMES, work=True)[0]
     cost = _cost(c, reach, roles, work)
     return Metrics(
         name=process.name, time_unit=process.time_unit, steps=len(process.steps),
         roles_involved=len({s.role for s in process.steps}), layers=len(layers),
         approval_layers=len(approval), handoffs=handoffs, vertical_handoffs=vertical,
         lead_time=lead, lead_time_method=method, lead_time_se=se,
-        block_structured=choices.block_structured, touch_time=touch,
+        block_structured=exact, touch_time=touch,
         cycle_efficiency=touch / lead if lead > 0 else 1.0, cost=cost,
         critical_path=_critical_path(c, reach, lead_finish, lead_best),
     )
@@ -234,43 +241,27 @@ def schedule(c: Compiled) -> tuple[list[float], list[float]]:
 
 
 def _end(c: Compiled, choices: ChoiceAnalysis, reach: tuple[list[float], list[list[float]]],
-         finish: list[float]) -> tuple[float, float | None, Literal["flow", "enumeration",
-                                                                     "monte_carlo"]]:
-    """Expected last finish over the final steps, weighting exclusive endings."""
+         finish: list[float]) -> float | None:
+    """Expected last finish over the final steps, or None when flow analysis does not fit.
+
+    Final steps that always run together end at the latest of them; final steps on
+    mutually exclusive alternatives are weighted by their probabilities. Any other
+    mix (a final step that runs only on some branches while another always runs)
+    needs the finish times per outcome, which flow analysis does not keep.
+    """
     sinks = c.sinks()
     if not sinks:
-        return 0.0, None, "flow"
+        return 0.0
     conds = [choices.node_cond[v] for v in sinks]
-    if all(cond == conds[0] for cond in conds) or any(cond is None for cond in conds):
-        return max(finish[v] for v in sinks), None, "flow"
-    splits = sorted({s for cond in conds if cond for term in cond for s, _ in term})
-    counts = [choices.branch_count[s] for s in splits]
-    p = choices.branch_p
-    if math.prod(counts) <= MAX_OUTCOMES:
-        total = weight = 0.0
-        for outcome in itertools.product(*[range(k) for k in counts]):
-            chosen = dict(zip(splits, outcome, strict=True))
-            w = math.prod(p[(s, b)] for s, b in chosen.items())
-            ends = [finish[v] for v, cond in zip(sinks, conds, strict=True) if cond is not None and
-                    any(all(chosen[s] == b for s, b in term) for term in cond)]
-            if ends and w > 0:
-                total += w * max(ends)
-                weight += w
-        return (total / weight if weight else 0.0), None, "flow"
-    rng = np.random.default_rng(0)
-    draws = {s: rng.choice(k, size=20_000, p=[p[(s, b)] for b in range(k)])
-             for s, k in zip(splits, counts, strict=True)}
-    ends = np.zeros(20_000)
-    for v, cond in zip(sinks, conds, strict=True):
-        assert cond is not None
-        runs = np.zeros(20_000, dtype=bool)
-        for term in cond:
-            hit = np.ones(20_000, dtype=bool)
-            for s, b in term:
-                hit &= draws[s] == b
-            runs |= hit
-        ends = np.where(runs, np.maximum(ends, finish[v]), ends)
-    return float(ends.mean()), float(ends.std(ddof=1) / math.sqrt(len(ends))), "monte_carlo"
+    if any(cond is None for cond in conds):
+        return None
+    if all(cond == conds[0] for cond in conds):
+        return max(finish[v] for v in sinks)
+    if all(exclusive(a, b) for i, a in enumerate(conds) for b in conds[i + 1:]):  # type: ignore[arg-type]
+        node_p, _ = reach
+        total = math.fsum(node_p[v] for v in sinks)
+        return math.fsum(node_p[v] * finish[v] for v in sinks) / total if total else 0.0
+    return None
 
 
 def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict,

@@ -199,8 +199,9 @@ def run_pass(process: Process, name: str, **options: Any) -> tuple[Process, list
 
 
 def _run(name: str, process: Process, options: PassOptions) -> tuple[Process, list[Change]]:
-    new, made = get_pass(name).function(process, options)
-    if not isinstance(new, Process) or not isinstance(made, list):
+    out = get_pass(name).function(process, options)
+    if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], Process)
+            and isinstance(out[1], list)):
         raise OptionError(f"pass {name!r} must return (Process, list[Change]), got "
-                          f"({type(new).__name__}, {type(made).__name__})")
-    return new, made
+                          f"{type(out).__name__}")
+    return out

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -207,6 +207,8 @@ def _stream_key(kind: int, *names: str) -> list[int]:
 class RandomDraws:
     """Random streams keyed by (seed, step id, chunk): common random numbers across variants."""
 
+    expected_rework = False
+
     def __init__(self, compiled: Compiled, seed: int) -> None:
         self.c = compiled
         self.seed = seed
@@ -260,21 +262,30 @@ class RandomDraws:
 
 
 class MeanDraws(RandomDraws):
-    """Every duration and delay at its mean; choices drawn at random or given per sample."""
+    """Every duration and delay at its mean; choices drawn at random or given per sample.
+
+    Rework blocks take their expected time, as in flow analysis (T/(1-r) plus the
+    expected return delays, or (1+r)T plus r return delays), so the outcomes to
+    average over are the branch choices only. With ``work=True`` durations are the
+    steps' work and transfers take no time (for touch time).
+    """
+
+    expected_rework = True
 
     def __init__(self, compiled: Compiled, seed: int,
-                 forced: dict[int, np.ndarray] | None = None) -> None:
+                 forced: dict[int, np.ndarray] | None = None, *, work: bool = False) -> None:
         super().__init__(compiled, seed)
         self.forced = forced or {}
+        self.work = work
 
     def duration(self, v: int, size: int) -> float:
-        return mean_of(self.c.steps[v].duration)
+        return self.c.mean_work[v] if self.work else self.c.mean_duration[v]
 
     def delay(self, v: int, k: int, size: int) -> float:
-        return mean_of(self.c.edge_delay[v][k])
+        return 0.0 if self.work else self.c.mean_edge_delay[v][k]
 
     def rework_delay(self, v: int, size: int) -> float:
-        return mean_of(self.c.blocks[self.c.block_of_exit[v]].delay)
+        return 0.0 if self.work else mean_of(self.c.blocks[self.c.block_of_exit[v]].delay)
 
     def choice(self, u: int, size: int) -> np.ndarray:
         if u in self.forced:
@@ -376,6 +387,16 @@ class Engine:
         fin = self._run_plan(b, _State(None), idx, start).copy()
         if blk.p <= 0:
             return fin
+        if self.draws.expected_rework:
+            back = self.draws.rework_delay(blk.exit, len(fin))
+            once = fin - start
+            if blk.mode == "repeat":
+                total = (once + blk.p * back) / (1.0 - blk.p)
+            else:
+                total = (1.0 + blk.p) * once + blk.p * back
+            ran = np.isfinite(fin)
+            fin[ran] = (start + total)[ran]
+            return fin
         active = np.isfinite(fin) & (self.draws.rework(blk.exit, len(fin)) < blk.p)
         while active.any():
             sub = np.flatnonzero(active)
@@ -449,26 +470,28 @@ def _plans(compiled: Compiled) -> dict[int | None, list[tuple[str, int]]]:
 
 
 def expected_on_means(compiled: Compiled, *, seed: int = 0, samples: int = 20_000,
-                      max_outcomes: int = 4096) -> tuple[float, float | None, str]:
+                      max_outcomes: int = 4096, work: bool = False
+                      ) -> tuple[float, float | None, Literal["enumeration", "monte_carlo"]]:
     """Expected lead time over branch outcomes, every duration at its mean.
 
-    Exact enumeration of the choice outcomes when there are at most
-    ``max_outcomes`` and no rework; otherwise Monte Carlo over ``samples`` cases.
+    Rework blocks count at their expected time (see :class:`MeanDraws`). Exact
+    enumeration of the choice outcomes when there are at most ``max_outcomes``;
+    otherwise Monte Carlo over ``samples`` cases. ``work=True`` gives touch time.
     Returns ``(value, standard error or None, method)``.
     """
     splits = list(compiled.branches)
     outcomes = math.prod(len(compiled.branches[u]) for u in splits) if splits else 1
-    if outcomes <= max_outcomes and not compiled.blocks:
+    if outcomes <= max_outcomes:
         grids = np.meshgrid(*[np.arange(len(compiled.branches[u])) for u in splits],
                             indexing="ij") if splits else []
         forced = {u: g.ravel() for u, g in zip(splits, grids, strict=True)}
         weights = np.ones(outcomes)
         for u, choice in forced.items():
             weights *= np.array([p for _, _, p in compiled.branches[u]])[choice]
-        engine = Engine(compiled, MeanDraws(compiled, seed, forced))
+        engine = Engine(compiled, MeanDraws(compiled, seed, forced, work=work))
         lead = engine.run(outcomes)
         return float(np.dot(weights, lead) / weights.sum()), None, "enumeration"
-    engine = Engine(compiled, MeanDraws(compiled, seed))
+    engine = Engine(compiled, MeanDraws(compiled, seed, work=work))
     parts = []
     for chunk, lo in enumerate(range(0, samples, CHUNK)):
         engine.draws.start_chunk(chunk)

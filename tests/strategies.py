@@ -50,9 +50,9 @@ from procsimp import durations as d
 
 # --- text and numbers -------------------------------------------------------------------
 
-#: Characters for free text. U+0085 (NEL) is left out: PyYAML writes it raw and reads it
-#: back as a line break (see test_files.py::TestYamlText); surrogates are not UTF-8.
-TEXT_CHARACTERS = st.characters(codec="utf-8", exclude_characters="\x85")
+#: Characters for free text: any that UTF-8 can encode (lone surrogates cannot; see
+#: test_files.py::TestAtomicSave for those). U+0085 (NEL) included: test_files.py::TestYamlText.
+TEXT_CHARACTERS = st.characters(codec="utf-8")
 
 STEP_KINDS = ("task", "review", "approval", "signature", "handoff")
 TIME_UNITS = ("hour", "day", "week")
@@ -79,7 +79,7 @@ UNKNOWN_ID = "zz_unknown"
 
 @functools.cache
 def texts(min_size: int = 0, max_size: int = 12) -> st.SearchStrategy[str]:
-    """Free text: names, descriptions (any UTF-8 character but NEL)."""
+    """Free text: names, descriptions (any character UTF-8 can encode)."""
     return st.text(TEXT_CHARACTERS, min_size=min_size, max_size=max_size)
 
 
@@ -699,3 +699,37 @@ def tangled_process_dicts(draw: st.DrawFn, max_steps: int = 10) -> dict[str, Any
             step["produces"] = [draw(st.sampled_from(("a", "b")))]
         steps.append(step)
     return {"levels": ["L0"], "roles": [{"id": "R0", "level": "L0"}], "steps": steps}
+
+
+# --- simplification passes -------------------------------------------------------------------
+
+
+@st.composite
+def pass_options(draw: st.DrawFn, name: str, process: ps.Process) -> dict[str, Any]:
+    """Valid options for the built-in pass ``name`` on ``process`` (empty for unknown passes)."""
+    level_ids = [lv.id for lv in process.levels]
+    role_ids = [r.id for r in process.roles]
+    if name == "delayer":
+        chosen = draw(st.lists(st.sampled_from(level_ids), unique=True, max_size=len(level_ids)))
+        key = draw(st.sampled_from(["remove_levels", "keep_levels"]))
+        return {key: chosen, "reassign": draw(st.sampled_from(["functional", "below"]))}
+    if name == "merge_sequential":
+        return {"same_level": draw(st.booleans())}
+    if name == "parallelize":
+        return {"circulate_approvals": draw(st.booleans())}
+    if name == "eliminate_duplicates":
+        return {"by": draw(st.sampled_from(["role", "level"]))}
+    if name == "digitize":
+        out: dict[str, Any] = {"delay": draw(durations(1.0)),
+                               "duration_factor": draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))}
+        if draw(_sometimes(30)):
+            out["roles"] = draw(st.lists(st.sampled_from(role_ids), unique=True, min_size=1))
+        return out
+    if name == "single_window" and draw(_sometimes(30)):
+        return {"role": draw(st.sampled_from(role_ids))}
+    return {}
+
+
+def pipelines(names: list[str], max_size: int = 4) -> st.SearchStrategy[list[str]]:
+    """Random pipelines of registered passes (repeats allowed)."""
+    return st.lists(st.sampled_from(names), min_size=1, max_size=max_size)

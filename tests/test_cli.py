@@ -11,7 +11,7 @@ import pytest
 
 import procsimp as ps
 from procsimp.cli import main
-from procsimp.simplify import DEFAULT_PIPELINE, PRESETS, simplify
+from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
 
 LETTER = Path(__file__).resolve().parents[1] / "examples" / "outgoing_letter.yaml"
 DELAYER_OPTION = "delayer.remove_levels=[echelon_3,echelon_4]"
@@ -168,7 +168,7 @@ class TestCompare:
     @pytest.fixture
     def after(self, tmp_path: Path) -> Path:
         path = tmp_path / "after.json"
-        ps.save(simplify(ps.load(LETTER), "delayering_2019").process, path)
+        ps.save(ps.simplify(ps.load(LETTER), "delayering_2019").process, path)
         return path
 
     def test_text(self, capsys: pytest.CaptureFixture[str], after: Path) -> None:

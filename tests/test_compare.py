@@ -11,7 +11,7 @@ import pytest
 
 import procsimp as ps
 from procsimp.compare import METRICS, Report
-from procsimp.simplify import Result, simplify
+from procsimp.simplify import Result
 
 LEVELS: dict[str, Any] = {
     "levels": ["head", "middle", "staff"],
@@ -38,7 +38,7 @@ def chain(middle: dict[str, Any], *, name: str = "Memo", **extra: Any) -> ps.Pro
 @pytest.fixture
 def fixed() -> Result:
     """Fixed durations: before 2 + 1 + 1 + 1 + 1 = 6 days; after delayering 2 + 1 + 1 = 4."""
-    return simplify(chain({"duration": 1}), ["delayer"], options=REMOVE_MIDDLE)
+    return ps.simplify(chain({"duration": 1}), ["delayer"], options=REMOVE_MIDDLE)
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ class TestExactCuts:
         assert (fixed_report.time_unit, fixed_report.n, fixed_report.seed) == ("day", 1000, 0)
 
     def test_letter_of_the_design_loses_two_layers(self, letter_process: ps.Process) -> None:
-        res = simplify(letter_process, ["delayer"],
+        res = ps.simplify(letter_process, ["delayer"],
                        options={"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}})
         rep = ps.compare(letter_process, res, n=2000)
         assert (rep.metric("layers").before, rep.metric("layers").after) == (4, 2)
@@ -113,7 +113,7 @@ class TestPairedIntervals:
                    "duration": TRI},
                   {"id": "sign", "role": "boss", "kind": "signature", "duration": LOGN,
                    "after": ["ok"]}], handoff_delay=TRI)
-        return ps.compare(p, simplify(p, ["delayer"], options=REMOVE_MIDDLE), n=20_000, seed=1)
+        return ps.compare(p, ps.simplify(p, ["delayer"], options=REMOVE_MIDDLE), n=20_000, seed=1)
 
     def test_mean_cut_interval_is_narrow(self, report: Report) -> None:
         sim = report.simulation
@@ -140,7 +140,7 @@ class TestPairedIntervals:
 
     def test_bootstrap_zero_gives_the_unpaired_interval(self) -> None:
         p = chain({"duration": TRI})
-        q = simplify(p, ["delayer"], options=REMOVE_MIDDLE).process
+        q = ps.simplify(p, ["delayer"], options=REMOVE_MIDDLE).process
         sim = ps.compare(p, q, n=2000, bootstrap=0).simulation
         assert sim is not None
         assert sim.p90_cut.method == "independent_order_statistics"
@@ -154,7 +154,7 @@ class TestAttribution:
     @pytest.fixture
     def result(self, repo_root: Any) -> Result:
         letter = ps.load(repo_root / "examples" / "outgoing_letter.yaml")
-        return simplify(letter, list(self.PIPELINE),
+        return ps.simplify(letter, list(self.PIPELINE),
                         options={"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}})
 
     def test_one_row_per_pass_in_order(self, result: Result) -> None:
@@ -261,7 +261,7 @@ class TestOutput:
 
     def test_html_is_escaped(self) -> None:
         p = chain({"duration": 1}, name="<b>Memo & co</b>")
-        res = simplify(p, ["delayer"], options=REMOVE_MIDDLE)
+        res = ps.simplify(p, ["delayer"], options=REMOVE_MIDDLE)
         page = ps.compare(p, res, n=100)._repr_html_()
         assert "<b>Memo" not in page
         assert "&lt;b&gt;Memo &amp; co&lt;/b&gt;" in page

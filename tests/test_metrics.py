@@ -174,15 +174,33 @@ class TestChoicesNotBlockStructured:
         assert m.lead_time == pytest.approx(0.5 * 4 + 0.3 * 6 + 0.2 * 11)
         assert "not block-structured" in str(m)
 
-    def test_partial_merge_with_rework_uses_monte_carlo_with_its_error(self):
+    def test_partial_merge_with_rework_is_enumerated_with_rework_at_its_expectation(self):
         p = proc([{"id": "s", "role": "clerk", "duration": 1, "rework": {"to": "s", "p": 0.5}},
                   {"id": "a", "role": "clerk", "duration": 2, "after": [{"step": "s", "p": 0.5}]},
                   {"id": "b", "role": "clerk", "duration": 4, "after": [{"step": "s", "p": 0.3}]},
                   {"id": "c", "role": "clerk", "duration": 10, "after": [{"step": "s", "p": 0.2}]},
                   {"id": "j", "role": "clerk", "duration": 1, "join": "any", "after": ["a", "b"]}])
         m = ps.measure(p)
+        assert m.lead_time_method == "enumeration" and m.lead_time_se is None
+        assert m.lead_time == pytest.approx(1 / 0.5 + 0.5 * 3 + 0.3 * 5 + 0.2 * 10)
+
+    def test_many_outcomes_use_monte_carlo_with_its_error(self):
+        # a partial merge (3 outcomes) followed by 12 two-way choices: 12,288 outcomes
+        steps = [{"id": "s", "role": "clerk", "duration": 1},
+                 {"id": "a", "role": "clerk", "duration": 2, "after": [{"step": "s", "p": 0.5}]},
+                 {"id": "b", "role": "clerk", "duration": 4, "after": [{"step": "s", "p": 0.3}]},
+                 {"id": "c", "role": "clerk", "duration": 10, "after": [{"step": "s", "p": 0.2}]},
+                 {"id": "j", "role": "clerk", "duration": 1, "join": "any", "after": ["a", "b"]}]
+        last = "j"
+        for i in range(12):
+            steps += [{"id": f"y{i}", "role": "clerk", "duration": 2,
+                       "after": [{"step": last, "p": 0.5}]},
+                      {"id": f"m{i}", "role": "clerk", "join": "any",
+                       "after": [f"y{i}", {"step": last, "p": 0.5}]}]
+            last = f"m{i}"
+        m = ps.measure(proc(steps))
         assert m.lead_time_method == "monte_carlo" and m.lead_time_se is not None
-        exact = 1 / 0.5 + 0.5 * 3 + 0.3 * 5 + 0.2 * 10
+        exact = 0.5 * (1 + 2 + 1 + 12) + 0.3 * (1 + 4 + 1 + 12) + 0.2 * (1 + 10)
         assert abs(m.lead_time - exact) < 5 * m.lead_time_se
 
 

@@ -238,7 +238,6 @@ class TestDurationMeans:
         assert "'a'" in str(info.value)
         assert "duration" in str(info.value)
 
-
     @pytest.mark.parametrize(
         "raw",
         [

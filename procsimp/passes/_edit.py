@@ -223,11 +223,12 @@ class Draft:
 
 
 class Ancestry:
-    """Is ``u`` an ancestor of ``w``? Depth-pruned searches on a fixed acyclic graph.
+    """Is ``u`` an ancestor of ``w``? Pruned searches on a fixed acyclic graph.
 
-    ``depth`` is the longest path from a start (in edges); ``u`` can only reach
-    ``w`` if its depth is smaller, so a backward search from ``w`` visits only
-    steps deeper than ``u``: in a layered process, the few layers in between.
+    ``order`` is a topological order and ``depth`` the longest path from a start
+    (in edges). ``u`` can only reach ``w`` if it comes earlier in the order and
+    has a smaller depth, so a backward search from ``w`` visits only steps later
+    than ``u`` on both counts: in a layered process, the few layers in between.
     A search that visits more than ``budget`` steps answers False (callers treat
     that as "keep the edge", which is always safe).
     """
@@ -236,12 +237,14 @@ class Ancestry:
                  budget: int = 100_000) -> None:
         self.preds = preds
         self.budget = budget
+        self.position = {sid: i for i, sid in enumerate(order)}
         self.depth: dict[str, int] = {}
         for sid in order:
             self.depth[sid] = 1 + max((self.depth[u] for u in preds(sid)), default=-1)
 
     def reaches(self, u: str, w: str) -> bool:
-        if self.depth[u] >= self.depth[w]:
+        du, pu, depth, position = self.depth[u], self.position[u], self.depth, self.position
+        if du >= depth[w] or pu >= position[w]:
             return False
         stack, seen, budget = [w], {w}, self.budget
         while stack and budget > 0:
@@ -249,7 +252,7 @@ class Ancestry:
             for y in self.preds(x):
                 if y == u:
                     return True
-                if self.depth[y] > self.depth[u] and y not in seen:
+                if depth[y] > du and position[y] > pu and y not in seen:
                     seen.add(y)
                     stack.append(y)
                     budget -= 1

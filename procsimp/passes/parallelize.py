@@ -6,13 +6,17 @@ are habit (a review queued behind another review it does not use). This
 pass replaces them with edges from those producers and then keeps only the
 transitive reduction of the order, so independent reviews run at the same
 time. By default the order among approvals and signatures is kept too (a
-chain of initials is a legal order); ``circulate_approvals: true`` lets
-approvals that need nothing from each other circulate at once.
+chain of initials is a legal order): an approval, and any step between two
+approvals, keeps its edges from predecessors that come after an approval.
+``circulate_approvals: true`` lets approvals that need nothing from each other
+circulate at once.
 
 What it leaves alone: steps that declare no ``needs`` (their dependencies are
 unknown, so all are kept), alternatives (edges with ``p``) and the steps that
 merge them, steps inside rework blocks, and any step whose producers sit on
-another branch of a choice or inside a rework block. Edges with their own
+another branch of a choice or inside a rework block; nor does it leave a step
+on a branch of a choice without a successor (the branch would then end the
+process on its own). Edges with their own
 ``delay`` or marked ``hard`` are never dropped as redundant.
 
 Reijers & Limam Mansar (2005) heuristic: *parallelism* (independent tasks in
@@ -31,13 +35,20 @@ parallel) and *resequencing*.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
 from procsimp.durations import mean_of
+from procsimp.graph import ALWAYS
 from procsimp.metrics import schedule
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
-from procsimp.passes._edit import Ancestry, Draft, nearest_producers
+from procsimp.passes._edit import Draft, nearest_producers
 from procsimp.passes.base import Change, PassOptions, register_pass
 
-#: Steps a reachability check may visit before it gives up and keeps the edge.
+if TYPE_CHECKING:
+    from procsimp.graph import Compiled
+
+#: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
 SEARCH_BUDGET = 100_000
 EPS = 1e-9
 
@@ -60,15 +71,17 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
 
     needed = {a for s in steps for a in s.needs}
     near_prod = nearest_producers(c, needed)
-    # nearest earlier approvals (the chain of initials)
+    # the chain of initials: a step with an approval at or before it, and one after it
     track_appr = not options.circulate_approvals
-    near_appr: list[frozenset[int]] = [frozenset()] * n
+    approval_upto = [False] * n
+    approval_after = [False] * n
     if track_appr:
         for v in c.order:
-            apprs: set[int] = set()
-            for u in c.preds[v]:
-                apprs |= {u} if steps[u].kind in APPROVAL_KINDS else near_appr[u]
-            near_appr[v] = frozenset(apprs)
+            approval_upto[v] = steps[v].kind in APPROVAL_KINDS or any(
+                approval_upto[u] for u in c.preds[v])
+        for v in reversed(c.order):
+            approval_after[v] = any(steps[w].kind in APPROVAL_KINDS or approval_after[w]
+                                    for w in c.succs[v])
 
     def outside_blocks(u: int) -> bool:
         b = c.innermost_block[u]
@@ -76,34 +89,68 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
 
     position = {v: i for i, v in enumerate(c.order)}
     draft = Draft(process)
-    changes: list[Change] = []
-    for v in c.order:
+    slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
+
+    def plan(v: int, extra: frozenset[int] = frozenset()) -> tuple[int, ...] | None:
+        """The predecessors ``v`` really needs (plus ``extra``), or None to leave it be."""
         step = steps[v]
         if (not step.needs or step.join == "any" or c.innermost_block[v] is not None
                 or any(e.p is not None for e in step.after)):
-            continue
-        required: set[int] = set()
+            return None
+        required: set[int] = set(extra)
         for a in step.needs:
             required |= near_prod[v].get(a, frozenset())
         required |= {c.index[e.step] for e in step.after if e.hard}
-        if track_appr and step.kind in APPROVAL_KINDS:
-            required |= near_appr[v]
+        if track_appr and (step.kind in APPROVAL_KINDS or approval_after[v]):
+            # inside the chain of initials: keep the edges the earlier approvals come through
+            required |= {u for u in c.preds[v] if approval_upto[u]}
         if any(cond[u] != cond[v] or not outside_blocks(u) for u in required):
-            continue  # a producer on another branch or inside a rework loop: leave it be
-        direct = {c.index[e.step]: e for e in step.after}
-        if set(direct) == required:
-            continue
+            return None  # a producer on another branch or inside a rework loop: leave it be
+        direct = set(c.preds[v])
         slower = [u for u in required if u not in direct and
                   finish[u] + mean_of(draft.default_delay(c.ids[u], step.id)) > start[v] + EPS]
         if slower:
+            slow[v] = slower[0]
+            return None
+        return tuple(sorted(required, key=position.__getitem__))
+
+    plans: dict[int, tuple[int, ...]] = {}
+    for v in c.order:
+        planned = plan(v)
+        if planned is not None and set(planned) != set(c.preds[v]):
+            plans[v] = planned
+    # A consumer left as it is still needs its producers through whatever lies between them;
+    # a rewired step on such a route keeps waiting for those producers (or is left as it is).
+    while True:
+        lost = _lost_producers(c, near_prod, plans, position)
+        for v, keep in lost.items():
+            planned = plan(v, frozenset(keep) | set(plans[v]))
+            if planned is None or set(planned) == set(c.preds[v]):
+                del plans[v]
+            else:
+                plans[v] = planned
+        if not lost:
+            break
+    changes: list[Change] = []
+    for v in c.order:
+        if v in slow and v not in plans:
             changes.append(Change(
-                pass_name="parallelize", kind="skipped", steps=(step.id,),
-                reason=f"{step.name!r} keeps its order: receiving the file straight from "
-                       f"{steps[slower[0]].name!r} would take longer than the current route."))
-            continue
-        new_after = tuple(direct[u] if u in direct else Predecessor(step=c.ids[u])
-                          for u in sorted(required, key=position.__getitem__))
-        draft.set_after(step.id, new_after)
+                pass_name="parallelize", kind="skipped", steps=(c.ids[v],),
+                reason=f"{steps[v].name!r} keeps its order: receiving the file straight from "
+                       f"{steps[slow[v]].name!r} would take longer than the current route."))
+    for v, planned in plans.items():
+        direct = {c.index[e.step]: e for e in steps[v].after}
+        draft.set_after(c.ids[v], tuple(direct[u] if u in direct else Predecessor(step=c.ids[u])
+                                        for u in planned))
+
+    # a step on a branch of a choice must not become a loose end: the process would then end
+    # differently on that branch than the choice says; keep its edge to what came after it
+    for u in c.order:
+        uid = c.ids[u]
+        if c.succs[u] and not draft.succs[uid] and cond[u] != ALWAYS:
+            for w in c.succs[u]:
+                edge = next(e for e in steps[w].after if e.step == uid)
+                draft.set_after(c.ids[w], (*draft.steps[c.ids[w]].after, edge))
 
     reductions = _transitive_reduction(draft, process)
     before_preds = {s.id: s.predecessors for s in process.steps}
@@ -124,31 +171,88 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
     return draft.build(), changes
 
 
+def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
+                    plans: dict[int, tuple[int, ...]], position: dict[int, int],
+                    ) -> dict[int, set[int]]:
+    """Rewired steps that must keep waiting for producers on behalf of untouched consumers.
+
+    A consumer that is not rewired reaches its producers through its old
+    predecessors. For each of its producers no longer before it in the planned
+    graph, walking back from it through untouched steps (they keep their edges),
+    the first rewired steps on the routes from that producer must keep it.
+    """
+    def preds(v: int) -> Iterable[int]:
+        return plans.get(v, c.preds[v])
+
+    def before(p: int, x: int, graph: Callable[[int], Iterable[int]]) -> bool:
+        """Is ``p`` an ancestor of ``x``? (searching only the steps ordered between them)"""
+        lo, stack, seen = position[p], [x], {x}
+        while stack and len(seen) < SEARCH_BUDGET:
+            for y in graph(stack.pop()):
+                if y == p:
+                    return True
+                if position[y] > lo and y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+        return False
+
+    def old(v: int) -> Iterable[int]:
+        return c.preds[v]
+
+    keep: dict[int, set[int]] = {}
+    for x, step in enumerate(c.steps):
+        if not step.needs or x in plans:
+            continue
+        for p in {u for a in step.needs for u in near_prod[x].get(a, ())}:
+            if before(p, x, preds):
+                continue
+            lo, stack, seen = position[p], [x], {x}
+            while stack:
+                for y in c.preds[stack.pop()]:
+                    if y in seen or position[y] <= lo:
+                        continue
+                    seen.add(y)
+                    if y not in plans:
+                        stack.append(y)
+                    elif before(p, y, old):
+                        keep.setdefault(y, set()).add(p)
+    return keep
+
+
 def _transitive_reduction(draft: Draft, process: Process) -> dict[str, dict[str, str]]:
     """Drop plain edges u -> v when v already follows u through another predecessor w.
 
-    Returns, per step, the dropped predecessor -> the predecessor it comes through.
+    One backward search per step, from all its predecessors at once, over the
+    steps between its earliest predecessor and itself (the original topological
+    order stays valid: new edges only come from ancestors). A predecessor found
+    there is an ancestor of another predecessor: its direct edge is redundant.
+    Returns, per step, each dropped predecessor -> the predecessor it comes through.
     """
     order = [sid for sid in (process.compiled.ids[v] for v in process.compiled.order)
              if sid in draft.steps]
-    ancestry = Ancestry(lambda s: [e.step for e in draft.steps[s].after], order, SEARCH_BUDGET)
+    position = {sid: i for i, sid in enumerate(order)}
+    steps = draft.steps
     dropped: dict[str, dict[str, str]] = {}
     for sid in order:
-        step = draft.steps[sid]
+        step = steps[sid]
         if len(step.after) < 2 or step.join == "any":
             continue
-        keep = []
-        for e in step.after:
-            via = None
-            if e.p is None and e.delay is None and not e.hard:
-                via = next((w.step for w in step.after
-                            if w.step != e.step and ancestry.reaches(e.step, w.step)), None)
-            if via is None:
-                keep.append(e)
-            else:
-                dropped.setdefault(sid, {})[e.step] = via
-        if len(keep) < len(step.after):
-            draft.set_after(sid, tuple(keep))
+        lo = min(position[e.step] for e in step.after)
+        origin: dict[str, str] = {}  # strict ancestors of the predecessors -> through which
+        stack = [(y.step, e.step) for e in step.after for y in steps[e.step].after
+                 if position[y.step] >= lo]
+        while stack and len(origin) < SEARCH_BUDGET:
+            x, via = stack.pop()
+            if x in origin:
+                continue
+            origin[x] = via
+            stack.extend((y.step, via) for y in steps[x].after
+                         if position[y.step] >= lo and y.step not in origin)
+        redundant = {e.step for e in step.after if e.step in origin and e.p is None
+                     and e.delay is None and not e.hard}
+        if redundant:
+            dropped[sid] = {u: origin[u] for u in redundant}
+            draft.set_after(sid, tuple(e for e in step.after if e.step not in redundant))
     return dropped
 
 

@@ -46,16 +46,16 @@ class SingleWindowOptions(PassOptions):
 def single_window(process: Process,
                   options: SingleWindowOptions) -> tuple[Process, list[Change]]:
     """Move every applicant contact to one front-office window and merge consecutive ones."""
+    if options.role is not None and options.role not in {r.id for r in process.roles}:
+        raise OptionError(f"pass 'single_window': option 'role' names {options.role!r}, which "
+                          f"is not a role of process {process.name!r}; its roles are "
+                          f"{', '.join(r.id for r in process.roles)}")
     facing = [s for s in process.steps if s.applicant_facing]
     if not facing or not process.levels:
         return process, []
     draft = Draft(process)
     new_roles = tuple(process.roles)
     if options.role is not None:
-        if options.role not in draft.roles:
-            raise OptionError(f"pass 'single_window': option 'role' names {options.role!r}, "
-                              f"which is not a role of process {process.name!r}; its roles are "
-                              f"{', '.join(draft.roles)}")
         window = draft.roles[options.role]
     elif WINDOW_ID in draft.roles:
         window = draft.roles[WINDOW_ID]
@@ -70,28 +70,21 @@ def single_window(process: Process,
         if s.rework is not None:
             sent_back_to.setdefault(s.rework.to, []).append(s.id)
 
-    def slower_if_moved(sid: str) -> str | None:
-        """A neighbour whose transfer to/from this step would get slower at the window."""
+    hd = mean_of(process.handoff_delay)
+
+    def slower_if_moved(sid: str, moving: set[str]) -> str | None:
+        """A neighbour staying behind whose transfer would get slower at the window."""
+        if hd <= 0:
+            return None
         step = draft.steps[sid]
-        hd = mean_of(process.handoff_delay)
-        for e in step.after:
-            if e.delay is None and draft.steps[e.step].role == step.role and \
-                    draft.steps[e.step].role != window.id and hd > 0:
-                return e.step
-        if step.rework is not None and step.rework.delay is None and hd > 0 and \
-                draft.steps[step.rework.to].role == step.role:
-            return step.rework.to
-        for other in sent_back_to.get(sid, ()):
-            if draft.steps[other].rework.delay is None and hd > 0 and \
-                    draft.steps[other].role == step.role:  # type: ignore[union-attr]
-                return other
-        for w in draft.succs[sid]:
-            e = draft.edge(sid, w)
-            assert e is not None
-            if e.delay is None and draft.steps[w].role == step.role and \
-                    draft.steps[w].role != window.id and hd > 0:
-                return w
-        return None
+        neighbours = [e.step for e in step.after if e.delay is None]
+        neighbours += [w for w in draft.succs[sid] if draft.edge(sid, w).delay is None]  # type: ignore[union-attr]
+        if step.rework is not None and step.rework.delay is None:
+            neighbours.append(step.rework.to)
+        neighbours += [o for o in sent_back_to.get(sid, ())
+                       if draft.steps[o].rework.delay is None]  # type: ignore[union-attr]
+        return next((n for n in neighbours if n not in moving and n != sid
+                     and draft.steps[n].role == step.role != window.id), None)
 
     # neighbours that are contacts too will move with it, so decide for all at once
     moving = {s.id for s in facing if s.role != window.id and draft.lock_reason(s) is None}
@@ -106,7 +99,7 @@ def single_window(process: Process,
     while not stable:  # drop contacts whose move would slow a neighbour that stays behind
         stable = True
         for sid in sorted(moving):
-            neighbour = slower_if_moved(sid)
+            neighbour = slower_if_moved(sid, moving)
             if neighbour is not None and neighbour not in moving:
                 moving.discard(sid)
                 stable = False
