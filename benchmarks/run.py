@@ -245,17 +245,51 @@ def bench_measure(args: argparse.Namespace) -> None:
     _table(f"3. ps.measure scaling (target: a few seconds on {big:,} steps)", rows)
 
 
+# --- 4. simplification pipeline scaling ---------------------------------------------------
+
+
+def bench_pipeline(args: argparse.Namespace) -> None:
+    """The default pipeline (procsimp.simplify.DEFAULT_PIPELINE) at two sizes, 10x apart."""
+    from procsimp.simplify import DEFAULT_PIPELINE
+
+    rows: list[tuple[str, str, str]] = []
+    took: dict[int, float] = {}
+    for n in (args.measure_steps // 10, args.measure_steps):
+        proc = layered_process(n, args.width, args.seed, with_choices=args.choices)
+        gc.collect()
+        took[n], res = _timed(lambda proc=proc: ps.simplify(proc))
+        before, after = ps.measure(proc), ps.measure(res.process)
+        by_pass = ", ".join(f"{r.name} {sum(c.kind != 'skipped' for c in r.changes):,}"
+                            for r in res.runs)
+        rows += [
+            (f"{n:,} steps: default pipeline", _fmt_time(took[n]),
+             f"{len(res.changes):,} changes ({by_pass})"),
+            (f"{n:,} steps: lead time", f"{after.lead_time / before.lead_time:.2f}x",
+             f"{before.lead_time:,.1f} -> {after.lead_time:,.1f} {before.time_unit}s "
+             f"(flow analysis)"),
+        ]
+        del proc, res
+        gc.collect()
+    small, big = args.measure_steps // 10, args.measure_steps
+    rows.append(("ratio 10x steps", f"{took[big] / took[small]:.1f}x",
+                 "linear: about 10x (10-20x with cache effects); quadratic: about 100x"))
+    _table(f"4. ps.simplify {list(DEFAULT_PIPELINE)} scaling (target: a few seconds on "
+           f"{big:,} steps)", rows)
+
+
 # --- command line -------------------------------------------------------------------------
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Benchmark procsimp: simulate vs SimPy, simulate memory, measure scaling.",
+        description="Benchmark procsimp: simulate vs SimPy, simulate memory, measure and "
+                    "simplify scaling.",
     )
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
-    parser.add_argument("--only", choices=("speed", "memory", "measure"), action="append",
+    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline"),
+                        action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
                         help="steps of the process for the speed comparison (default %(default)s)")
@@ -293,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "memory", "measure"]
+    sections = args.only or ["speed", "memory", "measure", "pipeline"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -302,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_memory(args)
     if "measure" in sections:
         bench_measure(args)
+    if "pipeline" in sections:
+        bench_pipeline(args)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ class Result:
         for run in self.runs:
             done = [c for c in run.changes if c.kind != "skipped"]
             skipped = [c for c in run.changes if c.kind == "skipped"]
-            lines.append(f"{run.name}: {len(done)} changes" +
+            lines.append(f"{run.name}: {_count(len(done), 'change')}" +
                          (f", {len(skipped)} skipped" if skipped else ""))
             lines += [f"  - {c.reason}" for c in done]
             lines += [f"  - (skipped) {c.reason}" for c in skipped]
@@ -116,6 +116,10 @@ class Result:
     def __repr__(self) -> str:
         return (f"Result({self.original.name!r}, passes={list(self.passes)}, "
                 f"{len(self.changes)} changes)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def resolve(passes: str | Sequence[str] | None,

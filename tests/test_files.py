@@ -270,3 +270,21 @@ class TestYamlText:
                                                     "after": [text]}]})
         for fmt in ("yaml", "json"):
             assert ps.loads(ps.dumps(p, fmt), fmt) == p
+
+
+class TestYamlHygiene:
+    """Mistakes YAML would otherwise let through silently, or explain badly."""
+
+    def test_a_repeated_key_is_refused_with_its_lines(self) -> None:
+        with pytest.raises(ps.FileFormatError, match=r"'name' appears twice.*line 1"):
+            ps.loads("name: a\nlevels: []\nname: b\n", source="dup.yaml")
+
+    def test_a_tag_is_refused_as_a_tag(self) -> None:
+        with pytest.raises(ps.FileFormatError, match=r"tags .* are not allowed"):
+            ps.loads("name: !!python/name:os.system\n", source="tag.yaml")
+
+    def test_an_empty_file_says_so(self, tmp_path: Path) -> None:
+        path = tmp_path / "empty.yaml"
+        path.write_text("# nothing yet\n", encoding="utf-8")
+        with pytest.raises(ps.FileFormatError, match=r"empty\.yaml: the file is empty"):
+            ps.load(path)

@@ -38,6 +38,21 @@ class _SafeLoader(yaml.SafeLoader):
                                      f"values out instead of referencing anchors")
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        # a repeated key would silently keep only the last value: refuse it
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # unhashable keys are reported by the base class
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping (first on line "
+                    f"{first.start_mark.line + 1}); keep one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
 
 def _format_of(path: Path, what: str) -> str:
     fmt = FORMATS.get(path.suffix.lower())
@@ -57,6 +72,14 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>") -> 
                                   f"{exc.start}); save the file as UTF-8") from None
     try:
         data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_SafeLoader)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = str(exc.problem or exc)
+        if "could not determine a constructor for the tag" in problem:
+            problem = (f"YAML tags such as {problem.split('tag', 1)[1].strip()} are not allowed "
+                       f"in a process file; write plain values")
+        raise FileFormatError(f"{source}: cannot read YAML{where}: {problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -69,6 +92,9 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>") -> 
         raise FileFormatError(f"{source}: cannot read {fmt.upper()}: {exc}") from None
     except RecursionError:
         raise FileFormatError(f"{source}: nesting too deep to be a process description") from None
+    if data is None:
+        raise FileFormatError(f"{source}: the file is empty; a process needs at least levels, "
+                              f"roles and steps")
     return from_data(data, source=source)
 
 
