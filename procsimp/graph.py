@@ -349,12 +349,12 @@ def analyse_choices(compiled: Compiled) -> ChoiceAnalysis:
     """Forward pass computing each step's branch condition and checking every join."""
     if not compiled.branches:
         always: list[Condition | None] = [ALWAYS] * compiled.n
-        problems = [(v, f"step {compiled.ids[v]!r} has join: any but no choice comes before it; "
-                        f"join: any merges exclusive alternatives (edges with p), use join: all")
-                    for v in compiled.order
-                    if compiled.steps[v].join == "any" and len(compiled.preds[v]) > 1]
+        stray = [(v, f"step {compiled.ids[v]!r} has join: any but no choice comes before it; "
+                     f"join: any merges exclusive alternatives (edges with p), use join: all")
+                 for v in compiled.order
+                 if compiled.steps[v].join == "any" and len(compiled.preds[v]) > 1]
         return ChoiceAnalysis([[ALWAYS] * len(p) for p in compiled.preds], always, {}, {}, True,
-                              problems)
+                              stray)
     branch_p: dict[tuple[int, int], float] = {}
     branch_count: dict[int, int] = {}
     # label of the probability edge (u -> v at position k): (u, branch number)

@@ -277,8 +277,8 @@ def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict
         passes[b] = own * (passes[blk.parent] if blk.parent is not None else 1.0)
     total = 0.0
     for v, step in enumerate(c.steps):
-        b = c.innermost_block[v]
-        times = node_p[v] * (passes[b] if b is not None else 1.0)
+        inner = c.innermost_block[v]
+        times = node_p[v] * (passes[inner] if inner is not None else 1.0)
         total += times * (step.cost + roles[step.role].rate * work[v])
     return total
 

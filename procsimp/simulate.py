@@ -452,19 +452,19 @@ class _State:
 def _plans(compiled: Compiled) -> dict[int | None, list[tuple[str, int]]]:
     """Per block (None: top level), its items in topological order; a nested block is one item."""
     plans: dict[int | None, list[tuple[str, int]]] = {None: []}
-    for b in range(len(compiled.blocks)):
-        plans[b] = []
+    for block in range(len(compiled.blocks)):
+        plans[block] = []
     for v in compiled.order:
-        chain = []
-        b = compiled.innermost_block[v] if compiled.innermost_block else None
-        while b is not None:
-            chain.append(b)
-            b = compiled.blocks[b].parent
+        chain: list[int] = []
+        up = compiled.innermost_block[v] if compiled.innermost_block else None
+        while up is not None:
+            chain.append(up)
+            up = compiled.blocks[up].parent
         parent: int | None = None
-        for b in reversed(chain):
-            if compiled.blocks[b].entry == v:
-                plans[parent].append(("block", b))
-            parent = b
+        for block in reversed(chain):
+            if compiled.blocks[block].entry == v:
+                plans[parent].append(("block", block))
+            parent = block
         plans[parent].append(("node", v))
     return plans
 

@@ -216,8 +216,8 @@ class Draft:
             after = tuple(e.model_copy(update={"step": first.id}) if e.step == last.id else e
                           for e in self.steps[w].after)
             self.set_after(w, after)
-        for s in reversed(chain[1:]):
-            self.delete(s)
+        for sid in reversed(chain[1:]):
+            self.delete(sid)
         self.replace(merged)
         return merged
 
