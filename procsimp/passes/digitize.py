@@ -82,7 +82,8 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
     for sid, step in list(draft.steps.items()):
         update: dict[str, object] = {}
         after = []
-        sped_up = []
+        sped_up: list[str] = []
+        sent_back = False
         for e in step.after:
             pred_role = draft.steps[e.step].role
             different = pred_role != step.role
@@ -103,7 +104,7 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
                 process.handoff_delay if draft.steps[rework.to].role != step.role else 0.0)
             if faster(current) and (rework.delay is not None or scope is not None):
                 update["rework"] = rework.model_copy(update={"delay": options.delay})
-                sped_up.append(f"{rework.to} (send-back)")
+                sent_back = True
         if step.digitizable and touches(step.role) and options.duration_factor < 1:
             update["digitizable"] = False
             new_duration = scaled(step.duration, options.duration_factor)
@@ -115,13 +116,20 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
                 reason=f"{step.name!r} is done electronically: its duration goes from "
                        f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
                 before=mean_of(step.duration), after=mean_of(new_duration)))
-        if sped_up:
+        if sped_up or sent_back:
+            parts = []
+            if sped_up:
+                names = ", ".join(repr(draft.steps[u].name) for u in sped_up)
+                parts.append(f"{step.name!r} receives the file electronically from {names}")
+            if sent_back:
+                back = draft.steps[rework.to].name  # type: ignore[union-attr]
+                parts.append(f"{'its' if sped_up else repr(step.name) + ' sends its'} "
+                             f"send-backs to {back!r} go electronically")
             changes.append(Change(
                 pass_name="digitize", kind="retimed", steps=(sid,),
-                edges=tuple((u, sid) for u in sped_up if u in draft.steps),
-                reason=f"{step.name!r} receives the file electronically from "
-                       f"{', '.join(repr(u) for u in sped_up)}: the transfer takes {target:g} "
-                       f"{unit}s.", after=target))
+                edges=tuple((u, sid) for u in sped_up),
+                reason=f"{'; '.join(parts)}: the transfer takes {target:g} {unit}s.",
+                after=target))
         if update:
             draft.replace(step.model_copy(update=update))
     if not changes:

@@ -90,12 +90,12 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
     position = {v: i for i, v in enumerate(c.order)}
     draft = Draft(process)
     slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
+    left: dict[int, str] = {}  # step -> why it keeps its order although it has habit edges
 
     def plan(v: int, extra: frozenset[int] = frozenset()) -> tuple[int, ...] | None:
         """The predecessors ``v`` really needs (plus ``extra``), or None to leave it be."""
         step = steps[v]
-        if (not step.needs or step.join == "any" or c.innermost_block[v] is not None
-                or any(e.p is not None for e in step.after)):
+        if not step.needs or step.join == "any" or any(e.p is not None for e in step.after):
             return None
         required: set[int] = set(extra)
         for a in step.needs:
@@ -104,8 +104,16 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
         if track_appr and (step.kind in APPROVAL_KINDS or approval_after[v]):
             # inside the chain of initials: keep the edges the earlier approvals come through
             required |= {u for u in c.preds[v] if approval_upto[u]}
-        if any(cond[u] != cond[v] or not outside_blocks(u) for u in required):
-            return None  # a producer on another branch or inside a rework loop: leave it be
+        if required != set(c.preds[v]):
+            if c.innermost_block[v] is not None:
+                left[v] = "it lies inside a revision loop (rework), which is left as it is"
+                return None
+            if any(cond[u] != cond[v] for u in required):
+                left[v] = "what it needs comes from one branch of a choice"
+                return None
+            if any(not outside_blocks(u) for u in required):
+                left[v] = "what it needs is made inside a revision loop (rework)"
+                return None
         direct = set(c.preds[v])
         slower = [u for u in required if u not in direct and
                   finish[u] + mean_of(draft.default_delay(c.ids[u], step.id)) > start[v] + EPS]
@@ -133,6 +141,10 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
             break
     changes: list[Change] = []
     for v in c.order:
+        if v in left and v not in plans:
+            changes.append(Change(
+                pass_name="parallelize", kind="skipped", steps=(c.ids[v],),
+                reason=f"{steps[v].name!r} keeps its order: {left[v]}."))
         if v in slow and v not in plans:
             changes.append(Change(
                 pass_name="parallelize", kind="skipped", steps=(c.ids[v],),
@@ -270,6 +282,9 @@ def _reason(draft: Draft, process: Process, sid: str, dropped: list[str], added:
         return (f"{name!r} no longer waits for {names(dropped)} directly: it already comes "
                 f"after {names([via[dropped[0]]])}.")
     text = f"{name!r} no longer waits for {names(dropped)}" if dropped else f"{name!r}"
-    if added:
-        text += f"{';' if dropped else ''} receives the file from {names(added)} directly"
+    if added and dropped:
+        text += f"; it receives the file from {names(added)} directly"
+    elif added:
+        text = (f"{name!r} now waits for {names(added)} directly, as they no longer come one "
+                f"after another")
     return text + f": it needs only {needs} from earlier steps."
