@@ -273,13 +273,24 @@ def nearest_producers(compiled: Any, artifacts: set[str]) -> list[dict[str, froz
     shared = {a for a in artifacts if len(producers.get(a, ())) > 1}
     near: list[dict[str, frozenset[int]]] = [{} for _ in steps]
     if shared:
+        # carry an artifact forward only until its last consumer (in topological order)
+        position = {v: i for i, v in enumerate(compiled.order)}
+        last_use = {a: -1 for a in shared}
+        for v, s in enumerate(steps):
+            for a in s.needs:
+                if a in last_use:
+                    last_use[a] = max(last_use[a], position[v])
         for v in compiled.order:
+            here = position[v]
             prods: dict[str, frozenset[int]] = {}
             for u in compiled.preds[v]:
-                for a in shared:
-                    got = frozenset({u}) if a in steps[u].produces else near[u].get(a)
-                    if got:
-                        prods[a] = prods.get(a, frozenset()) | got
+                inherited = dict(near[u])
+                for a in steps[u].produces:
+                    if a in shared:
+                        inherited[a] = frozenset({u})
+                for a, got in inherited.items():
+                    if last_use[a] >= here:
+                        prods[a] = prods[a] | got if a in prods else got
             near[v] = prods
     sole = {a: frozenset(producers[a]) for a in artifacts - shared if a in producers}
     if sole:
