@@ -6,6 +6,7 @@
 4
 """
 
+from procsimp import plot  # figures; matplotlib itself loads on the first drawing
 from procsimp.compare import Report, compare
 from procsimp.errors import (
     FileFormatError,
@@ -55,6 +56,7 @@ __all__ = [
     "load",
     "loads",
     "measure",
+    "plot",
     "register_pass",
     "run_pass",
     "save",

@@ -12,6 +12,9 @@
     procsimp compare BEFORE AFTER [-n 10000] [--seed 0] [--json | --markdown]
                                                            before/after report with intervals
     procsimp passes                                        registered passes and presets
+    procsimp render FILE -o OUT.(png|svg|pdf) [--gantt]    swimlane diagram (or Gantt chart)
+
+``simplify ... --figure before_after.png`` also draws the before/after diagram.
 
 Bad input prints one clear message on standard error and exits with status 2.
 """
@@ -127,6 +130,10 @@ def _simplify(args: argparse.Namespace) -> int:
     save(result.process, args.output)
     print(result.summary())
     print(f"wrote {args.output}")
+    if args.figure:
+        from procsimp.plot import before_after
+
+        _save_figure(before_after(proc, result.process, result=result), args.figure)
     if args.report:
         print()
         print(compare(proc, result, n=args.n, seed=args.seed))
@@ -143,6 +150,33 @@ def _compare(args: argparse.Namespace) -> int:
         sys.stdout.write(report.to_markdown())
     else:
         print(report)
+    return 0
+
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _save_figure(fig: Any, output: str) -> None:
+    """Save a figure; its suffix picks the format."""
+    if Path(output).suffix.lower() not in FIGURE_SUFFIXES:
+        raise OptionError(f"cannot draw to {output!r}: give a file ending in "
+                          f"{', '.join(FIGURE_SUFFIXES)}")
+    try:
+        fig.savefig(output, dpi=150)
+    except OSError as exc:
+        raise OptionError(f"cannot write {output!r}: {exc.strerror or exc}") from None
+    print(f"wrote {output}")
+
+
+def _render(args: argparse.Namespace) -> int:
+    from procsimp import load
+    from procsimp.plot import gantt, process
+
+    if Path(args.output).suffix.lower() not in FIGURE_SUFFIXES:
+        raise OptionError(f"cannot draw to {args.output!r}: give a file ending in "
+                          f"{', '.join(FIGURE_SUFFIXES)}")
+    proc = load(args.file)
+    _save_figure((gantt if args.gantt else process)(proc), args.output)
     return 0
 
 
@@ -207,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", action="store_true",
                    help="also print the before/after comparison")
     _simulation_args(p, " for --report")
+    p.add_argument("--figure", metavar="OUT",
+                   help="also draw the before/after diagram to OUT (.png, .svg or .pdf)")
     p.set_defaults(run=_simplify)
 
     p = sub.add_parser("compare", help="before/after report: metrics, simulated cut, intervals")
@@ -217,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
     p.set_defaults(run=_compare)
+
+    p = sub.add_parser("render", help="draw a process as a swimlane diagram (png, svg, pdf)")
+    p.add_argument("file", help="process file")
+    p.add_argument("-o", "--output", required=True,
+                   help="figure file; its suffix picks the format (.png, .svg, .pdf)")
+    p.add_argument("--gantt", action="store_true", help="draw a Gantt chart instead")
+    p.set_defaults(run=_render)
 
     p = sub.add_parser("passes", help="list the registered passes and presets")
     p.set_defaults(run=_passes)

@@ -112,6 +112,18 @@ class Metrics(BaseModel):
         width = max(len(k) for k, _ in rows)
         return "\n".join([f"{self.name}"] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
+    def _repr_html_(self) -> str:
+        """The metrics as an HTML table, for Jupyter (the rows of ``str(metrics)``)."""
+        import html
+
+        head, *rows = str(self).split("\n")
+        cells = "".join(
+            f"<tr><th style=\"text-align:left\">{html.escape(k)}</th>"
+            f"<td style=\"text-align:left\">{html.escape(v.strip())}</td></tr>"
+            for k, _, v in (row.strip().partition("  ") for row in rows))
+        return (f"<table><caption>{html.escape(head)}</caption>"
+                f"<tbody>{cells}</tbody></table>")
+
 
 def measure(process: Process) -> Metrics:
     """Measure a process: layers, handoffs, lead time, touch time, cost, critical path.

@@ -336,6 +336,16 @@ class Process(Model):
 
         return to_networkx(self)
 
+    def _repr_svg_(self) -> str:
+        """The swimlane diagram as SVG, for Jupyter (drawn without pyplot)."""
+        import io
+
+        from procsimp.plot import process as draw
+
+        buffer = io.StringIO()
+        draw(self).savefig(buffer, format="svg")
+        return buffer.getvalue()
+
     def _repr_summary(self) -> str:
         return f"Process({self.name!r}, {len(self.steps)} steps, {len(self.roles)} roles)"
 

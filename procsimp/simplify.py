@@ -113,6 +113,19 @@ class Result:
     def __str__(self) -> str:
         return self.summary()
 
+    def _repr_html_(self) -> str:
+        """The changes as an HTML table, for Jupyter: one row per change, by pass."""
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(c.pass_name)}</td><td>{html.escape(c.kind)}</td>"
+            f"<td style=\"text-align:left\">{html.escape(c.reason)}</td></tr>"
+            for c in self.changes)
+        caption = (f"{self.original.name}: {len(self.original.steps)} -> "
+                   f"{len(self.process.steps)} steps, passes {' -> '.join(self.passes)}")
+        return (f"<table><caption>{html.escape(caption)}</caption><thead><tr><th>pass</th>"
+                f"<th>change</th><th>what and why</th></tr></thead><tbody>{rows}</tbody></table>")
+
     def __repr__(self) -> str:
         return (f"Result({self.original.name!r}, passes={list(self.passes)}, "
                 f"{len(self.changes)} changes)")

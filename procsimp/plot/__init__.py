@@ -1,0 +1,21 @@
+"""Figures of processes, comparisons and simulations (matplotlib, no pyplot).
+
+Every function takes an optional ``ax`` (or axes) to draw into and returns the
+:class:`matplotlib.figure.Figure`; none calls ``plt.show()``. Save with
+``fig.savefig("x.png")`` (or ``.svg``, ``.pdf``). Layout is computed apart
+from drawing, in :mod:`procsimp.plot._layout`.
+
+- :func:`process`: time-scaled swimlane diagram of one process.
+- :func:`before_after`: two swimlanes on one time axis, with a headline.
+- :func:`gantt`: one bar per step (per role when there are many steps).
+- :func:`distribution`: ECDFs of simulated lead time with p50 and p90 marked.
+- :func:`savings`: waterfall of lead time and layers cut by each pass.
+"""
+
+from procsimp.plot.before_after import before_after
+from procsimp.plot.distribution import distribution
+from procsimp.plot.gantt import gantt
+from procsimp.plot.process import process
+from procsimp.plot.savings import savings
+
+__all__ = ["before_after", "distribution", "gantt", "process", "savings"]

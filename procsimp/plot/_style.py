@@ -1,0 +1,66 @@
+"""Shared look of every figure: the Okabe-Ito palette, step styles, label shortening.
+
+Okabe & Ito's eight colours stay distinct for the common colour-vision
+deficiencies; approvals and signatures are also hatched, so they stay distinct
+in greyscale print.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Okabe-Ito colour-blind-safe palette.
+OKABE_ITO = {
+    "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+    "grey": "#999999",
+}
+#: Fill colour and hatch of a step box, by step kind.
+KIND_STYLE: dict[str, dict[str, Any]] = {
+    "task": {"facecolor": OKABE_ITO["sky_blue"], "hatch": None},
+    "review": {"facecolor": OKABE_ITO["green"], "hatch": None},
+    "approval": {"facecolor": OKABE_ITO["orange"], "hatch": "//"},
+    "signature": {"facecolor": OKABE_ITO["vermillion"], "hatch": "xx"},
+    "handoff": {"facecolor": OKABE_ITO["grey"], "hatch": None},
+}
+#: Outline and arrows of the critical path.
+CRITICAL = {"edgecolor": OKABE_ITO["black"], "linewidth": 2.4}
+#: Outline of any other step.
+NORMAL = {"edgecolor": "#555555", "linewidth": 0.6}
+#: Colours of the two versions in comparisons.
+BEFORE_COLOUR = OKABE_ITO["vermillion"]
+AFTER_COLOUR = OKABE_ITO["blue"]
+FONT = 8
+
+
+def shorten(text: str, width: int, lines: int = 1) -> str:
+    """``text`` wrapped to at most ``lines`` lines of ``width`` characters, with an ellipsis."""
+    if width < 1:
+        return ""
+    wrapped = textwrap.wrap(" ".join(text.split()), width=width, break_long_words=False)
+    cut = len(wrapped) > lines
+    wrapped = [w if len(w) <= width else w[:width - 1] + "…" for w in wrapped[:lines]]
+    if cut and not wrapped[-1].endswith("…"):
+        last = wrapped[-1]
+        wrapped[-1] = (last if len(last) < width else last[:width - 1]) + "…"
+    return "\n".join(wrapped)
+
+
+def unit_plural(unit: str, value: float | None = None) -> str:
+    """``day`` -> ``days`` (kept singular for exactly 1)."""
+    return unit if value == 1 else unit + "s"
+
+
+def figure_and_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The figure of ``ax``, or a new pyplot-free figure with one axes."""
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()

@@ -1,0 +1,102 @@
+"""Before and after a reform, on one time axis: :func:`before_after`.
+
+The two swimlanes share their lanes and their time axis, so the shorter
+"after" diagram and its emptied lanes show the cut at a glance. Given the
+:class:`~procsimp.simplify.Result` of the simplification, the steps it removed
+or merged away are ghosted (faded, dashed) in the "before" panel. The
+headline states layers and lead time before -> after, the figures of
+:func:`procsimp.measure` (the ``layers`` and ``lead_time`` rows of
+:func:`procsimp.compare`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from procsimp.errors import OptionError
+from procsimp.plot import _layout
+from procsimp.plot._style import FONT, figure_and_axes
+from procsimp.plot.process import WIDTH_INCHES, draw_swimlane, figure_height, legend
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from procsimp.model import Process
+    from procsimp.simplify import Result
+
+
+def before_after(before: Process, after: Process | Result, result: Result | None = None,
+                 ax: Sequence[Axes] | None = None, *,
+                 max_boxes: int = _layout.MAX_BOXES) -> Figure:
+    """Draw ``before`` above ``after`` on a shared time axis and return the Figure.
+
+    Parameters
+    ----------
+    before, after
+        The process as it is and after reform; ``after`` may be the
+        :class:`~procsimp.simplify.Result` of :func:`procsimp.simplify`.
+    result
+        The simplification that produced ``after``: its removed and merged
+        steps are ghosted in the "before" panel.
+    ax
+        Two axes (before, after) to draw into; by default a new figure.
+    max_boxes
+        Above this many steps a panel is aggregated (see :func:`procsimp.plot.process`).
+
+    Examples
+    --------
+    >>> import procsimp as ps
+    >>> p = ps.load("examples/outgoing_letter.yaml")  # doctest: +SKIP
+    >>> res = ps.simplify(p, "delayering_2019")  # doctest: +SKIP
+    >>> ps.plot.before_after(p, res.process, result=res).savefig("cut.png")  # doctest: +SKIP
+    """
+    from procsimp.simplify import Result
+
+    if isinstance(after, Result):
+        result = result if result is not None else after
+        after = after.process
+    levels = _layout.union_levels(before, after)
+    ghosts = removed_steps(before, after, result)
+    names = _layout.level_names(before, after)
+    top = _layout.swimlane(before, levels=levels, labels=names, ghost_steps=ghosts,
+                           max_boxes=max_boxes)
+    bottom = _layout.swimlane(after, levels=levels, labels=names, max_boxes=max_boxes)
+    xmax = max(top.span, bottom.span)
+    owned = ax is None
+    if owned:
+        fig, _ = figure_and_axes(None, (WIDTH_INCHES, figure_height(top) + figure_height(bottom)
+                                        - 0.8))
+        fig.clear()
+        axes = fig.subplots(2, 1, sharex=True, height_ratios=[
+            sum(lane.rows for lane in lay.lanes) + 1.2 for lay in (top, bottom)])
+    else:
+        axes = list(ax)  # type: ignore[arg-type]
+        if len(axes) != 2:
+            raise OptionError(f"before_after needs two axes (before, after), got {len(axes)}")
+        fig = axes[0].figure
+    draw_swimlane(top, axes[0], title=f"Before: {before.name}", xmax=xmax)
+    draw_swimlane(bottom, axes[1], title=f"After: {after.name}", xmax=xmax)
+    axes[0].set_xlabel("")
+    fig.suptitle(_layout.headline(before, after), fontsize=FONT + 5, fontweight="bold",
+                 x=0.01, ha="left", gid="headline")
+    legend(axes[1], [top, bottom], where=fig if owned else None)
+    return fig
+
+
+def removed_steps(before: Process, after: Process, result: Result | None) -> set[str]:
+    """Steps of ``before`` that ``result`` removed or merged into another step.
+
+    Without a result nothing is ghosted (a step id may be reused for other work).
+    """
+    if result is None:
+        return set()
+    gone: set[str] = set()
+    for change in result.changes:
+        if change.kind == "removed":
+            gone.update(change.steps)
+        elif change.kind == "merged":
+            gone.update(change.steps[1:])  # the first step keeps its id and carries on
+    kept = {s.id for s in after.steps}
+    return {s.id for s in before.steps if s.id in gone and s.id not in kept}
