@@ -389,13 +389,13 @@ class Engine:
             return fin
         if self.draws.expected_rework:
             back = self.draws.rework_delay(blk.exit, len(fin))
-            once = fin - start
+            ran = np.isfinite(fin)  # cases that did not reach the block stay at -inf
+            once = fin[ran] - start[ran]
             if blk.mode == "repeat":
                 total = (once + blk.p * back) / (1.0 - blk.p)
             else:
                 total = (1.0 + blk.p) * once + blk.p * back
-            ran = np.isfinite(fin)
-            fin[ran] = (start + total)[ran]
+            fin[ran] = start[ran] + total
             return fin
         active = np.isfinite(fin) & (self.draws.rework(blk.exit, len(fin)) < blk.p)
         while active.any():
