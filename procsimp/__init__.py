@@ -15,7 +15,7 @@ from procsimp.errors import (
     OptionError,
     ProcsimpError,
 )
-from procsimp.io import dumps, load, loads, save
+from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Level, Predecessor, Process, Rework, Role, Step
 from procsimp.passes.base import (
@@ -53,6 +53,8 @@ __all__ = [
     "available_passes",
     "compare",
     "dumps",
+    "from_frame",
+    "from_networkx",
     "load",
     "loads",
     "measure",
@@ -62,5 +64,6 @@ __all__ = [
     "save",
     "simplify",
     "simulate",
+    "to_networkx",
     "unregister_pass",
 ]

@@ -41,6 +41,7 @@ from procsimp.durations import Duration
 
 if TYPE_CHECKING:
     import networkx as nx
+    import pandas as pd
 
     from procsimp.graph import Compiled
 
@@ -345,6 +346,15 @@ class Process(Model):
         buffer = io.StringIO()
         draw(self).savefig(buffer, format="svg")
         return buffer.getvalue()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The steps as a pandas DataFrame, one row per step (see :mod:`procsimp.io.tables`).
+
+        Raises :class:`~procsimp.MissingDependencyError` when pandas is not installed.
+        """
+        from procsimp.io.tables import to_frame
+
+        return to_frame(self)
 
     def _repr_summary(self) -> str:
         return f"Process({self.name!r}, {len(self.steps)} steps, {len(self.roles)} roles)"

@@ -16,7 +16,10 @@ from procsimp.model import Process, with_source
 from procsimp.validation import format_errors
 
 #: Suffixes :func:`load` and :func:`save` understand, and the format each selects.
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".bpmn": "bpmn", ".mmd": "mermaid",
+           ".dot": "dot"}
+#: Formats :func:`save` writes but :func:`load` cannot read back (diagrams for people).
+EXPORT_ONLY = frozenset({"mermaid", "dot"})
 #: A process file is small; anything much larger is refused before parsing.
 MAX_BYTES = 64 * 1024 * 1024
 #: YAML aliases allowed in one document (guards against "billion laughs" expansion).
@@ -63,7 +66,13 @@ def _format_of(path: Path, what: str) -> str:
 
 
 def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>") -> Process:
-    """Parse a process from YAML or JSON text; ``source`` names it in error messages."""
+    """Parse a process from YAML, JSON or BPMN text; ``source`` names it in error messages."""
+    if fmt == "bpmn":
+        from procsimp.io.bpmn import loads_bpmn
+
+        return loads_bpmn(text, source=source)
+    if fmt in EXPORT_ONLY:
+        raise FileFormatError(f"{source}: {fmt} is an export-only format; it cannot be read")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -116,7 +125,10 @@ def from_data(data: Any, *, source: str = "<data>") -> Process:
 
 
 def load(path: str | os.PathLike[str]) -> Process:
-    """Read a process from a ``.yaml``, ``.yml`` or ``.json`` file.
+    """Read a process from a ``.yaml``, ``.yml``, ``.json`` or ``.bpmn`` file.
+
+    BPMN files are read with :func:`procsimp.io.bpmn.read_bpmn`'s defaults; call it
+    directly to map lanes to levels or to give branch probabilities.
 
     Raises :class:`~procsimp.FileFormatError` when the file cannot be read or
     parsed, :class:`~procsimp.ModelError` listing every problem of an invalid
@@ -133,6 +145,19 @@ def load(path: str | os.PathLike[str]) -> Process:
     """
     path = Path(path)
     fmt = _format_of(path, "read")
+    if fmt in EXPORT_ONLY:
+        raise FileFormatError(f"{path}: {path.suffix} files are export-only (a diagram, not a "
+                              f"process description); load the .yaml, .json or .bpmn file "
+                              f"it was made from")
+    if fmt == "bpmn":
+        from procsimp.io.bpmn import read_bpmn
+
+        return read_bpmn(path)
+    return with_source(loads(read_bytes(path), fmt, source=str(path)), path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a process file, refusing files above :data:`MAX_BYTES`."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -145,7 +170,7 @@ def load(path: str | os.PathLike[str]) -> Process:
         raise FileFormatError(f"{path}: is a directory, not a process file") from None
     except OSError as exc:
         raise FileFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return with_source(loads(raw, fmt, source=str(path)), path)
+    return raw
 
 
 class _Dumper(yaml.SafeDumper):
@@ -168,13 +193,25 @@ def to_data(process: Process) -> dict[str, Any]:
 
 
 def dumps(process: Process, fmt: str = "yaml") -> str:
-    """The process as YAML or JSON text."""
+    """The process as text: ``yaml``, ``json``, ``bpmn``, ``mermaid`` or ``dot``."""
+    if fmt == "bpmn":
+        from procsimp.io.bpmn import dumps_bpmn
+
+        return dumps_bpmn(process)
+    if fmt == "mermaid":
+        from procsimp.io.mermaid import dumps_mermaid
+
+        return dumps_mermaid(process)
+    if fmt == "dot":
+        from procsimp.io.dot import dumps_dot
+
+        return dumps_dot(process)
     data = to_data(process)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    raise FileFormatError(f"unknown format {fmt!r}; use yaml or json")
+    raise FileFormatError(f"unknown format {fmt!r}; use yaml, json, bpmn, mermaid or dot")
 
 
 def save(process: Process, path: str | os.PathLike[str]) -> None:

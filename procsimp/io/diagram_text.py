@@ -1,0 +1,53 @@
+"""What Mermaid and Graphviz DOT export share: lanes by level, labels, edge captions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from procsimp.durations import mean_of
+from procsimp.model import Process
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and line breaks turned into spaces."""
+    return _CONTROL.sub(" ", text)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A level and the steps performed at it (node ids ``n0``, ``n1``, ... in step order)."""
+
+    label: str
+    nodes: tuple[tuple[str, str, str], ...]
+    """(node id, step label, step kind) per step at this level."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    caption: str
+    rework: bool = False
+
+
+def layout(process: Process) -> tuple[list[Lane], list[Edge]]:
+    """Lanes (one per level that performs a step, highest rank first) and captioned edges."""
+    node = {s.id: f"n{i}" for i, s in enumerate(process.steps)}
+    by_level: dict[str, list[tuple[str, str, str]]] = {lv.id: [] for lv in process.levels}
+    for s in process.steps:
+        level = process.level_of(s).id
+        label = f"{printable(s.name)} ({printable(s.role)}, {mean_of(s.duration):g})"
+        by_level[level].append((node[s.id], label, s.kind))
+    lanes = [Lane(printable(lv.name or lv.id), tuple(by_level[lv.id]))
+             for lv in process.levels if by_level[lv.id]]
+    edges: list[Edge] = []
+    for s in process.steps:
+        for e in s.after:
+            edges.append(Edge(node[e.step], node[s.id], f"p={e.p:g}" if e.p is not None else ""))
+        if s.rework is not None:
+            edges.append(Edge(node[s.id], node[s.rework.to],
+                              f"rework p={s.rework.p:g}", rework=True))
+    return lanes, edges
