@@ -4,7 +4,7 @@
 
     procsimp measure FILE [-n 10000] [--seed 0] [--json]   metrics and simulated lead time
     procsimp validate FILE...                              check files, list every problem
-    procsimp convert FILE -o OUT                           YAML <-> JSON by suffix
+    procsimp convert FILE -o OUT                           between .yaml .json .bpmn, to .mmd .dot
     procsimp schema [-o FILE]                              JSON Schema of the file format
     procsimp simplify FILE [--preset NAME | --pass NAME...] [--option PASS.KEY=VALUE...]
                       -o OUT [--report [-n 10000] [--seed 0]]
@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=_validate)
 
-    p = sub.add_parser("convert", help="convert between YAML and JSON (by suffix)")
+    p = sub.add_parser("convert", help="convert between .yaml, .json and .bpmn, or export to "
+                                       ".mmd (Mermaid) or .dot (Graphviz), by suffix")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True, help="output file; its suffix picks the format")
     p.set_defaults(run=_convert)
