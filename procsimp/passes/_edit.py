@@ -225,10 +225,9 @@ class Draft:
 class Ancestry:
     """Is ``u`` an ancestor of ``w``? Pruned searches on a fixed acyclic graph.
 
-    ``order`` is a topological order and ``depth`` the longest path from a start
-    (in edges). ``u`` can only reach ``w`` if it comes earlier in the order and
-    has a smaller depth, so a backward search from ``w`` visits only steps later
-    than ``u`` on both counts: in a layered process, the few layers in between.
+    ``order`` is a topological order: ``u`` can only reach ``w`` if it comes
+    earlier, so a backward search from ``w`` visits only steps ordered after
+    ``u``: in a layered process, the few layers in between.
     A search that visits more than ``budget`` steps answers False (callers treat
     that as "keep the edge", which is always safe).
     """
@@ -238,13 +237,10 @@ class Ancestry:
         self.preds = preds
         self.budget = budget
         self.position = {sid: i for i, sid in enumerate(order)}
-        self.depth: dict[str, int] = {}
-        for sid in order:
-            self.depth[sid] = 1 + max((self.depth[u] for u in preds(sid)), default=-1)
 
     def reaches(self, u: str, w: str) -> bool:
-        du, pu, depth, position = self.depth[u], self.position[u], self.depth, self.position
-        if du >= depth[w] or pu >= position[w]:
+        pu, position = self.position[u], self.position
+        if pu >= position[w]:
             return False
         stack, seen, budget = [w], {w}, self.budget
         while stack and budget > 0:
@@ -252,7 +248,7 @@ class Ancestry:
             for y in self.preds(x):
                 if y == u:
                     return True
-                if depth[y] > du and position[y] > pu and y not in seen:
+                if position[y] > pu and y not in seen:
                     seen.add(y)
                     stack.append(y)
                     budget -= 1

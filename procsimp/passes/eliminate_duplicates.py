@@ -73,18 +73,21 @@ def eliminate_duplicates(process: Process,
         return process, []
 
     order = [c.ids[v] for v in c.order]
-    ancestry = Ancestry(lambda sid: [e.step for e in process.step(sid).after], order)
-    draft = Draft(process)
+    ancestry = Ancestry(lambda sid: [c.ids[u] for u in c.preds[c.index[sid]]], order)
+    draft: Draft | None = None  # built on the first duplicate found
+    removed: set[int] = set()
     needed = {a for s in steps for a in s.needs}
     rework_targets = {s.rework.to for s in steps if s.rework is not None}
     changes: list[Change] = []
     for group in candidates:
         for i, v in enumerate(group[1:], start=1):
-            first = next((u for u in group[:i] if c.ids[u] in draft.steps
+            first = next((u for u in group[:i] if u not in removed
                           and (cond[u] == cond[v] or cond[u] == ALWAYS)
                           and ancestry.reaches(c.ids[u], c.ids[v])), None)
             if first is None:
                 continue
+            if draft is None:
+                draft = Draft(process)
             sid, step, earlier = c.ids[v], steps[v], steps[first]
             what = f"{step.name!r} repeats {earlier.name!r} (same {step.kind} of " \
                    f"{', '.join(repr(a) for a in step.needs)} by the same office)"
@@ -97,11 +100,12 @@ def eliminate_duplicates(process: Process,
             preds = [e.step for e in draft.steps[sid].after]
             succs = list(draft.succs[sid])
             added = draft.bypass(sid)
+            removed.add(v)
             changes.append(Change(
                 pass_name="eliminate_duplicates", kind="removed", steps=(sid,),
                 reason=f"{what}, with nothing changed in between: the second check is removed.",
                 edges=tuple((u, sid) for u in preds) + tuple((sid, w) for w in succs),
                 added_edges=tuple(added), before=c.ids[first]))
-    if not any(ch.kind == "removed" for ch in changes):
+    if draft is None or not removed:
         return process, changes
     return draft.build(), changes

@@ -165,9 +165,12 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
                 draft.set_after(c.ids[w], (*draft.steps[c.ids[w]].after, edge))
 
     reductions = _transitive_reduction(draft, process)
-    before_preds = {s.id: s.predecessors for s in process.steps}
-    for sid, new in draft.steps.items():
-        old = before_preds[sid]
+    for original in process.steps:
+        sid = original.id
+        new = draft.steps[sid]
+        if new is original:
+            continue  # never touched
+        old = original.predecessors
         if old == new.predecessors:
             continue
         dropped = [u for u in old if u not in new.predecessors]
