@@ -25,6 +25,7 @@ mean and :func:`sample` draws ``n`` values at once from a numpy Generator.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -59,11 +60,13 @@ class _Dist(BaseModel):
         return {"dist": self.dist, **handler(self)}  # type: ignore[attr-defined]
 
     @property
-    def mean(self) -> float:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    @abstractmethod
+    def mean(self) -> float:
+        """The exact mean."""
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws."""
 
 
 class Triangular(_Dist):
