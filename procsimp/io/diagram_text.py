@@ -39,7 +39,9 @@ def layout(process: Process) -> tuple[list[Lane], list[Edge]]:
     by_level: dict[str, list[tuple[str, str, str]]] = {lv.id: [] for lv in process.levels}
     for s in process.steps:
         level = process.level_of(s).id
-        label = f"{printable(s.name)} ({printable(s.role)}, {mean_of(s.duration):g})"
+        mean = mean_of(s.duration)  # the mean, to 3 significant digits, with its unit
+        unit = process.time_unit + ("" if mean == 1 else "s")
+        label = f"{printable(s.name)} ({printable(s.role)}, {mean:.3g} {unit})"
         by_level[level].append((node[s.id], label, s.kind))
     lanes = [Lane(printable(lv.name or lv.id), tuple(by_level[lv.id]))
              for lv in process.levels if by_level[lv.id]]
