@@ -25,6 +25,7 @@ from procsimp.passes.base import (
     register_pass,
     unregister_pass,
 )
+from procsimp.portfolio import Failure, PortfolioResult, portfolio
 from procsimp.simplify import PRESETS, Result, run_pass, simplify
 from procsimp.simulate import SimulationResult, simulate
 
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PRESETS",
     "Change",
+    "Failure",
     "FileFormatError",
     "Level",
     "Metrics",
@@ -40,6 +42,7 @@ __all__ = [
     "ModelError",
     "OptionError",
     "PassOptions",
+    "PortfolioResult",
     "Predecessor",
     "Process",
     "ProcsimpError",
@@ -59,6 +62,7 @@ __all__ = [
     "loads",
     "measure",
     "plot",
+    "portfolio",
     "register_pass",
     "run_pass",
     "save",

@@ -7,16 +7,22 @@
     procsimp convert FILE -o OUT                           between .yaml .json .bpmn, to .mmd .dot
     procsimp schema [-o FILE]                              JSON Schema of the file format
     procsimp simplify FILE [--preset NAME | --pass NAME...] [--option PASS.KEY=VALUE...]
-                      -o OUT [--report [-n 10000] [--seed 0]]
+                      -o OUT [--report [-n 10000] [--seed 0]] [--json]
                                                            run passes, write the result
     procsimp compare BEFORE AFTER [-n 10000] [--seed 0] [--json | --markdown]
                                                            before/after report with intervals
-    procsimp passes                                        registered passes and presets
+    procsimp passes [--json]                               registered passes and presets
     procsimp render FILE -o OUT.(png|svg|pdf) [--gantt]    swimlane diagram (or Gantt chart)
+    procsimp portfolio PATH... [--scenario NAME=SPEC...] [--workers K | --dask ADDRESS]
+                      [-o table.csv] [--figure OUT] [--json]
+                                                           many processes x scenarios
 
 ``simplify ... --figure before_after.png`` also draws the before/after diagram.
+Every command that reads one process reads standard input when FILE is ``-``
+(``--format yaml|json|bpmn``, default yaml); ``--help`` shows examples.
 
-Bad input prints one clear message on standard error and exits with status 2.
+Bad input prints one clear message on standard error and exits with status 2
+(``--debug`` adds the traceback); an unexpected internal error exits with 1.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -40,14 +47,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _measure(args: argparse.Namespace) -> int:
-    from procsimp import load, measure, simulate
+STDIN = "-"
 
-    proc = load(args.file)
+
+def _load(file: str, fmt: str) -> Any:
+    """The process in ``file``, or on standard input when ``file`` is ``-``."""
+    from procsimp import load, loads
+
+    if file == STDIN:
+        return loads(sys.stdin.buffer.read(), fmt, source="<stdin>")
+    return load(file)
+
+
+def _measure(args: argparse.Namespace) -> int:
+    from procsimp import measure, simulate
+
+    proc = _load(args.file, args.format)
     metrics = measure(proc)
     sim = simulate(proc, n=args.n, seed=args.seed) if args.n > 0 else None
     if args.json:
-        out = {"metrics": metrics.model_dump(mode="json")}
+        # one object keyed by the metric names of DESIGN.md, plus the simulation summary
+        out: dict[str, Any] = metrics.model_dump(mode="json")
         if sim is not None:
             out["simulation"] = sim.to_dict()
         print(json.dumps(out, indent=2))
@@ -60,14 +80,12 @@ def _measure(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from procsimp import load
-
     failed = 0
     for f in args.files:
         try:
-            proc = load(f)
+            proc = _load(f, args.format)
         except ProcsimpError as exc:
-            print(exc, file=sys.stderr)
+            print(f"procsimp: error: {exc}", file=sys.stderr)
             failed += 1
         else:
             print(f"{f}: ok ({len(proc.steps)} steps, {len(proc.roles)} roles)")
@@ -75,9 +93,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from procsimp import load, save
+    from procsimp import save
 
-    save(load(args.file), args.output)
+    save(_load(args.file, args.format), args.output)
     print(f"wrote {args.output}")
     return 0
 
@@ -118,32 +136,43 @@ def _parse_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def _simplify(args: argparse.Namespace) -> int:
-    from procsimp import compare, load, save
+    from procsimp import compare, save
     from procsimp.simplify import PRESETS, simplify
 
     if args.preset is not None and args.preset not in PRESETS:
         raise OptionError(f"unknown preset {args.preset!r}; presets: {', '.join(PRESETS)} "
                           f"(see `procsimp passes`)")
     options = _parse_options(args.option)
-    proc = load(args.file)
+    proc = _load(args.file, args.format)
     result = simplify(proc, args.preset if args.preset is not None else args.passes, options)
     save(result.process, args.output)
-    print(result.summary())
-    print(f"wrote {args.output}")
+    report = compare(proc, result, n=args.n, seed=args.seed) if args.report else None
+    if args.json:
+        print(json.dumps({"output": args.output, "passes": list(result.passes),
+                          "changes": [c.model_dump(mode="json") for c in result.changes],
+                          "report": report.to_dict() if report else None}, indent=2))
+    else:
+        print(result.summary())
+        print(f"wrote {args.output}")
     if args.figure:
         from procsimp.plot import before_after
 
-        _save_figure(before_after(proc, result.process, result=result), args.figure)
-    if args.report:
+        _save_figure(before_after(proc, result.process, result=result), args.figure,
+                     quiet=args.json)
+    if report is not None and not args.json:
         print()
-        print(compare(proc, result, n=args.n, seed=args.seed))
+        print(report)
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from procsimp import compare, load
+    from procsimp import compare
 
-    report = compare(load(args.before), load(args.after), n=args.n, seed=args.seed)
+    if args.before == args.after == STDIN:
+        raise OptionError("compare: only one of BEFORE and AFTER can be read from standard "
+                          "input (-)")
+    report = compare(_load(args.before, args.format), _load(args.after, args.format),
+                     n=args.n, seed=args.seed)
     if args.json:
         print(report.to_json())
     elif args.markdown:
@@ -156,7 +185,7 @@ def _compare(args: argparse.Namespace) -> int:
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def _save_figure(fig: Any, output: str) -> None:
+def _save_figure(fig: Any, output: str, quiet: bool = False) -> None:
     """Save a figure; its suffix picks the format."""
     if Path(output).suffix.lower() not in FIGURE_SUFFIXES:
         raise OptionError(f"cannot draw to {output!r}: give a file ending in "
@@ -165,17 +194,17 @@ def _save_figure(fig: Any, output: str) -> None:
         fig.savefig(output, dpi=150)
     except OSError as exc:
         raise OptionError(f"cannot write {output!r}: {exc.strerror or exc}") from None
-    print(f"wrote {output}")
+    if not quiet:
+        print(f"wrote {output}")
 
 
 def _render(args: argparse.Namespace) -> int:
-    from procsimp import load
     from procsimp.plot import gantt, process
 
     if Path(args.output).suffix.lower() not in FIGURE_SUFFIXES:
         raise OptionError(f"cannot draw to {args.output!r}: give a file ending in "
                           f"{', '.join(FIGURE_SUFFIXES)}")
-    proc = load(args.file)
+    proc = _load(args.file, args.format)
     _save_figure((gantt if args.gantt else process)(proc), args.output)
     return 0
 
@@ -185,6 +214,12 @@ def _passes(args: argparse.Namespace) -> int:
     from procsimp.simplify import PRESETS
 
     passes = available_passes()
+    if args.json:
+        print(json.dumps({"passes": passes, "presets": {
+            p.name: {"description": p.description, "passes": list(p.passes),
+                     "options": {k: dict(v) for k, v in p.options.items()}}
+            for p in PRESETS.values()}}, indent=2))
+        return 0
     width = max(map(len, [*passes, *PRESETS]), default=0)
     print("passes:")
     for name, summary in passes.items():
@@ -195,40 +230,173 @@ def _passes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario(text: str) -> tuple[str, str | list[str]]:
+    """``NAME=PRESET`` or ``NAME=PASS,PASS`` to ``(name, preset, pass or pass list)``."""
+    name, eq, spec = text.partition("=")
+    if not (eq and name and spec):
+        raise OptionError(f"--scenario {text!r}: write NAME=PRESET or NAME=PASS,PASS, e.g. "
+                          f"--scenario flat=delayering_2019")
+    # one name is a preset or a pass (resolved, with a helpful error, by the library)
+    return name, spec if "," not in spec else [p.strip() for p in spec.split(",")]
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+    from contextlib import ExitStack
+
+    from procsimp.portfolio import portfolio
+    from procsimp.simplify import PRESETS
+
+    if args.workers is not None and args.workers < 1:
+        raise OptionError(f"--workers must be 1 or more, got {args.workers}")
+    output = Path(args.output) if args.output else None
+    if output is not None and output.suffix.lower() not in (".csv", ".json"):
+        raise OptionError(f"cannot write the table to {args.output!r}: give a file ending in "
+                          f".csv or .json")
+    scenarios: dict[str, Any] = {}
+    for text in args.scenario:
+        name, spec = _scenario(text)
+        if name in scenarios:
+            raise OptionError(f"--scenario {name!r} is given twice; give each name once")
+        scenarios[name] = spec
+    scenarios = scenarios or {name: name for name in PRESETS}
+    with ExitStack() as stack:
+        executor: Any = None
+        if args.dask:
+            try:
+                from distributed import Client
+            except ImportError:
+                from procsimp.errors import MissingDependencyError
+
+                raise MissingDependencyError(
+                    "--dask needs dask.distributed, which is not installed; run `pip install "
+                    "procsimp[dask]`") from None
+            executor = stack.enter_context(Client(args.dask))
+        elif args.workers and args.workers > 1:
+            executor = stack.enter_context(ProcessPoolExecutor(args.workers))
+        result = portfolio(args.paths, scenarios, n=args.n, seed=args.seed, executor=executor,
+                           progress=False if args.no_progress else None)
+    if output is not None:
+        from procsimp.io.files import write_atomic
+
+        text = (json.dumps(result.to_dict(), indent=2) + "\n" if output.suffix.lower() == ".json"
+                else result.to_frame().to_csv(index=False))
+        write_atomic(output, text)
+    if args.figure:
+        if not result.rows:
+            raise OptionError("no figure: every process failed (see the messages above)")
+        from procsimp.plot import portfolio as portfolio_figure
+
+        _save_figure(portfolio_figure(result), args.figure, quiet=args.json)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(result.summary())
+        if output is not None:
+            print(f"wrote {output}")
+    for f in result.failures:
+        print(f"procsimp: failed: {f.source or f.process}"
+              f"{f' (scenario {f.scenario})' if f.scenario else ''}: {f.error}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
 def _simulation_args(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("-n", type=int, default=10_000,
                    help=f"simulated cases{what} (default 10000; 0 skips the simulation)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
+#: Examples shown under each command's ``--help``.
+EXAMPLES = {
+    "measure": """examples:
+  procsimp measure examples/outgoing_letter.yaml
+  procsimp measure letter.json -n 0 --json | jq .layers
+  cat letter.yaml | procsimp measure - --json""",
+    "validate": """examples:
+  procsimp validate examples/*.yaml
+  curl -s https://example.org/letter.json | procsimp validate - --format json""",
+    "convert": """examples:
+  procsimp convert letter.yaml -o letter.bpmn
+  procsimp convert letter.yaml -o letter.mmd     # Mermaid flowchart
+  procsimp convert - --format json -o letter.yaml < letter.json""",
+    "schema": """examples:
+  procsimp schema -o process.schema.json
+  procsimp schema | jq '.properties | keys'""",
+    "simplify": """examples:
+  procsimp simplify letter.yaml --preset delayering_2019 -o letter_after.yaml --report
+  procsimp simplify letter.yaml --pass delayer --pass digitize \\
+      --option delayer.remove_levels=[echelon_3,echelon_4] -o after.yaml
+  procsimp simplify - --preset all -o after.json --json < letter.yaml""",
+    "compare": """examples:
+  procsimp compare letter.yaml letter_after.yaml
+  procsimp compare letter.yaml letter_after.yaml -n 2000 --markdown > report.md
+  procsimp compare letter.yaml letter_after.yaml --json | jq .simulation.p90_cut""",
+    "passes": """examples:
+  procsimp passes
+  procsimp passes --json | jq '.presets | keys'""",
+    "render": """examples:
+  procsimp render letter.yaml -o letter.png
+  procsimp render letter.yaml -o letter.svg --gantt""",
+    "portfolio": """SPEC is a preset (see `procsimp passes`) or passes separated by commas; with no
+--scenario, every preset is a scenario. Exits 1 when some processes failed (the
+others are still reported), 2 on bad input.
+
+examples:
+  procsimp portfolio catalogue/ --scenario flat=delayering_2019 --scenario digital=spbe
+  procsimp portfolio 'ministries/**/*.yaml' --workers 2 -o table.csv --figure cut.png
+  procsimp portfolio catalogue/ --dask tcp://scheduler:8786 --json > portfolio.json""",
+}
+
+
+def _command(sub: Any, name: str, help: str, run: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                       epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the traceback of an error")
+    p.set_defaults(run=run)
+    return p
+
+
+def _input_args(p: argparse.ArgumentParser, what: str = "process file") -> None:
+    p.add_argument("file", metavar="FILE",
+                   help=f"{what} (.yaml, .yml, .json or .bpmn); - reads standard input")
+    _format_arg(p)
+
+
+def _format_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("yaml", "json", "bpmn"), default="yaml",
+                   help="format of standard input when FILE is - (default yaml)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="procsimp",
-        description="Model approval chains, simplify them, estimate the cut in layers and time.")
+        description="Model approval chains, simplify them, estimate the cut in layers and time.",
+        epilog="`procsimp COMMAND --help` shows each command's options and examples.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("measure", help="metrics and the simulated lead time of a process file")
-    p.add_argument("file", help="process file (.yaml, .yml or .json)")
+    p = _command(sub, "measure", "metrics and the simulated lead time of a process file",
+                 _measure)
+    _input_args(p)
     _simulation_args(p, "")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.set_defaults(run=_measure)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object keyed by the metric names (plus simulation)")
 
-    p = sub.add_parser("validate", help="check process files and list every problem")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(run=_validate)
+    p = _command(sub, "validate", "check process files and list every problem", _validate)
+    p.add_argument("files", nargs="+", metavar="FILE", help="process files; - reads stdin")
+    _format_arg(p)
 
-    p = sub.add_parser("convert", help="convert between .yaml, .json and .bpmn, or export to "
-                                       ".mmd (Mermaid) or .dot (Graphviz), by suffix")
-    p.add_argument("file")
+    p = _command(sub, "convert", "convert between .yaml, .json and .bpmn, or export to "
+                                 ".mmd (Mermaid) or .dot (Graphviz), by suffix", _convert)
+    _input_args(p)
     p.add_argument("-o", "--output", required=True, help="output file; its suffix picks the format")
-    p.set_defaults(run=_convert)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the process file format")
+    p = _command(sub, "schema", "print the JSON Schema of the process file format", _schema)
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
-    p.set_defaults(run=_schema)
 
-    p = sub.add_parser("simplify", help="run simplification passes and write the result")
-    p.add_argument("file", help="process file to simplify")
+    p = _command(sub, "simplify", "run simplification passes and write the result", _simplify)
+    _input_args(p, "process file to simplify")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--preset", metavar="NAME",
                        help="a named reform programme (see `procsimp passes`)")
@@ -244,26 +412,50 @@ def build_parser() -> argparse.ArgumentParser:
     _simulation_args(p, " for --report")
     p.add_argument("--figure", metavar="OUT",
                    help="also draw the before/after diagram to OUT (.png, .svg or .pdf)")
-    p.set_defaults(run=_simplify)
+    p.add_argument("--json", action="store_true",
+                   help="print the changes (and the --report) as JSON")
 
-    p = sub.add_parser("compare", help="before/after report: metrics, simulated cut, intervals")
-    p.add_argument("before", help="process file before the reform")
-    p.add_argument("after", help="process file after the reform")
+    p = _command(sub, "compare", "before/after report: metrics, simulated cut, intervals",
+                 _compare)
+    p.add_argument("before", help="process file before the reform (- reads standard input)")
+    p.add_argument("after", help="process file after the reform (- reads standard input)")
+    _format_arg(p)
     _simulation_args(p, " per version")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    p.set_defaults(run=_compare)
 
-    p = sub.add_parser("render", help="draw a process as a swimlane diagram (png, svg, pdf)")
-    p.add_argument("file", help="process file")
+    p = _command(sub, "render", "draw a process as a swimlane diagram (png, svg, pdf)",
+                 _render)
+    _input_args(p)
     p.add_argument("-o", "--output", required=True,
                    help="figure file; its suffix picks the format (.png, .svg, .pdf)")
     p.add_argument("--gantt", action="store_true", help="draw a Gantt chart instead")
-    p.set_defaults(run=_render)
 
-    p = sub.add_parser("passes", help="list the registered passes and presets")
-    p.set_defaults(run=_passes)
+    p = _command(sub, "passes", "list the registered passes and presets", _passes)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = _command(sub, "portfolio", "simplify and compare many processes under several "
+                                   "scenarios", _portfolio)
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="process files, folders (their .yaml .yml .json .bpmn files) or glob "
+                        "patterns (quote them)")
+    p.add_argument("--scenario", action="append", default=[], metavar="NAME=SPEC",
+                   help="a scenario: NAME=PRESET or NAME=PASS,PASS; repeatable")
+    p.add_argument("-n", type=int, default=2000,
+                   help="simulated cases per version (default 2000; 0 skips the simulation)")
+    p.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
+    run_on = p.add_mutually_exclusive_group()
+    run_on.add_argument("--workers", type=int, metavar="K",
+                        help="run on K local processes (default: serially)")
+    run_on.add_argument("--dask", metavar="ADDRESS",
+                        help="run on the Dask scheduler at ADDRESS (pip install procsimp[dask])")
+    p.add_argument("-o", "--output", metavar="TABLE",
+                   help="write the table to TABLE (.csv needs pandas, or .json)")
+    p.add_argument("--figure", metavar="OUT",
+                   help="draw where time and layers are cut to OUT (.png, .svg or .pdf)")
+    p.add_argument("--json", action="store_true", help="print the rows and failures as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -274,16 +466,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"procsimp: error: {exc}", file=sys.stderr)
         return 2
+    debug = getattr(args, "debug", False)
     if getattr(args, "n", 0) < 0:
         print("procsimp: error: -n must be 0 or more", file=sys.stderr)
         return 2
     try:
         return int(args.run(args))
     except ProcsimpError as exc:
+        if debug:
+            traceback.print_exc()
         print(f"procsimp: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except KeyboardInterrupt:
+        print("procsimp: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"procsimp: internal error: {type(exc).__name__}: {first} (rerun with --debug "
+              f"for the traceback, and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

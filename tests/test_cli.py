@@ -43,8 +43,9 @@ class TestMeasure:
         status, out, _ = run(capsys, "measure", LETTER, "-n", "200", "--json")
         assert status == 0
         data = json.loads(out)
-        assert data["metrics"]["layers"] == 4
-        assert data["metrics"]["lead_time"] == pytest.approx(ps.measure(ps.load(LETTER)).lead_time)
+        assert data["layers"] == 4
+        assert data["lead_time"] == pytest.approx(ps.measure(ps.load(LETTER)).lead_time)
+        assert "metrics" not in data
         assert data["simulation"]["n"] == 200
 
     def test_no_simulation(self, capsys: pytest.CaptureFixture[str]) -> None:

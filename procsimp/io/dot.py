@@ -15,7 +15,7 @@ digraph "process" {
   node [shape=box, style=rounded, fontname="Helvetica"];
   subgraph "cluster_0" {
     label="staff";
-    n0 [label="a (c, 1)"];
+    n0 [label="a (c, 1 day)"];
   }
 }
 <BLANKLINE>

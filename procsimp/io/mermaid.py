@@ -12,7 +12,7 @@ Mermaid's entity codes, so no step name can break the diagram.
 >>> print(dumps_mermaid(p))
 flowchart LR
   subgraph L0["staff"]
-    n0["say #quot;hi#quot; (c, 1)"]
+    n0["say #quot;hi#quot; (c, 1 day)"]
   end
 <BLANKLINE>
 """

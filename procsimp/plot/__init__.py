@@ -10,12 +10,14 @@ from drawing, in :mod:`procsimp.plot._layout`.
 - :func:`gantt`: one bar per step (per role when there are many steps).
 - :func:`distribution`: ECDFs of simulated lead time with p50 and p90 marked.
 - :func:`savings`: waterfall of lead time and layers cut by each pass.
+- :func:`portfolio`: lead time before vs after across a catalogue, totals per scenario.
 """
 
 from procsimp.plot.before_after import before_after
 from procsimp.plot.distribution import distribution
 from procsimp.plot.gantt import gantt
+from procsimp.plot.portfolio import portfolio
 from procsimp.plot.process import process
 from procsimp.plot.savings import savings
 
-__all__ = ["before_after", "distribution", "gantt", "process", "savings"]
+__all__ = ["before_after", "distribution", "gantt", "portfolio", "process", "savings"]

@@ -1,0 +1,425 @@
+"""Many processes under several reform scenarios at once: :func:`portfolio`.
+
+A reform programme is judged across a service catalogue: every licence,
+letter and permit of an office, under a few scenarios (presets or pipelines
+of passes). :func:`portfolio` simplifies every process under every scenario,
+compares each pair with :func:`procsimp.compare` and gathers one tidy row per
+(process, scenario).
+
+Assumptions and guarantees:
+
+- A process that fails to load or to simplify yields a :class:`Failure` and
+  never stops the batch; a scenario that names an unknown pass or option is an
+  error in the call itself, raised before any work starts.
+- Work runs serially, on any :class:`concurrent.futures.Executor`, or on a
+  ``dask.distributed.Client``, in chunks of whole processes (about
+  ``chunk_size`` process x scenario tasks each), so thousands of small
+  processes do not drown the scheduler. Paths are loaded inside the worker.
+- The results do not depend on the executor: the simulation seed of a process
+  is derived from the base seed and the process's key (its source path, else
+  its name) with a stable hash, and rows come back in input order. Every
+  scenario of one process is simulated with the same seed, so its scenarios
+  are compared on the same cases and its "before" figures agree across rows.
+
+>>> import procsimp as ps
+>>> p = ps.Process.model_validate({"levels": ["head", "middle", "staff"],
+...     "roles": [{"id": "boss", "level": "head"}, {"id": "mid", "level": "middle"},
+...               {"id": "clerk", "level": "staff"}],
+...     "steps": [{"id": "draft", "role": "clerk", "duration": 2},
+...               {"id": "ok", "role": "mid", "kind": "approval", "duration": 1,
+...                "after": ["draft"]},
+...               {"id": "sign", "role": "boss", "kind": "signature", "after": ["ok"]}]})
+>>> res = ps.portfolio([p], {"flat": {"passes": ["delayer"],
+...                                   "options": {"delayer": {"remove_levels": ["middle"]}}}},
+...                    n=200, progress=False)
+>>> res.rows[0]["layers_before"], res.rows[0]["layers_after"], res.failures
+(3, 2, ())
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import math
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from procsimp.compare import METRICS, compare
+from procsimp.errors import MissingDependencyError, OptionError
+from procsimp.io import load
+from procsimp.model import Process
+from procsimp.simplify import resolve, simplify
+
+if TYPE_CHECKING:
+    import pandas
+
+#: Suffixes of the process files a folder contributes.
+SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
+#: Process x scenario tasks per chunk at most, when ``chunk_size`` is not given.
+MAX_CHUNK = 32
+#: Simulated statistics of the lead time reported before and after, with their cut.
+SIMULATED = ("mean", "p50", "p90")
+
+#: Columns of :attr:`PortfolioResult.table`, in order.
+COLUMNS: tuple[str, ...] = (
+    "process", "source", "scenario", "time_unit", "changes",
+    *(f"{name}_{part}" for name, _ in METRICS for part in ("before", "after", "cut")),
+    *(f"simulated_{stat}_{part}" for stat in SIMULATED for part in ("before", "after", "cut")),
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A process that could not be loaded, or simplified under one scenario."""
+
+    process: str | None
+    """Name of the process (None when it could not be loaded)."""
+    source: str | None
+    """The file it came from (None for a process given as an object)."""
+    scenario: str | None
+    """The scenario that failed (None when loading failed)."""
+    error_type: str
+    """Class of the exception, e.g. ``FileFormatError``."""
+    error: str
+    """Its message, which names the file or step and what to do."""
+
+
+@dataclass(frozen=True, repr=False)
+class PortfolioResult:
+    """What :func:`portfolio` returns: one row per process x scenario, and the failures."""
+
+    rows: tuple[dict[str, Any], ...]
+    """One plain record per process x scenario, keys as :data:`COLUMNS`, in input order."""
+    failures: tuple[Failure, ...]
+    """Processes that failed to load (scenario None) or to simplify under a scenario."""
+    scenarios: tuple[str, ...]
+    processes: int
+    """Processes given (loaded or not)."""
+    n: int
+    seed: int
+
+    @property
+    def table(self) -> pandas.DataFrame:
+        """The rows as a pandas DataFrame (columns :data:`COLUMNS`)."""
+        return self.to_frame()
+
+    def to_frame(self) -> pandas.DataFrame:
+        """The rows as a pandas DataFrame, one per process x scenario.
+
+        Raises
+        ------
+        MissingDependencyError
+            pandas is not installed (``pip install pandas``).
+        """
+        pd = _pandas("PortfolioResult.to_frame")
+        return pd.DataFrame(list(self.rows), columns=list(COLUMNS))
+
+    def failures_frame(self) -> pandas.DataFrame:
+        """The failures as a pandas DataFrame (process, source, scenario, error_type, error)."""
+        pd = _pandas("PortfolioResult.failures_frame")
+        return pd.DataFrame([asdict(f) for f in self.failures],
+                            columns=["process", "source", "scenario", "error_type", "error"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable data: settings, rows (NaN as None) and failures."""
+        return {"scenarios": list(self.scenarios), "n": self.n, "seed": self.seed,
+                "rows": [{k: _json_number(v) for k, v in row.items()} for row in self.rows],
+                "failures": [asdict(f) for f in self.failures]}
+
+    def summary(self) -> str:
+        """Totals per scenario: processes, layers and flow lead time cut, failures."""
+        lines = [f"Portfolio: {self.processes} processes x {len(self.scenarios)} scenarios, "
+                 f"{len(self.failures)} failures"]
+        for name in self.scenarios:
+            rows = [r for r in self.rows if r["scenario"] == name]
+            layers = sum(r["layers_cut"] for r in rows)
+            days = sum(r["lead_time_cut"] for r in rows)
+            units = sorted({r["time_unit"] for r in rows})
+            lines.append(f"  {name}: {len(rows)} processes, {layers:g} layers and "
+                         f"{days:,.1f} {'/'.join(units) or 'time unit'}s of lead time cut")
+        lines += [f"  failed: {f.source or f.process}"
+                  f"{f' ({f.scenario})' if f.scenario else ''}: {f.error}" for f in self.failures]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return (f"PortfolioResult({len(self.rows)} rows, {len(self.failures)} failures, "
+                f"scenarios={list(self.scenarios)})")
+
+
+def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.PathLike[str],
+              scenarios: Mapping[str, Any], n: int = 2000, seed: int = 0, *,
+              executor: Any = None, chunk_size: int | None = None,
+              progress: bool | None = None) -> PortfolioResult:
+    """Simplify and compare every process under every scenario.
+
+    Parameters
+    ----------
+    processes
+        Process objects and/or paths, each path a file, a folder (its ``*.yaml``,
+        ``*.yml``, ``*.json`` and ``*.bpmn`` files) or a glob pattern
+        (``"catalogue/**/*.yaml"``); or one such path.
+    scenarios
+        Scenario name -> a preset name, a pass name, a list of pass names, or
+        ``{"passes": [...], "options": {...}}``.
+    n
+        Simulated cases per version (0 skips the simulation; its columns are NaN).
+    seed
+        Base seed; each process's seed is derived from it and the process's key.
+    executor
+        None (serial), a :class:`concurrent.futures.Executor`, or a
+        ``dask.distributed.Client``.
+    chunk_size
+        Process x scenario tasks sent to a worker at once (whole processes);
+        default a sixty-fourth of the batch (so uneven processes balance), at most
+        :data:`MAX_CHUNK`.
+    progress
+        Show a tqdm progress bar: None shows one when tqdm is installed, False
+        never, True requires tqdm.
+
+    Returns
+    -------
+    PortfolioResult
+
+    Raises
+    ------
+    OptionError
+        No scenarios, an unknown pass, preset or option, a bad ``n``, ``seed`` or
+        ``chunk_size``, no process found, or an executor of an unknown kind.
+    """
+    plan = _scenarios(scenarios)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0 or n == 1:
+        raise OptionError(f"portfolio: n must be 0 (no simulation) or at least 2, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise OptionError(f"portfolio: seed must be a non-negative integer, got {seed!r}")
+    items = _items(processes)
+    size = chunk_size if chunk_size is not None else max(
+        1, min(MAX_CHUNK, math.ceil(len(items) * len(plan) / 64)))
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise OptionError(f"portfolio: chunk_size must be a positive integer, got {chunk_size!r}")
+    per_chunk = max(1, size // len(plan))
+    chunks = [items[i:i + per_chunk] for i in range(0, len(items), per_chunk)]
+    bar = _progress_bar(progress, total=len(items) * len(plan))
+    done: list[tuple[int, list[dict[str, Any]], list[Failure]]] = []
+    try:
+        for chunk, outcome in _run(chunks, plan, n, seed, executor):
+            done += outcome
+            if bar is not None:
+                bar.update(len(chunk) * len(plan))
+    finally:
+        if bar is not None:
+            bar.close()
+    done.sort(key=lambda d: d[0])
+    rows = tuple(row for _, r, _ in done for row in r)
+    failures = tuple(f for _, _, fs in done for f in fs)
+    return PortfolioResult(rows=rows, failures=failures, scenarios=tuple(plan),
+                           processes=len(items), n=n, seed=seed)
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+Item = tuple[int, "Process | str"]
+Plan = dict[str, tuple[Any, dict[str, Any]]]
+
+
+def _scenarios(scenarios: Mapping[str, Any]) -> Plan:
+    """Scenario specs as ``{name: (passes, options)}``, each checked by resolving it."""
+    if not isinstance(scenarios, Mapping) or not scenarios:
+        raise OptionError("portfolio: give scenarios as a non-empty mapping of name -> preset, "
+                          "list of passes, or {'passes': [...], 'options': {...}}")
+    plan: Plan = {}
+    for name, spec in scenarios.items():
+        if isinstance(spec, Mapping):
+            stray = set(spec) - {"passes", "options"}
+            if stray:
+                raise OptionError(f"portfolio: scenario {name!r} has unknown keys "
+                                  f"{sorted(stray)}; use 'passes' and 'options'")
+            passes, options = spec.get("passes"), dict(spec.get("options") or {})
+        else:
+            passes, options = spec, {}
+        if not isinstance(passes, str):
+            if not isinstance(passes, Sequence) or not all(isinstance(p, str) for p in passes):
+                raise OptionError(f"portfolio: scenario {name!r} must be a preset name, a list "
+                                  f"of pass names or {{'passes': [...], 'options': {{...}}}}, "
+                                  f"got {spec!r}")
+            passes = list(passes)
+        try:
+            resolve(passes, options)
+        except OptionError as exc:
+            raise OptionError(f"portfolio: scenario {name!r}: {exc}") from None
+        plan[str(name)] = (passes, options)
+    return plan
+
+
+def _items(processes: Any) -> list[Item]:
+    """``(position, Process or path string)`` for every process to run, in input order."""
+    if isinstance(processes, (str, os.PathLike)):
+        found: list[Process | str] = [*_expand(os.fspath(processes))]
+    elif isinstance(processes, Process):
+        found = [processes]
+    elif isinstance(processes, Iterable):
+        found = []
+        for p in processes:
+            if isinstance(p, Process):
+                found.append(p)
+            elif isinstance(p, (str, os.PathLike)):
+                found += _expand(os.fspath(p))
+            else:
+                raise OptionError(f"portfolio: processes must be Process objects or paths, got "
+                                  f"{type(p).__name__}")
+    else:
+        raise OptionError(f"portfolio: processes must be an iterable of Process objects or "
+                          f"paths, a folder or a glob pattern, got {type(processes).__name__}")
+    if not found:
+        raise OptionError(f"portfolio: no process found in {processes!r}; give process files "
+                          f"({', '.join(SUFFIXES)}) or Process objects")
+    return list(enumerate(found))
+
+
+def _expand(spec: str) -> list[str]:
+    """A folder's process files, a glob's matches, or the single file, sorted."""
+    if os.path.isdir(spec):
+        return sorted(str(p) for p in Path(spec).iterdir()
+                      if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if glob.has_magic(spec):
+        return sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
+    return [spec]
+
+
+# --- the work, in a worker ---------------------------------------------------------------
+
+def task_seed(seed: int, key: str) -> int:
+    """The simulation seed of one process: a stable hash of the base seed and its key.
+
+    >>> task_seed(0, "letters/outgoing.yaml") == task_seed(0, "letters/outgoing.yaml")
+    True
+    """
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1  # a non-negative 63-bit integer
+
+
+def run_chunk(chunk: Sequence[Item], plan: Plan, n: int,
+              seed: int) -> list[tuple[int, list[dict[str, Any]], list[Failure]]]:
+    """Run every scenario on each process of a chunk (what a worker does); never raises."""
+    return [_run_one(position, item, plan, n, seed) for position, item in chunk]
+
+
+def _run_one(position: int, item: Process | str, plan: Plan, n: int,
+             seed: int) -> tuple[int, list[dict[str, Any]], list[Failure]]:
+    source = None if isinstance(item, Process) else item
+    try:
+        proc = item if isinstance(item, Process) else load(item)
+    except Exception as exc:  # one bad file must not stop the batch
+        return position, [], [Failure(None, source, None, type(exc).__name__, str(exc))]
+    rows, failures = [], []
+    process_seed = task_seed(seed, source if source is not None else proc.name)
+    for name, (passes, options) in plan.items():
+        try:
+            result = simplify(proc, passes, options)
+            # the table keeps point values only, which need no bootstrap intervals
+            report = compare(proc, result, n=n, seed=process_seed, bootstrap=0)
+        except Exception as exc:  # a pass that fails on one process fails that row only
+            failures.append(Failure(proc.name, source, name, type(exc).__name__, str(exc)))
+            continue
+        row: dict[str, Any] = {
+            "process": proc.name, "source": source, "scenario": name,
+            "time_unit": proc.time_unit,
+            "changes": sum(1 for c in result.changes if c.kind != "skipped")}
+        for m in report.metrics:
+            row.update({f"{m.name}_before": m.before, f"{m.name}_after": m.after,
+                        f"{m.name}_cut": m.cut})
+        sim = report.simulation
+        for stat in SIMULATED:
+            before = getattr(sim.before, stat) if sim else math.nan
+            after = getattr(sim.after, stat) if sim else math.nan
+            cut = getattr(sim, f"{stat}_cut").value if sim else math.nan
+            row.update({f"simulated_{stat}_before": before, f"simulated_{stat}_after": after,
+                        f"simulated_{stat}_cut": cut})
+        rows.append(row)
+    return position, rows, failures
+
+
+# --- executors ---------------------------------------------------------------------------
+
+Outcome = list[tuple[int, list[dict[str, Any]], list[Failure]]]
+
+
+def _run(chunks: list[list[Item]], plan: Plan, n: int, seed: int,
+         executor: Any) -> Iterator[tuple[list[Item], Outcome]]:
+    """Each chunk with its outcome, in completion order."""
+    if executor is None:
+        for chunk in chunks:
+            yield chunk, run_chunk(chunk, plan, n, seed)
+    elif _is_dask_client(executor):
+        from distributed import as_completed as dask_completed
+
+        # the processes go straight to the workers, not inside the task graph
+        data = executor.scatter(chunks, hash=False)
+        futures = executor.map(run_chunk, data, plan=plan, n=n, seed=seed, pure=False)
+        chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
+        for future in dask_completed(futures):
+            chunk = chunk_of[future.key]
+            yield chunk, _outcome(future.result, chunk)
+            future.release()
+    elif isinstance(executor, Executor):
+        submitted = {executor.submit(run_chunk, c, plan, n, seed): c for c in chunks}
+        for future in as_completed(submitted):
+            chunk = submitted.pop(future)
+            yield chunk, _outcome(future.result, chunk)
+    else:
+        raise OptionError(f"portfolio: executor must be None, a concurrent.futures.Executor or "
+                          f"a dask.distributed.Client, got {type(executor).__name__}")
+
+
+def _outcome(get: Any, chunk: list[Item]) -> Outcome:
+    """A chunk's outcome; when the worker itself failed, a failure for each of its processes."""
+    try:
+        return get()
+    except Exception as exc:  # e.g. a worker killed, a process that cannot be pickled
+        return [(position, [], [Failure(item.name if isinstance(item, Process) else None,
+                                        None if isinstance(item, Process) else item, None,
+                                        type(exc).__name__, f"worker failed: {exc}")])
+                for position, item in chunk]
+
+
+def _is_dask_client(executor: Any) -> bool:
+    distributed = sys.modules.get("distributed")  # a Client exists only if it was imported
+    return distributed is not None and isinstance(executor, distributed.Client)
+
+
+def _progress_bar(progress: bool | None, total: int) -> Any:
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if progress:
+            raise MissingDependencyError(
+                "portfolio(progress=True) needs tqdm, which is not installed; run `pip install "
+                "tqdm` (or `pip install procsimp[progress]`), or pass progress=None") from None
+        return None
+    return tqdm(total=total, unit="task", desc="portfolio")
+
+
+def _pandas(what: str) -> Any:
+    try:
+        import pandas as pd
+    except ImportError:
+        raise MissingDependencyError(
+            f"{what} needs pandas, which is not installed; run `pip install pandas` (or "
+            f"`pip install procsimp[pandas]`)") from None
+    return pd
+
+
+def _json_number(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+__all__ = ["COLUMNS", "Failure", "PortfolioResult", "portfolio", "task_seed"]

@@ -1,0 +1,227 @@
+"""``ps.portfolio``: many processes x scenarios, serially, on a process pool and on Dask."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import shutil
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import procsimp as ps
+from benchmarks.generate import layered_process
+from procsimp.portfolio import COLUMNS, task_seed
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCENARIOS = {
+    "delayering": "delayering_2019",
+    "one_stop": ["single_window", "merge_sequential", "parallelize"],
+    "digital": {"passes": ["digitize"], "options": {"digitize": {"delay": 0}}},
+}
+N = 200
+
+
+@functools.cache
+def catalogue() -> list[ps.Process | str]:
+    """The examples (as paths) and 200 small generated processes."""
+    generated = [layered_process(20 + (7 * i) % 41, width=5, seed=i) for i in range(200)]
+    return [*sorted(str(p) for p in EXAMPLES.glob("*.yaml")), *generated]
+
+
+@pytest.fixture(scope="module")
+def serial() -> ps.PortfolioResult:
+    return ps.portfolio(catalogue(), SCENARIOS, n=N, seed=7, progress=False)
+
+
+class TestExecutors:
+    def test_serial_table(self, serial: ps.PortfolioResult) -> None:
+        table = serial.table
+        assert list(table.columns) == list(COLUMNS)
+        assert len(table) == 203 * 3
+        assert serial.failures == ()
+        assert list(table["scenario"][:3]) == list(SCENARIOS)
+
+    def test_process_pool_gives_the_same_table(self, serial: ps.PortfolioResult) -> None:
+        with ProcessPoolExecutor(2) as pool:
+            pooled = ps.portfolio(catalogue(), SCENARIOS, n=N, seed=7, executor=pool,
+                                  progress=False)
+        pd.testing.assert_frame_equal(pooled.table, serial.table)
+
+    def test_dask_cluster_gives_the_same_table(self, serial: ps.PortfolioResult) -> None:
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, host="127.0.0.1") as cluster, \
+                distributed.Client(cluster) as client:
+            on_dask = ps.portfolio(catalogue(), SCENARIOS, n=N, seed=7, executor=client,
+                                   chunk_size=24, progress=False)
+        pd.testing.assert_frame_equal(on_dask.table, serial.table)
+
+    def test_chunk_size_does_not_change_the_table(self) -> None:
+        procs = catalogue()[:20]
+        with ThreadPoolExecutor(2) as pool:
+            one = ps.portfolio(procs, SCENARIOS, n=N, executor=pool, chunk_size=1,
+                               progress=False)
+        whole = ps.portfolio(procs, SCENARIOS, n=N, chunk_size=1000, progress=False)
+        pd.testing.assert_frame_equal(one.table, whole.table)
+
+    def test_unknown_executor(self) -> None:
+        with pytest.raises(ps.OptionError, match="executor must be"):
+            ps.portfolio(catalogue()[:1], SCENARIOS, executor=object(), progress=False)
+
+
+class TestNumbers:
+    def test_rows_are_what_compare_reports(self, serial: ps.PortfolioResult) -> None:
+        letter = str(EXAMPLES / "outgoing_letter.yaml")
+        row = next(r for r in serial.rows
+                   if r["source"] == letter and r["scenario"] == "delayering")
+        proc = ps.load(letter)
+        rep = ps.compare(proc, ps.simplify(proc, "delayering_2019"), n=N,
+                         seed=task_seed(7, letter))
+        assert row["layers_before"] == 4 and row["layers_after"] == 2
+        assert row["layers_cut"] == rep.metric("layers").cut
+        assert row["lead_time_cut"] == rep.metric("lead_time").cut
+        assert row["simulated_p90_cut"] == rep.simulation.p90_cut.value
+        assert row["simulated_p50_before"] == rep.simulation.before.p50
+
+    def test_before_figures_agree_across_scenarios(self, serial: ps.PortfolioResult) -> None:
+        table = serial.table
+        first = table[table["source"] == str(EXAMPLES / "building_approval.yaml")]
+        assert first["simulated_p50_before"].nunique() == 1
+
+    def test_no_simulation(self) -> None:
+        res = ps.portfolio(catalogue()[:2], {"d": "delayering_2019"}, n=0, progress=False)
+        assert all(math.isnan(r["simulated_p50_cut"]) for r in res.rows)
+        assert res.to_dict()["rows"][0]["simulated_p50_cut"] is None
+
+    def test_seed_is_stable(self) -> None:
+        assert task_seed(0, "a.yaml") == task_seed(0, "a.yaml") != task_seed(1, "a.yaml")
+        assert task_seed(0, "a.yaml") == 4053151190488720755  # fixed across runs and machines
+
+
+class TestInputs:
+    def test_a_corrupt_file_is_a_failure_row(self, tmp_path: Path) -> None:
+        for p in EXAMPLES.glob("*.yaml"):
+            shutil.copy(p, tmp_path)
+        (tmp_path / "broken.yaml").write_text("steps: [ {id: a\n")
+        (tmp_path / "notes.txt").write_text("not a process")
+        res = ps.portfolio(tmp_path, SCENARIOS, n=N, progress=False)
+        assert len(res.rows) == 3 * 3
+        [failure] = res.failures
+        assert failure.source == str(tmp_path / "broken.yaml")
+        assert failure.scenario is None and failure.error_type == "FileFormatError"
+        assert "broken.yaml" in failure.error and "malformed YAML" in failure.error
+        assert list(res.failures_frame()["source"]) == [failure.source]
+        assert "broken.yaml" in res.summary()
+
+    def test_a_corrupt_file_fails_in_a_pool_worker_too(self, tmp_path: Path) -> None:
+        (tmp_path / "broken.json").write_text("{")
+        shutil.copy(EXAMPLES / "outgoing_letter.yaml", tmp_path)
+        with ProcessPoolExecutor(2) as pool:
+            res = ps.portfolio(str(tmp_path / "*.*"), SCENARIOS, n=N, executor=pool,
+                               progress=False)
+        assert len(res.rows) == 3
+        assert [f.source for f in res.failures] == [str(tmp_path / "broken.json")]
+
+    def test_a_pass_failing_on_one_process_fails_that_row_only(self) -> None:
+        @ps.register_pass("explode_on_letters")
+        def explode(process: ps.Process,
+                    options: ps.PassOptions) -> tuple[ps.Process, list[ps.Change]]:
+            """Fail on letters (a test pass)."""
+            if process.name.startswith("Outgoing"):
+                raise ps.ModelError("cannot handle letters")
+            return process, []
+
+        try:
+            res = ps.portfolio([ps.load(p) for p in sorted(EXAMPLES.glob("*.yaml"))],
+                               {"x": ["explode_on_letters"]}, n=N, progress=False)
+        finally:
+            ps.unregister_pass("explode_on_letters")
+        assert len(res.rows) == 2
+        [failure] = res.failures
+        assert failure.scenario == "x" and failure.process.startswith("Outgoing")
+        assert "cannot handle letters" in failure.error
+
+    def test_glob_and_folder(self) -> None:
+        by_folder = ps.portfolio(EXAMPLES, {"d": "delayering_2019"}, n=N, progress=False)
+        by_glob = ps.portfolio(str(EXAMPLES / "*.yaml"), {"d": "delayering_2019"}, n=N,
+                               progress=False)
+        pd.testing.assert_frame_equal(by_folder.table, by_glob.table)
+        assert len(by_folder.rows) == 3
+
+    @pytest.mark.parametrize(("scenarios", "match"), [
+        ({}, "non-empty mapping"),
+        ({"x": "no_such_preset"}, "scenario 'x'.*unknown pass or preset"),
+        ({"x": {"passes": ["delayer"], "opts": {}}}, "unknown keys"),
+        ({"x": {"passes": ["digitize"], "options": {"digitize": {"speed": 2}}}}, "speed"),
+        ({"x": 3}, "preset name, a list"),
+    ])
+    def test_bad_scenarios_are_refused_before_any_work(self, scenarios: dict,
+                                                       match: str) -> None:
+        with pytest.raises(ps.OptionError, match=match):
+            ps.portfolio(["does/not/exist.yaml"], scenarios, progress=False)
+
+    def test_nothing_found(self, tmp_path: Path) -> None:
+        with pytest.raises(ps.OptionError, match="no process found"):
+            ps.portfolio(tmp_path, SCENARIOS, progress=False)
+
+    @pytest.mark.parametrize("kwargs", [{"n": 1}, {"seed": -1}, {"chunk_size": 0}])
+    def test_bad_settings(self, kwargs: dict) -> None:
+        with pytest.raises(ps.OptionError):
+            ps.portfolio(catalogue()[:1], SCENARIOS, progress=False, **kwargs)
+
+
+class TestProgress:
+    def test_progress_bar(self, capsys: pytest.CaptureFixture[str]) -> None:
+        pytest.importorskip("tqdm")
+        ps.portfolio(catalogue()[:3], SCENARIOS, n=N, progress=True)
+        assert "9/9" in capsys.readouterr().err
+
+    def test_progress_off(self, capsys: pytest.CaptureFixture[str]) -> None:
+        ps.portfolio(catalogue()[:3], SCENARIOS, n=N, progress=False)
+        assert capsys.readouterr().err == ""
+
+
+class TestPlot:
+    def test_content(self, serial: ps.PortfolioResult) -> None:
+        fig = ps.plot.portfolio(serial.table)
+        scatter, time_cut, layers_cut = fig.axes
+        points = {c.get_gid(): c.get_offsets() for c in scatter.collections}
+        assert set(points) == {f"scenario:{s}" for s in SCENARIOS}
+        assert all(len(p) == 203 for p in points.values())
+        assert any(line.get_gid() == "diagonal" for line in scatter.lines)
+        table = serial.table
+        for axis, kind, column in ((time_cut, "time", "lead_time_cut"),
+                                   (layers_cut, "layers", "layers_cut")):
+            bars = {b.get_gid(): b.get_height() for b in axis.patches}
+            for name in SCENARIOS:
+                expected = table.loc[table["scenario"] == name, column].sum()
+                assert bars[f"{kind}:{name}"] == pytest.approx(expected)
+        layers = {b.get_gid(): b.get_height() for b in layers_cut.patches}
+        assert layers["layers:delayering"] > layers["layers:digital"] == 0
+
+    def test_into_given_axes_and_from_the_result(self, serial: ps.PortfolioResult) -> None:
+        from matplotlib.figure import Figure
+
+        fig = Figure()
+        axes = fig.subplots(1, 3)
+        assert ps.plot.portfolio(serial, metric="simulated_p90", ax=axes) is fig
+        assert "simulated p90 before" in axes[0].get_xlabel()
+
+    def test_bad_table(self) -> None:
+        with pytest.raises(ps.OptionError, match="portfolio table"):
+            ps.plot.portfolio(pd.DataFrame({"x": [1]}))
+
+
+def test_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = EXAMPLES.parent
+    monkeypatch.chdir(root)
+    page = (root / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    first = re.findall(r"```python\n(.*?)```", page, re.S)[0]
+    namespace: dict[str, object] = {}
+    exec(compile(first, "portfolio.md", "exec"), namespace)
+    assert len(namespace["table"]) == 9
+    assert namespace["fig"].axes
