@@ -288,3 +288,20 @@ class TestYamlHygiene:
         path.write_text("# nothing yet\n", encoding="utf-8")
         with pytest.raises(ps.FileFormatError, match=r"empty\.yaml: the file is empty"):
             ps.load(path)
+
+
+class TestSavedFileMode:
+    def test_a_new_file_gets_the_umask_mode_and_an_old_one_keeps_its_own(
+            self, tmp_path: Path, letter_process: ps.Process) -> None:
+        old = os.umask(0o022)
+        try:
+            new = tmp_path / "new.yaml"
+            ps.save(letter_process, new)
+            assert new.stat().st_mode & 0o777 == 0o644
+            kept = tmp_path / "kept.yaml"
+            kept.write_text("name: old\n", encoding="utf-8")
+            kept.chmod(0o640)
+            ps.save(letter_process, kept)
+            assert kept.stat().st_mode & 0o777 == 0o640
+        finally:
+            os.umask(old)

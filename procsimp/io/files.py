@@ -227,12 +227,24 @@ def save(process: Process, path: str | os.PathLike[str]) -> None:
     write_atomic(path, text)
 
 
+def _file_mode(path: Path) -> int:
+    """The existing file's permissions, else what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
     directory = path.parent if str(path.parent) else Path(".")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        # mkstemp makes the file private (0600); give it the mode a plain write would have
+        os.chmod(tmp, _file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
