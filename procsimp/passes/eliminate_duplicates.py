@@ -56,18 +56,26 @@ def eliminate_duplicates(process: Process,
     steps = c.steps
     roles = {r.id: r for r in process.roles}
     cond = c.choices.node_cond
-    near = nearest_producers(c, {a for s in steps for a in s.needs})
 
     def office(v: int) -> str:
         role = steps[v].role
         return role if options.by == "role" else roles[role].level
 
-    groups: dict[tuple[object, ...], list[int]] = {}
+    # same kind, office and artifacts first; which version of them each saw only then
+    rough: dict[tuple[object, ...], list[int]] = {}
     for v in c.order:
         s = steps[v]
         if s.kind in CHECK_KINDS and s.needs:
-            subject = tuple(sorted((a, tuple(sorted(near[v].get(a, ())))) for a in s.needs))
-            groups.setdefault((s.kind, office(v), subject), []).append(v)
+            rough.setdefault((s.kind, office(v), tuple(sorted(set(s.needs)))), []).append(v)
+    rough_groups = [g for g in rough.values() if len(g) > 1]
+    if not rough_groups:
+        return process, []
+    near = nearest_producers(c, {a for g in rough_groups for v in g for a in steps[v].needs})
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for g in rough_groups:
+        for v in g:
+            subject = tuple(sorted((a, tuple(sorted(near[v].get(a, ())))) for a in steps[v].needs))
+            groups.setdefault((steps[v].kind, office(v), subject), []).append(v)
     candidates = [g for g in groups.values() if len(g) > 1]
     if not candidates:
         return process, []
