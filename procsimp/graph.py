@@ -98,9 +98,6 @@ class Compiled:
     def sinks(self) -> list[int]:
         return [v for v in self.order if not self.succs[v]]
 
-    def sources(self) -> list[int]:
-        return [v for v in self.order if not self.preds[v]]
-
 
 
 class CycleError(Exception):
@@ -111,11 +108,24 @@ class CycleError(Exception):
         self.cycle = cycle
 
 
+def handoff_between(process: Process, role: str, other: str) -> Duration:
+    """The transfer delay between two roles when nothing overrides it (none within a role)."""
+    return process.handoff_delay if role != other else 0.0
+
+
 def edge_delay(process: Process, pred: Step, step: Step, edge: Predecessor) -> Duration:
     """The transfer delay on an edge: its override, else the handoff delay between roles."""
     if edge.delay is not None:
         return edge.delay
-    return process.handoff_delay if pred.role != step.role else 0.0
+    return handoff_between(process, pred.role, step.role)
+
+
+def send_back_delay(process: Process, step: Step, target: Step) -> Duration:
+    """The return delay of ``step``'s rework to ``target``: its own, else the handoff delay."""
+    assert step.rework is not None
+    if step.rework.delay is not None:
+        return step.rework.delay
+    return handoff_between(process, step.role, target.role)
 
 
 def topological_order(preds: list[list[int]], succs: list[list[int]]) -> list[int] | None:
@@ -236,8 +246,7 @@ def rework_blocks(process: Process,
                                 f"{', '.join(sorted(leaks)[:5])}; move those edges or the "
                                 f"send-back"))
             continue
-        delay = rw.delay if rw.delay is not None else (
-            process.handoff_delay if compiled.steps[entry].role != step.role else 0.0)
+        delay = send_back_delay(process, step, compiled.steps[entry])
         blocks.append(Block(entry, v, frozenset(nodes), rw.p, rw.mode, delay))
     return _nest(compiled, blocks, problems), problems
 
@@ -425,15 +434,17 @@ def analyse_choices(compiled: Compiled) -> ChoiceAnalysis:
     return ChoiceAnalysis(edge_cond, node_cond, branch_p, branch_count, structured, problems)
 
 
-def to_networkx(process: Process) -> nx.DiGraph:
-    """A frozen networkx DiGraph of the process (see :attr:`Process.graph`)."""
-    g = nx.DiGraph(name=process.name)
-    by_id = {s.id: s for s in process.steps}
-    for s in process.steps:
-        g.add_node(s.id, step=s, role=s.role, kind=s.kind, duration=mean_of(s.duration))
-    for s in process.steps:
-        for edge in s.after:
-            pred = by_id[edge.step]
+def analysis_view(compiled: Compiled, name: str) -> nx.DiGraph:
+    """The frozen DiGraph behind :attr:`Process.graph`: mean durations, effective delays.
+
+    Not to be confused with :func:`procsimp.to_networkx`, a mutable graph holding every
+    field of the file (for round trips).
+    """
+    g = nx.DiGraph(name=name)
+    for v, s in enumerate(compiled.steps):
+        g.add_node(s.id, step=s, role=s.role, kind=s.kind, duration=compiled.mean_duration[v])
+    for v, s in enumerate(compiled.steps):
+        for k, edge in enumerate(s.after):
             g.add_edge(edge.step, s.id, edge=edge, p=edge.p,
-                       delay=mean_of(edge_delay(process, pred, s, edge)))
+                       delay=compiled.mean_edge_delay[v][k])
     return nx.freeze(g)

@@ -333,9 +333,9 @@ class Process(Model):
         here: ``graph`` stays acyclic. Mutating it raises ``NetworkXError``; use
         ``nx.DiGraph(proc.graph)`` for a mutable copy.
         """
-        from procsimp.graph import to_networkx
+        from procsimp.graph import analysis_view
 
-        return to_networkx(self)
+        return analysis_view(self.compiled, self.name)
 
     def _repr_svg_(self) -> str:
         """The swimlane diagram as SVG, for Jupyter (drawn without pyplot)."""

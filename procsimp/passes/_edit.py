@@ -9,10 +9,11 @@ property tests check that they do).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from procsimp.durations import add, mean_of
+from procsimp.graph import edge_delay, handoff_between
 from procsimp.model import Predecessor
 
 if TYPE_CHECKING:
@@ -45,11 +46,11 @@ class Draft:
 
     def default_delay(self, u: str, v: str) -> Duration:
         """The handoff delay an edge u -> v would carry without its own ``delay``."""
-        same = self.steps[u].role == self.steps[v].role
-        return 0.0 if same else self.process.handoff_delay
+        return handoff_between(self.process, self.steps[u].role, self.steps[v].role)
 
     def delay(self, edge: Predecessor, v: str) -> Duration:
-        return edge.delay if edge.delay is not None else self.default_delay(edge.step, v)
+        """The transfer delay on the edge ``edge`` into ``v``."""
+        return edge_delay(self.process, self.steps[edge.step], self.steps[v], edge)
 
     def lock_reason(self, step: Step) -> str | None:
         """Why no pass may remove, merge or reassign this step, or None."""
@@ -225,20 +226,20 @@ class Draft:
 class Ancestry:
     """Is ``u`` an ancestor of ``w``? Pruned searches on a fixed acyclic graph.
 
-    ``order`` is a topological order: ``u`` can only reach ``w`` if it comes
-    earlier, so a backward search from ``w`` visits only steps ordered after
-    ``u``: in a layered process, the few layers in between.
-    A search that visits more than ``budget`` steps answers False (callers treat
-    that as "keep the edge", which is always safe).
+    ``position`` numbers the steps in a topological order: ``u`` can only reach
+    ``w`` if it comes earlier, so a backward search from ``w`` visits only steps
+    ordered after ``u``: in a layered process, the few layers in between. A
+    search that visits more than ``budget`` steps answers False (callers treat
+    that as "keep the edge", which is always safe). Steps are any hashable ids.
     """
 
-    def __init__(self, preds: Callable[[str], list[str]], order: list[str],
-                 budget: int = 100_000) -> None:
+    def __init__(self, preds: Callable[[Hashable], Iterable[Hashable]],
+                 position: Mapping[Hashable, int], budget: int = 100_000) -> None:
         self.preds = preds
         self.budget = budget
-        self.position = {sid: i for i, sid in enumerate(order)}
+        self.position = position
 
-    def reaches(self, u: str, w: str) -> bool:
+    def reaches(self, u: Hashable, w: Hashable) -> bool:
         pu, position = self.position[u], self.position
         if pu >= position[w]:
             return False

@@ -34,6 +34,7 @@ from pydantic import Field
 
 from procsimp.durations import Duration, mean_of, scaled
 from procsimp.errors import OptionError
+from procsimp.graph import send_back_delay
 from procsimp.model import Process
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions, register_pass
@@ -100,8 +101,7 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
             update["after"] = tuple(after)
         rework = step.rework
         if rework is not None and touches(step.role, draft.steps[rework.to].role):
-            current = rework.delay if rework.delay is not None else (
-                process.handoff_delay if draft.steps[rework.to].role != step.role else 0.0)
+            current = send_back_delay(process, step, draft.steps[rework.to])
             if faster(current) and (rework.delay is not None or scope is not None):
                 update["rework"] = rework.model_copy(update={"delay": options.delay})
                 sent_back = True

@@ -80,8 +80,7 @@ def eliminate_duplicates(process: Process,
     if not candidates:
         return process, []
 
-    order = [c.ids[v] for v in c.order]
-    ancestry = Ancestry(lambda sid: [c.ids[u] for u in c.preds[c.index[sid]]], order)
+    ancestry = Ancestry(c.preds.__getitem__, {v: i for i, v in enumerate(c.order)})
     draft: Draft | None = None  # built on the first duplicate found
     removed: set[int] = set()
     needed = {a for s in steps for a in s.needs}
@@ -91,7 +90,7 @@ def eliminate_duplicates(process: Process,
         for i, v in enumerate(group[1:], start=1):
             first = next((u for u in group[:i] if u not in removed
                           and (cond[u] == cond[v] or cond[u] == ALWAYS)
-                          and ancestry.reaches(c.ids[u], c.ids[v])), None)
+                          and ancestry.reaches(u, v)), None)
             if first is None:
                 continue
             if draft is None:

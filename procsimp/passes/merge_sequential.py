@@ -23,7 +23,7 @@ tasks into composite tasks) and fewer *handoffs*.
 from __future__ import annotations
 
 from procsimp.durations import mean_of
-from procsimp.model import Predecessor, Process
+from procsimp.model import Process
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions, register_pass
 
@@ -73,22 +73,17 @@ def merge_sequential(process: Process,
     for chain in chains:
         names = [draft.steps[s].name for s in chain]
         last = chain[-1]
-        out_delays = {w: mean_of(draft.delay(draft.edge(last, w), w))  # type: ignore[arg-type]
+        out_delays = {w: draft.delay(draft.edge(last, w), w)  # type: ignore[arg-type]
                       for w in draft.succs[last]}
-        out_edges = {w: draft.edge(last, w) for w in draft.succs[last]}
         merged = draft.merge_chain(chain)
         # a merged step of another role must not make the next handoff slower
         for w, before in out_delays.items():
             edge = draft.edge(merged.id, w)
             assert edge is not None
-            if mean_of(draft.delay(edge, w)) > before:
-                old = out_edges[w]
-                assert old is not None
-                pinned = old.delay if old.delay is not None else draft.process.handoff_delay \
-                    if draft.steps[w].role != draft.process.step(last).role else 0.0
-                draft.set_after(w, tuple(
-                    Predecessor(step=e.step, p=e.p, delay=pinned, hard=e.hard)
-                    if e.step == merged.id else e for e in draft.steps[w].after))
+            if mean_of(draft.delay(edge, w)) > mean_of(before):
+                draft.set_after(w, tuple(e.model_copy(update={"delay": before})
+                                         if e.step == merged.id else e
+                                         for e in draft.steps[w].after))
         roles = {draft.process.step(s).role for s in chain}
         who = draft.roles[merged.role]
         reason = (f"{_list(names)} by {who.name or who.id} merged into one step: the file no "

@@ -35,14 +35,13 @@ parallel) and *resequencing*.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from procsimp.durations import mean_of
 from procsimp.graph import ALWAYS
 from procsimp.metrics import schedule
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
-from procsimp.passes._edit import Draft, nearest_producers
+from procsimp.passes._edit import Ancestry, Draft, nearest_producers
 from procsimp.passes.base import Change, PassOptions, register_pass
 
 if TYPE_CHECKING:
@@ -196,30 +195,14 @@ def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
     graph, walking back from it through untouched steps (they keep their edges),
     the first rewired steps on the routes from that producer must keep it.
     """
-    def preds(v: int) -> Iterable[int]:
-        return plans.get(v, c.preds[v])
-
-    def before(p: int, x: int, graph: Callable[[int], Iterable[int]]) -> bool:
-        """Is ``p`` an ancestor of ``x``? (searching only the steps ordered between them)"""
-        lo, stack, seen = position[p], [x], {x}
-        while stack and len(seen) < SEARCH_BUDGET:
-            for y in graph(stack.pop()):
-                if y == p:
-                    return True
-                if position[y] > lo and y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-        return False
-
-    def old(v: int) -> Iterable[int]:
-        return c.preds[v]
-
+    planned = Ancestry(lambda v: plans.get(v, c.preds[v]), position, SEARCH_BUDGET)
+    original = Ancestry(c.preds.__getitem__, position, SEARCH_BUDGET)
     keep: dict[int, set[int]] = {}
     for x, step in enumerate(c.steps):
         if not step.needs or x in plans:
             continue
         for p in {u for a in step.needs for u in near_prod[x].get(a, ())}:
-            if before(p, x, preds):
+            if planned.reaches(p, x):
                 continue
             lo, stack, seen = position[p], [x], {x}
             while stack:
@@ -229,7 +212,7 @@ def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
                     seen.add(y)
                     if y not in plans:
                         stack.append(y)
-                    elif before(p, y, old):
+                    elif original.reaches(p, y):
                         keep.setdefault(y, set()).add(p)
     return keep
 
