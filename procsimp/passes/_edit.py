@@ -10,7 +10,7 @@ property tests check that they do).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from procsimp.durations import add, mean_of
 from procsimp.graph import edge_delay, handoff_between
@@ -223,7 +223,10 @@ class Draft:
         return merged
 
 
-class Ancestry:
+N = TypeVar("N", bound=Hashable)
+
+
+class Ancestry(Generic[N]):
     """Is ``u`` an ancestor of ``w``? Pruned searches on a fixed acyclic graph.
 
     ``position`` numbers the steps in a topological order: ``u`` can only reach
@@ -233,13 +236,13 @@ class Ancestry:
     that as "keep the edge", which is always safe). Steps are any hashable ids.
     """
 
-    def __init__(self, preds: Callable[[Hashable], Iterable[Hashable]],
-                 position: Mapping[Hashable, int], budget: int = 100_000) -> None:
+    def __init__(self, preds: Callable[[N], Iterable[N]], position: Mapping[N, int],
+                 budget: int = 100_000) -> None:
         self.preds = preds
         self.budget = budget
         self.position = position
 
-    def reaches(self, u: Hashable, w: Hashable) -> bool:
+    def reaches(self, u: N, w: N) -> bool:
         pu, position = self.position[u], self.position
         if pu >= position[w]:
             return False

@@ -80,7 +80,7 @@ def eliminate_duplicates(process: Process,
     if not candidates:
         return process, []
 
-    ancestry = Ancestry(c.preds.__getitem__, {v: i for i, v in enumerate(c.order)})
+    ancestry = Ancestry(lambda v: c.preds[v], {v: i for i, v in enumerate(c.order)})
     draft: Draft | None = None  # built on the first duplicate found
     removed: set[int] = set()
     needed = {a for s in steps for a in s.needs}

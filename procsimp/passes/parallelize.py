@@ -196,7 +196,7 @@ def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
     the first rewired steps on the routes from that producer must keep it.
     """
     planned = Ancestry(lambda v: plans.get(v, c.preds[v]), position, SEARCH_BUDGET)
-    original = Ancestry(c.preds.__getitem__, position, SEARCH_BUDGET)
+    original = Ancestry(lambda v: c.preds[v], position, SEARCH_BUDGET)
     keep: dict[int, set[int]] = {}
     for x, step in enumerate(c.steps):
         if not step.needs or x in plans:
