@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import procsimp as ps
 from procsimp.durations import is_fixed, mean_of
+from procsimp.graph import ALWAYS
 from tests.strategies import processes
 
 EVERYTHING = processes(choices=True, rework=True, needs=True, open_choices=True, max_steps=12)
@@ -53,6 +54,24 @@ def test_lead_time_is_at_least_every_path(p: ps.Process) -> None:
     assert m.lead_time >= longest_path(p) - 1e-9 * max(1.0, m.lead_time)
     if not any(s.rework for s in p.steps):
         assert m.lead_time == pytest_approx(longest_path(p))
+
+
+@given(processes(choices=True, rework=True, needs=True, open_choices=True, max_steps=12))
+def test_lead_time_is_at_least_every_path_that_always_runs(p: ps.Process) -> None:
+    """With choices, a path through one branch runs only sometimes, so the expected lead time
+    may be shorter; a path through steps that run in every case may not be longer."""
+    c = p.compiled
+    always = [p.compiled.ids[v] for v in range(c.n) if c.choices.node_cond[v] == ALWAYS]
+    sure = nx.DiGraph(p.graph.subgraph(always))
+    sure.remove_edges_from([(u, v) for u, v, q in sure.edges(data="p") if q is not None])
+    best: dict[str, float] = {}
+    for sid in nx.topological_sort(sure):
+        start = max((best[u] + sure.edges[u, sid]["delay"] for u in sure.predecessors(sid)),
+                    default=0.0)
+        best[sid] = start + sure.nodes[sid]["duration"]
+    m = ps.measure(p)
+    tolerance = 1e-9 * max(1.0, m.lead_time) + 5 * (m.lead_time_se or 0.0)
+    assert m.lead_time >= max(best.values(), default=0.0) - tolerance
 
 
 def pytest_approx(x: float) -> object:
