@@ -222,6 +222,27 @@ class Sum(_Dist):
     dist: Literal["sum"] = "sum"
     parts: Annotated[tuple[Duration, ...], Field(min_length=1)]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten(cls, data: Any) -> Any:
+        # a sum of sums is one sum of all their parts (same draws, in the same order):
+        # flattening here, without recursion, lets a file nest sums to any depth and keeps
+        # every later walk over a duration (mean, sampling, saving) one level deep
+        if not isinstance(data, dict) or not isinstance(data.get("parts"), (list, tuple)):
+            return data
+        flat: list[Any] = []
+        stack: list[Any] = list(reversed(data["parts"]))
+        while stack:
+            part = stack.pop()
+            inner = (part.parts if isinstance(part, Sum) else
+                     part.get("parts") if isinstance(part, dict) and part.get("dist") == "sum"
+                     and set(part) <= {"dist", "parts"} else None)
+            if isinstance(inner, (list, tuple)) and inner:
+                stack.extend(reversed(inner))
+            else:
+                flat.append(part)
+        return {**data, "parts": flat}
+
     @property
     def mean(self) -> float:
         return math.fsum(mean_of(p) for p in self.parts)

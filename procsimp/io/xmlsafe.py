@@ -8,6 +8,15 @@ laughs" expansion, external entities reading ``file://`` or fetching
 :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`. Nothing is
 expanded and nothing is fetched. Every failure is a
 :class:`~procsimp.FileFormatError` naming the source.
+
+The guard reads the document exactly as the parser will: the bytes are
+decoded here, once, by the rules of XML 1.0 Appendix F (a byte-order mark,
+else the pattern of the first four bytes, which tells UTF-16 and UTF-32
+without a mark from UTF-8, else the ``encoding=`` of the declaration), the
+decoded text is searched for declarations, and expat is handed that same
+text re-encoded as UTF-8 with its encoding fixed, so it cannot read the
+bytes any other way. Expat itself is also told to refuse a DOCTYPE or an
+entity declaration, should one ever reach it.
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ from __future__ import annotations
 import codecs
 import re
 import xml.etree.ElementTree as ET
+from typing import NoReturn
+from xml.parsers import expat
 
 from procsimp.errors import FileFormatError
 
@@ -24,21 +35,71 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _FORBIDDEN = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+# XML 1.0 Appendix F: a byte-order mark, else the first four bytes of "<?xm" as each
+# encoding writes them (longest marks first: the UTF-32 LE mark starts with UTF-16 LE's)
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_PATTERNS = ((b"\x00\x00\x00\x3c", "utf-32-be"), (b"\x3c\x00\x00\x00", "utf-32-le"),
+             (b"\x00\x3c\x00\x3f", "utf-16-be"), (b"\x3c\x00\x3f\x00", "utf-16-le"),
+             (b"\x00\x00\x3c\x00", "utf-32"), (b"\x00\x3c\x00\x00", "utf-32"),
+             (b"\x4c\x6f\xa7\x94", "cp500"))
+
+
+def detect_encoding(raw: bytes, source: str = "<bytes>") -> tuple[str, int]:
+    """The encoding an XML document is written in, and the length of its byte-order mark.
+
+    >>> detect_encoding('<?xml version="1.0"?><a/>'.encode("utf-16-le"))
+    ('utf-16-le', 0)
+    >>> detect_encoding(b'\\xef\\xbb\\xbf<a/>')
+    ('utf-8', 3)
+    >>> detect_encoding(b'<?xml version="1.0" encoding="ISO-8859-1"?><a/>')
+    ('iso8859-1', 0)
+    """
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name, len(bom)
+    for pattern, name in _PATTERNS:
+        if raw.startswith(pattern):
+            if name in ("utf-32", "cp500"):
+                raise FileFormatError(f"{source}: the XML is in an unusual byte order or in "
+                                      f"EBCDIC, which process files never use; save it as "
+                                      f"UTF-8")
+            return name, 0
+    declared = _DECLARED_ENCODING.match(raw[:1024])
+    if declared is None:
+        return "utf-8", 0
+    label = declared.group(1).decode("ascii")
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        raise FileFormatError(f"{source}: the XML declares encoding {label!r}, which is not "
+                              f"known; save the file as UTF-8") from None
+    # the first bytes read as ASCII, so the declared encoding must read them the same way
+    if not _ascii_compatible(info.name):
+        raise FileFormatError(f"{source}: the XML declares encoding {label!r}, but its bytes "
+                              f"are not in that encoding; save the file as UTF-8")
+    return info.name, 0
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    probe = '<?xml version="1.0" encoding="x"?>'
+    try:
+        return probe.encode(encoding) == probe.encode("ascii")
+    except (UnicodeError, LookupError):
+        return False
 
 
 def _decode(raw: bytes, source: str) -> str:
-    if raw.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8"
+    encoding, skip = detect_encoding(raw, source)
     try:
-        return raw.decode(encoding)
+        return raw[skip:].decode(encoding)
     except UnicodeDecodeError as exc:
         raise FileFormatError(f"{source}: not {encoding.upper()} text ({exc.reason} at byte "
-                              f"{exc.start}); save the file as UTF-8") from None
+                              f"{exc.start + skip}); save the file as UTF-8") from None
 
 
 def parse_xml(data: bytes | str, source: str = "<string>") -> ET.Element:
@@ -59,43 +120,76 @@ def parse_xml(data: bytes | str, source: str = "<string>") -> ET.Element:
         raise FileFormatError(f"{source}: the XML declares a DOCTYPE or ENTITY, which process "
                               f"files never need and XML attacks use (entity expansion, "
                               f"external files); remove the declaration")
-    # the text is already decoded: drop the declaration so its encoding= cannot mislead expat
+    if "\x00" in text:
+        raise FileFormatError(f"{source}: the XML holds NUL characters, which XML forbids; it "
+                              f"may be in another encoding than it says: save it as UTF-8")
+    # the text is decoded: drop the declaration so its encoding= cannot mislead expat, which
+    # is handed this very text as UTF-8
     text = _DECLARATION.sub("", text, count=1)
     if not text.strip():
         raise FileFormatError(f"{source}: the file is empty; expected a BPMN 2.0 XML document")
-    parser = ET.XMLParser(target=_DepthLimitedBuilder(source))
     try:
-        parser.feed(text)
-        root = parser.close()
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise FileFormatError(f"{source}: malformed XML (line {line}, column {column + 1}): "
-                              f"{_reason(exc)}; the file may be truncated or not XML") from None
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FileFormatError(f"{source}: the XML holds text that is not valid Unicode (a lone "
+                              f"surrogate); save the file as UTF-8") from None
+    builder = _Builder(source)
+    parser = builder.parser
+    try:
+        parser.Parse(encoded, True)
+    except expat.ExpatError as exc:
+        raise FileFormatError(f"{source}: malformed XML (line {exc.lineno}, column "
+                              f"{exc.offset + 1}): {expat.ErrorString(exc.code)}; the file may "
+                              f"be truncated or not XML") from None
     except RecursionError:
         raise FileFormatError(f"{source}: elements nested too deep") from None
+    root = builder.close()
     if not isinstance(root, ET.Element):
         raise FileFormatError(f"{source}: no XML element found")
     return root
 
 
-def _reason(exc: ET.ParseError) -> str:
-    return str(exc).split(":")[0]
+def _name(raw: str) -> str:
+    # expat writes a namespaced name as "uri}local"; ElementTree's form is "{uri}local"
+    return "{" + raw if "}" in raw else raw
 
 
-class _DepthLimitedBuilder(ET.TreeBuilder):
-    """Tree builder that refuses elements nested deeper than :data:`MAX_DEPTH`."""
+class _Builder:
+    """Expat wired to an ElementTree builder, refusing DTDs and deep nesting."""
 
     def __init__(self, source: str) -> None:
-        super().__init__()
         self._source = source
         self._depth = 0
+        self._tree = ET.TreeBuilder()
+        parser = expat.ParserCreate("utf-8", "}")
+        parser.buffer_text = True
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._tree.data
+        # a second line of defence: the text guard above already refused these
+        parser.StartDoctypeDeclHandler = self._refuse
+        parser.EntityDeclHandler = self._refuse
+        parser.ExternalEntityRefHandler = self._refuse
+        self.parser = parser
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:  # type: ignore[override]
+    def _refuse(self, *_: object) -> NoReturn:
+        raise FileFormatError(f"{self._source}: the XML declares a DOCTYPE or ENTITY, which "
+                              f"process files never need and XML attacks use; remove the "
+                              f"declaration")
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise FileFormatError(f"{self._source}: elements nested more than {MAX_DEPTH} deep")
-        return super().start(tag, attrs)
+        self._tree.start(_name(tag), {_name(k): v for k, v in attrs.items()})
 
-    def end(self, tag: str) -> ET.Element:  # type: ignore[override]
+    def _end(self, tag: str) -> None:
         self._depth -= 1
-        return super().end(tag)
+        self._tree.end(_name(tag))
+
+    def close(self) -> ET.Element | None:
+        try:
+            return self._tree.close()
+        except AssertionError:  # no element at all
+            return None
