@@ -223,7 +223,7 @@ def load(path: str | os.PathLike[str]) -> Process:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The bytes of a process file, refusing what is not a regular file or exceeds :data:`MAX_BYTES`.
+    """The bytes of a process file; refuses non-regular files and any above :data:`MAX_BYTES`.
 
     The file is opened without blocking and checked on its open descriptor, so a FIFO
     cannot stall the read and a device (``/dev/zero``) or a file swapped in after the check
