@@ -189,7 +189,11 @@ class Draft:
         """Merge consecutive steps ``chain`` (each the only successor of the one before).
 
         The merged step keeps the first id; durations, work and costs add up;
-        the handoff delays inside the chain vanish.
+        the handoff delays inside the chain vanish. It needs what the steps need
+        from before the chain. When the first step declares no ``needs`` (its
+        dependencies are unknown, so each of its edges is required) but the merged
+        step declares some, its edges are marked hard: merging must not make them
+        habit that ``parallelize`` could drop.
         """
         parts = [self.steps[s] for s in chain]
         first, last = parts[0], parts[-1]
@@ -198,6 +202,9 @@ class Draft:
         for s in parts:
             needs += [a for a in s.needs if a not in produced and a not in needs]
             produced.update(s.produces)
+        after = first.after
+        if needs and not first.needs:
+            after = tuple(e if e.hard else e.model_copy(update={"hard": True}) for e in after)
         work = None
         if any(s.work is not None for s in parts):
             work = add(*[s.work if s.work is not None else s.duration for s in parts])
@@ -208,6 +215,7 @@ class Draft:
             "work": work,
             "cost": sum(s.cost for s in parts),
             "needs": tuple(needs),
+            "after": after,
             "produces": tuple(dict.fromkeys(a for s in parts for a in s.produces)),
             "rework": None,
             "applicant_facing": any(s.applicant_facing for s in parts),
