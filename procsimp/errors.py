@@ -34,5 +34,18 @@ class OptionError(ProcsimpError):
     """An unknown pass, an unknown option, or an option value that does not fit."""
 
 
+class PassError(ProcsimpError):
+    """A simplification pass failed, or returned something that is not a valid process.
+
+    ``pass_name`` names the pass; ``problems`` holds one line per problem of its
+    output (``steps[2] 'sign'.after[0]: ...``), empty when the pass raised.
+    """
+
+    def __init__(self, message: str, pass_name: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.pass_name = pass_name
+        self.problems: list[str] = list(problems or [])
+
+
 class MissingDependencyError(ProcsimpError):
     """An optional dependency a feature needs is not installed; the message says what to install."""

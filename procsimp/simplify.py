@@ -21,8 +21,8 @@ from typing import Any
 
 import procsimp.passes  # noqa: F401 - registers the built-in passes
 from procsimp._gc import paused
-from procsimp.errors import OptionError
-from procsimp.model import Process
+from procsimp.errors import OptionError, PassError
+from procsimp.model import Level, Process, Role, Step
 from procsimp.passes.base import Change, PassOptions, available_passes, get_pass
 
 #: What ``simplify(proc)`` runs when no passes are named: every pass that needs no options.
@@ -192,8 +192,13 @@ def simplify(process: Process, passes: str | Sequence[str] | None = None,
     Raises
     ------
     OptionError
-        An unknown pass or preset, or an unknown or invalid option; the message
+        An unknown pass or preset, an unknown or invalid option, or an option
+        naming a level, role or step the process does not have; the message
         lists the valid ones.
+    PassError
+        A pass raised an exception, or returned something that is not
+        ``(valid Process, list of Change)``; the message names the pass and
+        every problem of its output.
     """
     if not isinstance(process, Process):
         raise OptionError(f"simplify needs a Process, got {type(process).__name__}")
@@ -210,15 +215,82 @@ def simplify(process: Process, passes: str | Sequence[str] | None = None,
 
 
 def run_pass(process: Process, name: str, **options: Any) -> tuple[Process, list[Change]]:
-    """Run one pass with keyword options; returns ``(process, changes)``."""
+    """Run one pass with keyword options; returns ``(process, changes)``.
+
+    Checked like every pass of :func:`simplify`: its options against the process
+    before it runs, its output after.
+    """
+    if not isinstance(process, Process):
+        raise OptionError(f"run_pass needs a Process, got {type(process).__name__}")
     info = get_pass(name)
     return _run(name, process, info.parse_options(options))
 
 
 def _run(name: str, process: Process, options: PassOptions) -> tuple[Process, list[Change]]:
-    out = get_pass(name).function(process, options)
-    if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], Process)
-            and isinstance(out[1], list)):
-        raise OptionError(f"pass {name!r} must return (Process, list[Change]), got "
-                          f"{type(out).__name__}")
-    return out
+    """Run one pass: its option names checked first, its output checked after."""
+    info = get_pass(name)
+    info.check_names(process, options)
+    try:
+        out = info.function(process, options)
+    except OptionError:
+        raise
+    except Exception as exc:  # a pass's own error, or its bug, names the pass
+        raise PassError(f"pass {name!r} failed on process {process.name!r}: "
+                        f"{type(exc).__name__}: {exc}", name) from exc
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise PassError(f"pass {name!r} must return a tuple (Process, list of Change), got "
+                        f"{_kind(out)}", name)
+    result, changes = out
+    if not isinstance(result, Process):
+        raise PassError(f"pass {name!r} must return a Process first, got {_kind(result)}", name)
+    if not isinstance(changes, (list, tuple)):
+        raise PassError(f"pass {name!r} must return a list of Change second, got "
+                        f"{_kind(changes)}", name)
+    stray = [i for i, c in enumerate(changes) if not isinstance(c, Change)]
+    if stray:
+        raise PassError(f"pass {name!r} returned changes that are not Change objects: item "
+                        f"{stray[0]} is {_kind(changes[stray[0]])}; build each with "
+                        f"ps.Change(pass_name=..., kind=..., steps=..., reason=...)", name)
+    if result is not process:
+        problems = output_problems(result)
+        if problems:
+            listed = "".join(f"\n  - {line}" for line in problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise PassError(f"pass {name!r} returned an invalid process from {process.name!r} "
+                            f"({len(problems)} problem{'' if len(problems) == 1 else 's'}); "
+                            f"fix the pass:{listed}{more}", name, problems)
+    # the runner, not the pass, says which pass made a change
+    return result, [c if c.pass_name == name else c.model_copy(update={"pass_name": name})
+                    for c in changes]
+
+
+def output_problems(process: Process) -> list[str]:
+    """What is wrong with a process a pass built, one line each (empty when valid).
+
+    One linear pass over the whole-process checks of validation (references,
+    duplicate ids, cycles, probabilities, rework blocks, joins, artifacts). Field
+    values are not validated again: a pass builds its steps from validated ones.
+    """
+    from procsimp.validation import whole_process_problems
+
+    lines = []
+    for key, cls in (("levels", Level), ("roles", Role), ("steps", Step)):
+        items = getattr(process, key)
+        if not isinstance(items, tuple):
+            lines.append(f"{key}: must be a tuple of {cls.__name__}, got {_kind(items)}")
+            continue
+        lines += [f"{key}[{i}]: must be a {cls.__name__}, got {_kind(x)}"
+                  for i, x in enumerate(items) if not isinstance(x, cls)]
+    if lines:
+        return lines
+    for loc, _, message in whole_process_problems(process):
+        where = ""
+        for part in loc:
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+        lines.append(f"{where}: {message}")
+    return lines
+
+
+def _kind(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"

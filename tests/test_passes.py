@@ -123,12 +123,11 @@ class TestPipelineAndOptions:
         with pytest.raises(ps.OptionError, match=r"'window'"):
             ps.run_pass(letter_process, "single_window", role="window")
 
-    def test_unknown_level_is_recorded_not_fatal(self, letter_process: ps.Process) -> None:
-        res = ps.simplify(letter_process, ["delayer"],
-                          options={"delayer": {"remove_levels": ["echelon3"]}})
-        assert res.process == letter_process
-        assert [c.kind for c in res.changes] == ["skipped"]
-        assert "'echelon3' is not a level" in res.changes[0].reason
+    def test_unknown_level_is_an_error_with_a_close_match(self,
+                                                          letter_process: ps.Process) -> None:
+        with pytest.raises(ps.OptionError, match=r"'echelon3'.*did you mean 'echelon_3'"):
+            ps.simplify(letter_process, ["delayer"],
+                        options={"delayer": {"remove_levels": ["echelon3"]}})
 
     def test_result_keeps_every_intermediate_process(self, letter_process) -> None:
         res = ps.simplify(letter_process, "all")
@@ -191,7 +190,7 @@ class TestCustomPass:
             return process
 
         try:
-            with pytest.raises(ps.OptionError, match="must return"):
+            with pytest.raises(ps.ProcsimpError, match="pass 'broken' must return"):
                 ps.simplify(letter_process, ["broken"])
         finally:
             ps.unregister_pass("broken")

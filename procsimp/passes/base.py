@@ -16,13 +16,26 @@ way, so a user's pass is a first-class citizen:
 >>> "halve_signatures" in ps.available_passes()
 True
 >>> ps.unregister_pass("halve_signatures")
+
+An option that names a level, role or step of the process says so in its type
+(:data:`LevelId`, :data:`RoleId`, :data:`StepId`, alone or in a tuple, list or
+``| None``); the runner checks every such name against the process the pass
+receives before the pass runs, and raises :class:`~procsimp.OptionError`
+listing what the process has, with the closest match:
+
+>>> class SignOptions(ps.PassOptions):
+...     signers: tuple[LevelId, ...] = ()
+>>> named_fields(SignOptions)
+{'signers': 'level'}
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+import difflib
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -69,6 +82,71 @@ class Change(BaseModel):
         return f"[{self.pass_name}] {self.kind}: {self.reason}"
 
 
+NameKind = Literal["level", "role", "step"]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Marks an option whose strings name a ``level``, ``role`` or ``step`` of the process."""
+
+    kind: NameKind
+
+
+#: An option value that is the id of a level of the process (checked before the pass runs).
+LevelId = Annotated[str, Names("level")]
+#: An option value that is the id of a role of the process (checked before the pass runs).
+RoleId = Annotated[str, Names("role")]
+#: An option value that is the id of a step of the process (checked before the pass runs).
+StepId = Annotated[str, Names("step")]
+
+
+def _markers(annotation: Any) -> Iterable[Names]:
+    """Every :class:`Names` marker inside a type (``tuple[LevelId, ...] | None``, ...)."""
+    if isinstance(annotation, Names):
+        yield annotation
+        return
+    if typing.get_origin(annotation) is Annotated:
+        yield from (m for m in annotation.__metadata__ if isinstance(m, Names))
+    for arg in typing.get_args(annotation):
+        if arg is not Ellipsis:
+            yield from _markers(arg)
+
+
+def named_fields(options: type[BaseModel]) -> dict[str, NameKind]:
+    """The option fields that name levels, roles or steps, with what they name."""
+    out: dict[str, NameKind] = {}
+    for name, info in options.model_fields.items():
+        kinds = {m.kind for m in (*_markers(info.annotation), *_markers(tuple(info.metadata)))}
+        if len(kinds) > 1:
+            raise OptionError(f"option {name!r} of {options.__name__} names both "
+                              f"{' and '.join(sorted(kinds))}s; give each kind its own option")
+        if kinds:
+            out[name] = kinds.pop()
+    return out
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """The strings of an option value (itself, or the items of a tuple, list or set)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        for item in value:
+            yield from _strings(item)
+
+
+#: Names listed in an error message at most (a process can have 100,000 steps).
+LISTED = 12
+
+
+def _listing(ids: list[str]) -> str:
+    shown = ", ".join(ids[:LISTED])
+    return shown + (f", ... ({len(ids)} in all)" if len(ids) > LISTED else "") or "(none)"
+
+
 class PassOptions(BaseModel):
     """Base of every pass's options: frozen, unknown options refused."""
 
@@ -90,6 +168,35 @@ class PassInfo:
     function: PassFunction
     options: type[PassOptions]
     summary: str
+    names: Mapping[str, NameKind] = field(default_factory=dict)
+    """Option fields that name levels, roles or steps (see :func:`named_fields`)."""
+
+    def check_names(self, process: Process, options: PassOptions) -> None:
+        """:class:`OptionError` when an option names a level, role or step ``process`` lacks.
+
+        Every unknown name is listed, each with the closest id the process has and
+        the ids it has.
+        """
+        if not self.names:
+            return
+        have: dict[str, list[str]] = {}
+        problems = []
+        for option, kind in self.names.items():
+            if kind not in have:
+                items = {"level": process.levels, "role": process.roles,
+                         "step": process.steps}[kind]
+                have[kind] = [x.id for x in items]
+            known = set(have[kind])
+            for value in dict.fromkeys(_strings(getattr(options, option, None))):
+                if value in known:
+                    continue
+                close = difflib.get_close_matches(value, have[kind], n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(f"option {option!r} names {kind} {value!r}, which process "
+                                f"{process.name!r} does not have{hint}; its {kind}s are "
+                                f"{_listing(have[kind])}")
+        if problems:
+            raise OptionError(f"pass {self.name!r}: {'; '.join(problems)}")
 
     def parse_options(self, given: PassOptions | dict[str, Any] | None) -> PassOptions:
         """Validate user options for this pass; :class:`OptionError` names what is wrong."""
@@ -104,6 +211,9 @@ class PassInfo:
                               f"{type(given).__name__}")
         try:
             return self.options.model_validate(given)
+        except RecursionError:
+            raise OptionError(f"pass {self.name!r}: the options are nested too deeply to "
+                              f"read; give plain values") from None
         except ValidationError as exc:
             valid = ", ".join(self.options.model_fields) or "(none)"
             lines = []
@@ -115,6 +225,9 @@ class PassInfo:
                     lines.append(f"option {where!r}: {err['msg']}")
             raise OptionError(f"pass {self.name!r}: {'; '.join(lines)}; valid options: "
                               f"{valid}") from None
+        except Exception as exc:  # a validator of a user's options model that raised
+            raise OptionError(f"pass {self.name!r}: its options model rejected {given!r} with "
+                              f"{type(exc).__name__}: {exc}") from exc
 
 
 _REGISTRY: dict[str, PassInfo] = {}
@@ -133,13 +246,14 @@ def register_pass(name: str, *, options: type[PassOptions] = NoOptions,
         raise OptionError(f"a pass name must be an identifier, got {name!r}")
     if not (isinstance(options, type) and issubclass(options, PassOptions)):
         raise OptionError(f"options of pass {name!r} must be a PassOptions subclass")
+    names = named_fields(options)
 
     def decorate(function: PassFunction) -> PassFunction:
         if name in _REGISTRY and not replace:
             raise OptionError(f"a pass named {name!r} is already registered; pass "
                               f"replace=True to override it")
         doc = (function.__doc__ or "").strip().splitlines()
-        _REGISTRY[name] = PassInfo(name, function, options, doc[0] if doc else name)
+        _REGISTRY[name] = PassInfo(name, function, options, doc[0] if doc else name, names)
         return function
 
     return decorate

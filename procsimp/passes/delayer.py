@@ -35,15 +35,15 @@ from pydantic import model_validator
 
 from procsimp.model import APPROVAL_KINDS, Process
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, register_pass
+from procsimp.passes.base import Change, LevelId, PassOptions, register_pass
 
 
 class DelayerOptions(PassOptions):
     """Options of :func:`delayer`: name the levels to remove, or the levels to keep."""
 
-    remove_levels: tuple[str, ...] | None = None
+    remove_levels: tuple[LevelId, ...] | None = None
     """Levels whose posts lose signing authority (e.g. ``[echelon_3, echelon_4]``)."""
-    keep_levels: tuple[str, ...] | None = None
+    keep_levels: tuple[LevelId, ...] | None = None
     """Alternatively, the levels to keep; every other level is removed."""
     reassign: Literal["functional", "below"] = "functional"
     """Other work at removed levels: kept by the same people as functional posts at the
@@ -180,9 +180,9 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
             boss = None
         if boss != r.reports_to:
             new_roles[i] = r.model_copy(update={"reports_to": boss})
-    used_levels = {r.level for r in new_roles}
-    new_levels = tuple(lv for lv in process.levels if lv.id not in removed or lv.id in used_levels)
-    return draft.build(roles=tuple(new_roles), levels=new_levels), changes
+    # emptied levels stay declared (the grade remains, its posts are now functional), so a
+    # second run with the same options names levels the process has and finds nothing to do
+    return draft.build(roles=tuple(new_roles)), changes
 
 
 def _subordinate(process: Process, role_id: str, level: str):  # type: ignore[no-untyped-def]

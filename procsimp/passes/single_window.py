@@ -26,10 +26,9 @@ Reijers & Limam Mansar (2005) heuristic: *case manager* / *contact reduction*
 from __future__ import annotations
 
 from procsimp.durations import mean_of
-from procsimp.errors import OptionError
 from procsimp.model import Process, Role
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, register_pass
+from procsimp.passes.base import Change, PassOptions, RoleId, register_pass
 
 WINDOW_ID = "single_window"
 WINDOW_NAME = "One-stop service window (PTSP)"
@@ -38,7 +37,7 @@ WINDOW_NAME = "One-stop service window (PTSP)"
 class SingleWindowOptions(PassOptions):
     """Options of :func:`single_window`."""
 
-    role: str | None = None
+    role: RoleId | None = None
     """The front-office role (default: ``single_window`` at the lowest level, created)."""
 
 
@@ -46,10 +45,6 @@ class SingleWindowOptions(PassOptions):
 def single_window(process: Process,
                   options: SingleWindowOptions) -> tuple[Process, list[Change]]:
     """Move every applicant contact to one front-office window and merge consecutive ones."""
-    if options.role is not None and options.role not in {r.id for r in process.roles}:
-        raise OptionError(f"pass 'single_window': option 'role' names {options.role!r}, which "
-                          f"is not a role of process {process.name!r}; its roles are "
-                          f"{', '.join(r.id for r in process.roles)}")
     facing = [s for s in process.steps if s.applicant_facing]
     if not facing or not process.levels:
         return process, []
