@@ -234,12 +234,19 @@ def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: 
         if b is not None:
             blk = c.blocks[b]
             once = finish[v] - start[blk.entry]
-            back = mean_of(blk.delay) if delays else 0.0
+            # the return: transport, then the revision by the applicant or drafter
+            back = (mean_of(blk.delay) + _revision(c, blk.exit)) if delays else 0.0
             if blk.mode == "repeat":
                 finish[v] = start[blk.entry] + (once + blk.p * back) / (1.0 - blk.p)
             else:
                 finish[v] = start[blk.entry] + (1.0 + blk.p) * once + blk.p * back
     return start, finish, best
+
+
+def _revision(c: Compiled, exit_: int) -> float:
+    """Mean revision time of the send-back from step ``exit_`` (0 without one)."""
+    rework = c.steps[exit_].rework
+    return mean_of(rework.revision) if rework is not None else 0.0
 
 
 def schedule(c: Compiled) -> tuple[list[float], list[float]]:

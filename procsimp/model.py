@@ -112,6 +112,17 @@ class Role(Model):
     """This post is exempt from simplification (no pass removes or reassigns its steps)."""
     rate: Money = 0.0
     """Cost per time unit of work done by this role."""
+    organisation: Id | None = None
+    """The organisation this post belongs to when it is not the one running the process
+    (e.g. the village office issuing a domicile letter). A reform of this office leaves it
+    alone: ``single_window`` does not move its steps to the window, ``delayer`` keeps the
+    post and its signatures, ``digitize`` keeps its steps and the transfers to and from it
+    (unless its ``roles`` option names the post)."""
+
+    @property
+    def external(self) -> bool:
+        """The post belongs to another organisation (``organisation`` is set)."""
+        return self.organisation is not None
 
 
 class Predecessor(Model):
@@ -148,7 +159,11 @@ class Rework(Model):
     p: Probability
     """Probability of sending the file back after each pass."""
     delay: Duration | None = None
-    """Time on the way back; default: the handoff delay between the two roles."""
+    """Transport on the way back (the file travelling to ``to``), which ``digitize`` may cut;
+    default: the handoff delay between the two roles."""
+    revision: Duration = 0.0
+    """Time the file then spends with the applicant or drafter being corrected, before the
+    block runs again; no pass removes it."""
     mode: Literal["repeat", "once"] = "repeat"
     """``repeat``: until accepted, T/(1-p); ``once``: at most one send-back, (1+p)T."""
 

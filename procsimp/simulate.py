@@ -52,7 +52,7 @@ CRITICAL_BUDGET = 256 * 1024 * 1024
 Z95 = 1.959963984540054
 NEG_INF = -np.inf
 
-_KIND_DURATION, _KIND_CHOICE, _KIND_REWORK, _KIND_DELAY = 0, 1, 2, 3
+_KIND_DURATION, _KIND_CHOICE, _KIND_REWORK, _KIND_DELAY, _KIND_REVISION = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True, repr=False)
@@ -255,10 +255,16 @@ class RandomDraws:
         return self._rng(_KIND_REWORK, v).random(size)
 
     def rework_delay(self, v: int, size: int) -> np.ndarray | float:
+        """The return of a send-back from ``v``: transport, then the revision."""
         b = self.c.blocks[self.c.block_of_exit[v]]
         if is_fixed(b.delay):
-            return float(b.delay)  # type: ignore[arg-type]
-        return draw_duration(b.delay, self._rng(_KIND_DELAY, v), size)
+            back: np.ndarray | float = float(b.delay)  # type: ignore[arg-type]
+        else:
+            back = draw_duration(b.delay, self._rng(_KIND_DELAY, v), size)
+        revision = self.c.steps[v].rework.revision  # type: ignore[union-attr]
+        if is_fixed(revision):
+            return back + float(revision)  # type: ignore[arg-type]
+        return back + draw_duration(revision, self._rng(_KIND_REVISION, v), size)
 
 
 class MeanDraws(RandomDraws):
@@ -285,7 +291,10 @@ class MeanDraws(RandomDraws):
         return 0.0 if self.work else self.c.mean_edge_delay[v][k]
 
     def rework_delay(self, v: int, size: int) -> float:
-        return 0.0 if self.work else mean_of(self.c.blocks[self.c.block_of_exit[v]].delay)
+        if self.work:
+            return 0.0
+        revision = self.c.steps[v].rework.revision  # type: ignore[union-attr]
+        return mean_of(self.c.blocks[self.c.block_of_exit[v]].delay) + mean_of(revision)
 
     def choice(self, u: int, size: int) -> np.ndarray:
         if u in self.forced:

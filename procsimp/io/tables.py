@@ -20,7 +20,8 @@ One row per step, in step order. Columns:
                             ``p``, ``delay`` or ``hard`` (the file format's entries)
 ``needs``, ``produces``     artifacts, ``"; "``-separated (JSON list if an id holds ``;``)
 ``rework_to`` ``rework_p``  send-back target and probability; ``rework_mode``,
-``rework_delay``            ``repeat``/``once`` and the return delay
+``rework_delay``            ``repeat``/``once``, the transport back and
+``rework_revision``         the revision time (a number or a JSON distribution)
 ``locked``,                 flags (True/False)
 ``applicant_facing``,
 ``digitizable``
@@ -53,8 +54,8 @@ if TYPE_CHECKING:
 COLUMNS = (
     "id", "name", "role", "level", "kind", "duration", "dist", "low", "mode", "high", "median",
     "p90", "mu", "sigma", "values", "work", "cost", "after", "join", "needs", "produces",
-    "rework_to", "rework_p", "rework_mode", "rework_delay", "locked", "applicant_facing",
-    "digitizable",
+    "rework_to", "rework_p", "rework_mode", "rework_delay", "rework_revision", "locked",
+    "applicant_facing", "digitizable",
 )
 _DIST_FIELDS = ("low", "mode", "high", "median", "p90", "mu", "sigma")
 _FLAGS = ("locked", "applicant_facing", "digitizable")
@@ -122,7 +123,8 @@ def to_frame(process: Process) -> pd.DataFrame:
             row["after"] = _json([e.model_dump(mode="json") for e in s.after])
         if s.rework is not None:
             row.update(rework_to=s.rework.to, rework_p=s.rework.p, rework_mode=s.rework.mode,
-                       rework_delay=_number_or_json(s.rework.delay))
+                       rework_delay=_number_or_json(s.rework.delay),
+                       rework_revision=_number_or_json(s.rework.revision))
         rows.append(row)
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df.attrs["procsimp"] = process.model_dump(mode="json", exclude={"steps"})
@@ -246,6 +248,9 @@ def from_frame(df: pd.DataFrame, *, name: str | None = None, time_unit: str | No
             if not _blank(cell["rework_delay"]):
                 rework["delay"] = _duration_cell(cell["rework_delay"],
                                                  f"{where}, column rework_delay")
+            if not _blank(cell["rework_revision"]):
+                rework["revision"] = _duration_cell(cell["rework_revision"],
+                                                    f"{where}, column rework_revision")
             step["rework"] = rework
         for flag in _FLAGS:
             if _flag(cell[flag], f"{where}, column {flag}"):

@@ -1,13 +1,20 @@
 """``digitize``: paper transfers become electronic (Indonesia's SPBE).
 
 Every transfer between two roles (the process's ``handoff_delay``, each
-edge's own ``delay`` and each send-back's return ``delay``) that takes longer
-on average than the option ``delay`` (default 0) is cut to it: electronic
-documents and signatures do not sit in an outbox or travel between buildings.
+edge's own ``delay`` and each send-back's transport ``delay``) that takes
+longer on average than the option ``delay`` (default 0) is cut to it:
+electronic documents and signatures do not sit in an outbox or travel
+between buildings. A send-back's ``revision`` (the time the applicant or
+drafter spends correcting the file) is not transport and stays as it is.
 Steps flagged ``digitizable`` have their duration (and explicit work)
 multiplied by ``duration_factor`` (when below 1) and lose the flag: they are
-digital now, so running the pass again changes nothing. ``roles`` limits the pass to
-transfers from or to these roles and to their steps.
+digital now, so running the pass again changes nothing. ``roles`` limits the
+pass to transfers from or to these roles and to their steps.
+
+Posts of another organisation (a role with ``organisation``) are not part of
+the reform: their steps and the transfers to and from them stay as they are
+unless ``roles`` names them. Every Change records the mean values before and
+after.
 
 A lock protects who performs a step and that it happens, not its medium:
 locked steps are re-timed like the others (an electronic signature is still
@@ -33,10 +40,11 @@ from typing import Annotated
 from pydantic import Field
 
 from procsimp.durations import Duration, mean_of, scaled
+from procsimp.errors import OptionError
 from procsimp.graph import send_back_delay
 from procsimp.model import Process
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, RoleId, register_pass
+from procsimp.passes.base import Change, PassOptions, register_pass
 
 
 class DigitizeOptions(PassOptions):
@@ -46,15 +54,23 @@ class DigitizeOptions(PassOptions):
     """Transfer delay an electronic handoff keeps (a duration)."""
     duration_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
     """Multiplies the duration of steps flagged ``digitizable`` (1 leaves them as they are)."""
-    roles: tuple[RoleId, ...] | None = None
-    """Only transfers from or to these roles, and only their steps (default: all)."""
+    roles: tuple[str, ...] | None = None
+    """Only transfers from or to these roles, and only their steps (default: every post of
+    this organisation)."""
 
 
 @register_pass("digitize", options=DigitizeOptions)
 def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[Change]]:
     """Make paper handoffs electronic and speed up digitizable steps."""
     draft = Draft(process)
+    if options.roles is not None:
+        unknown = [r for r in options.roles if r not in draft.roles]
+        if unknown:
+            raise OptionError(f"pass 'digitize': option 'roles' names {unknown[0]!r}, which is not "
+                              f"a role of process {process.name!r}; its roles are "
+                              f"{', '.join(draft.roles)}")
     scope = set(options.roles) if options.roles is not None else None
+    outside = {r.id for r in process.roles if r.external and (scope is None or r.id not in scope)}
     target = mean_of(options.delay)
     unit = process.time_unit
     changes: list[Change] = []
@@ -63,41 +79,61 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
         return d is not None and mean_of(d) > target
 
     def touches(*role_ids: str) -> bool:
-        return scope is None or any(r in scope for r in role_ids)
+        """Within the reform: a role in scope, and no post of another organisation."""
+        return (scope is None or any(r in scope for r in role_ids)) and \
+            not any(r in outside for r in role_ids)
 
-    handoff_delay = process.handoff_delay
-    if scope is None and faster(process.handoff_delay):
-        handoff_delay = options.delay
+    # without a scope the handoff delay itself is cut; defaults it must not reach are pinned
+    cut_default = scope is None and faster(process.handoff_delay)
+    handoff_delay = options.delay if cut_default else process.handoff_delay
+    old_handoff = mean_of(process.handoff_delay)
+    if cut_default:
         changes.append(Change(pass_name="digitize", kind="retimed", steps=(),
                               reason=f"Paper transfers between desks become electronic: the "
-                                     f"handoff delay goes from {mean_of(process.handoff_delay):g} "
-                                     f"to {target:g} {unit}s.",
-                              before=mean_of(process.handoff_delay), after=target))
+                                     f"handoff delay goes from {old_handoff:g} to {target:g} "
+                                     f"{unit}s (send-backs without their own delay included; "
+                                     f"revision times stay).",
+                              before=old_handoff, after=target))
+    kept_outside: set[str] = set()
     for sid, step in list(draft.steps.items()):
         update: dict[str, object] = {}
         after = []
-        sped_up: list[str] = []
-        sent_back = False
+        sped_up: dict[str, float] = {}
+        pinned = False
         for e in step.after:
             pred_role = draft.steps[e.step].role
-            different = pred_role != step.role
-            explicit_slow = faster(e.delay)
-            # with a scope, default delays between roles in scope are pinned per edge
-            scoped_default = (scope is not None and e.delay is None and different
-                              and faster(process.handoff_delay))
-            if (explicit_slow or scoped_default) and touches(pred_role, step.role):
-                after.append(e.model_copy(update={"delay": options.delay}))
-                sped_up.append(e.step)
-            else:
-                after.append(e)
-        if sped_up:
+            default_between = e.delay is None and pred_role != step.role
+            if touches(pred_role, step.role):
+                # with a scope, default delays between roles in scope are cut per edge
+                if faster(e.delay) or (scope is not None and default_between
+                                       and faster(process.handoff_delay)):
+                    sped_up[e.step] = mean_of(draft.delay(e, sid))
+                    after.append(e.model_copy(update={"delay": options.delay}))
+                    continue
+            elif cut_default and default_between:
+                after.append(e.model_copy(update={"delay": process.handoff_delay}))
+                pinned = True
+                kept_outside.update(x for x in (e.step, sid) if draft.steps[x].role in outside)
+                continue
+            after.append(e)
+        if sped_up or pinned:
             update["after"] = tuple(after)
         rework = step.rework
-        if rework is not None and touches(step.role, draft.steps[rework.to].role):
+        sent_back: float | None = None
+        if rework is not None:
+            back_role = draft.steps[rework.to].role
             current = send_back_delay(process, step, draft.steps[rework.to])
-            if faster(current) and (rework.delay is not None or scope is not None):
-                update["rework"] = rework.model_copy(update={"delay": options.delay})
-                sent_back = True
+            default_back = rework.delay is None and back_role != step.role
+            if touches(step.role, back_role):
+                if faster(current) and (rework.delay is not None or scope is not None):
+                    update["rework"] = rework.model_copy(update={"delay": options.delay})
+                    sent_back = mean_of(current)
+            elif cut_default and default_back:
+                update["rework"] = rework.model_copy(update={"delay": process.handoff_delay})
+                pinned = True
+                kept_outside.update(x for x in (rework.to, sid) if draft.steps[x].role in outside)
+        if step.digitizable and options.duration_factor < 1 and step.role in outside:
+            kept_outside.add(sid)
         if step.digitizable and touches(step.role) and options.duration_factor < 1:
             update["digitizable"] = False
             new_duration = scaled(step.duration, options.duration_factor)
@@ -109,22 +145,36 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
                 reason=f"{step.name!r} is done electronically: its duration goes from "
                        f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
                 before=mean_of(step.duration), after=mean_of(new_duration)))
-        if sped_up or sent_back:
-            parts = []
-            if sped_up:
-                names = ", ".join(repr(draft.steps[u].name) for u in sped_up)
-                parts.append(f"{step.name!r} receives the file electronically from {names}")
-            if sent_back:
-                back = draft.steps[rework.to].name  # type: ignore[union-attr]
-                parts.append(f"{'its' if sped_up else repr(step.name) + ' sends its'} "
-                             f"send-backs to {back!r} go electronically")
+        if sped_up:
+            names = ", ".join(f"{draft.steps[u].name!r} ({d:g} {unit}s)"
+                              for u, d in sped_up.items())
             changes.append(Change(
                 pass_name="digitize", kind="retimed", steps=(sid,),
                 edges=tuple((u, sid) for u in sped_up),
-                reason=f"{'; '.join(parts)}: the transfer takes {target:g} {unit}s.",
-                after=target))
+                reason=f"{step.name!r} receives the file electronically from {names}: the "
+                       f"transfer takes {target:g} {unit}s.",
+                before=dict(sped_up), after=dict.fromkeys(sped_up, target)))
+        if sent_back is not None:
+            assert rework is not None
+            revision = mean_of(rework.revision)
+            changes.append(Change(
+                pass_name="digitize", kind="retimed", steps=(sid,),
+                reason=f"{step.name!r} sends its send-backs to "
+                       f"{draft.steps[rework.to].name!r} electronically: the way back goes "
+                       f"from {sent_back:g} to {target:g} {unit}s"
+                       + (f"; the revision ({revision:g} {unit}s) stays." if revision else "."),
+                before=sent_back, after=target))
         if update:
             draft.replace(step.model_copy(update=update))
-    if not changes:
+    if kept_outside:
+        posts = sorted({f"{r.name or r.id} ({r.organisation})" for r in process.roles
+                        if r.id in outside})
+        changes.append(Change(
+            pass_name="digitize", kind="skipped",
+            steps=tuple(s for s in draft.steps if s in kept_outside),
+            reason=f"Steps of and transfers to and from {', '.join(posts)} stay as they are: "
+                   f"another organisation is not part of this reform (name its post in the "
+                   f"option roles to include it)."))
+    if not any(c.kind != "skipped" for c in changes):
         return process, changes
     return draft.build(handoff_delay=handoff_delay), changes
