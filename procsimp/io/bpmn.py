@@ -437,7 +437,7 @@ class _Reader:
         own = {t.id: s for t in tasks if isinstance(s := _ext(t.element, "step"), dict)}
         uses_qbp = any(t.id in self.qbp_durations for t in tasks)
         time_unit = self.time_unit_arg or head.get("time_unit") or ("hour" if uses_qbp else "day")
-        if time_unit not in SECONDS_PER_UNIT:
+        if not isinstance(time_unit, str) or time_unit not in SECONDS_PER_UNIT:
             raise FileFormatError(f"{self.source}: unknown time_unit {time_unit!r}; use hour, "
                                   f"day or week")
         step_id: dict[str, str] = {}
@@ -464,7 +464,8 @@ class _Reader:
                     step["duration"] = duration
             elif "role" not in step:
                 step["role"] = t.lane or t.pool or DEFAULT_ROLE
-            roles_used[step["role"]] = None
+            if isinstance(step["role"], str):  # any other value is reported by validation
+                roles_used[step["role"]] = None
             step["after"] = self._after(t, step_id, mine)
             if mine is None and self._merges_alternatives(t):
                 step["join"] = "any"
@@ -473,16 +474,23 @@ class _Reader:
             if rework is not None:
                 base: dict[str, Any] = mine["rework"] if mine and isinstance(
                     mine.get("rework"), dict) else {}
-                step["rework"] = {**{k: v for k, v in base.items() if k in ("delay", "mode")},
-                                  "to": step_id[rework["to"]], "p": rework["p"]}
+                kept = {k: v for k, v in base.items() if k in ("delay", "revision", "mode")}
+                step["rework"] = {**kept, "to": step_id[rework["to"]], "p": rework["p"]}
             steps.append(step)
         if head:
             data = {k: v for k, v in head.items() if k != "steps"}
-            known_roles = {r.get("id") for r in data.get("roles", []) if isinstance(r, dict)}
+            for key in ("levels", "roles"):
+                if not isinstance(data.get(key, []), list):
+                    raise self.fail(f"the procsimp extension of the process gives {key!r} as "
+                                    f"{type(data[key]).__name__}; it must be a list (re-export "
+                                    f"the file, or remove the procsimp:process element)")
+            known_roles = {r.get("id") for r in data.get("roles", [])
+                           if isinstance(r, dict) and isinstance(r.get("id"), str)}
             extra = [r for r in roles_used if r not in known_roles]
             if extra:
                 head_levels = list(data.get("levels", []))
-                level_ids = [lv if isinstance(lv, str) else lv.get("id") for lv in head_levels]
+                level_ids = [lv if isinstance(lv, str) else
+                             lv.get("id") if isinstance(lv, dict) else None for lv in head_levels]
                 if DEFAULT_LEVEL not in level_ids:
                     head_levels.append(DEFAULT_LEVEL)
                 data["levels"] = head_levels
@@ -627,7 +635,9 @@ def _lognormal(mean: float, sd: float) -> Any:
         return 0.0
     if sd <= 0:
         return mean
-    sigma2 = math.log1p((sd / mean) ** 2)
+    ratio = sd / mean
+    # log(1 + r^2) without squaring a huge ratio (a QBP sd of 1e200 s would overflow)
+    sigma2 = math.log1p(ratio * ratio) if ratio < 1e150 else 2 * math.log(ratio)
     return {"dist": "lognormal", "mu": math.log(mean) - sigma2 / 2, "sigma": math.sqrt(sigma2)}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".bpmn": "bpmn", ".
 EXPORT_ONLY = frozenset({"mermaid", "dot"})
 #: A process file is small; anything much larger is refused before parsing.
 MAX_BYTES = 64 * 1024 * 1024
+#: Problems a ModelError's message lists (all of them are in its ``problems``).
+MAX_LISTED = 50
 #: YAML aliases allowed in one document (guards against "billion laughs" expansion).
 MAX_ALIASES = 1000
 
@@ -151,7 +154,10 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>") -> 
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = str(exc.problem or exc)
-        if "could not determine a constructor for the tag" in problem:
+        if "tag:yaml.org,2002:merge" in problem:
+            problem = ("YAML merge keys (<<) are not allowed in a process file; write the "
+                       "values out")
+        elif "could not determine a constructor for the tag" in problem:
             problem = (f"YAML tags such as {problem.split('tag', 1)[1].strip()} are not allowed "
                        f"in a process file; write plain values")
         raise FileFormatError(f"{source}: cannot read YAML{where}: {problem}") from None
@@ -163,7 +169,14 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>") -> 
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{source}: malformed JSON (line {exc.lineno}, column "
                               f"{exc.colno}): {exc.msg}; fix the syntax there") from None
-    except (yaml.YAMLError, ValueError) as exc:
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+            raise FileFormatError(f"{source}: cannot read {fmt.upper()}: a number has more than "
+                                  f"{limit} digits; no duration or probability needs that "
+                                  f"many") from None
+        raise FileFormatError(f"{source}: cannot read {fmt.upper()}: {exc}") from None
+    except yaml.YAMLError as exc:
         raise FileFormatError(f"{source}: cannot read {fmt.upper()}: {exc}") from None
     except RecursionError:
         raise FileFormatError(f"{source}: nesting too deep to be a process description") from None
@@ -183,7 +196,10 @@ def from_data(data: Any, *, source: str = "<data>") -> Process:
     except ValidationError as exc:
         problems = format_errors(exc)
         noun = "problem" if len(problems) == 1 else "problems"
-        listing = "\n".join(f"  - {line}" for line in problems)
+        listing = "\n".join(f"  - {line}" for line in problems[:MAX_LISTED])
+        if len(problems) > MAX_LISTED:
+            listing += (f"\n  ... and {len(problems) - MAX_LISTED} more (all are in the "
+                        f"error's .problems)")
         raise ModelError(f"{source}: {len(problems)} {noun} in the process description:\n"
                          f"{listing}", problems) from None
     except RecursionError:
