@@ -1,8 +1,9 @@
 """Shared test configuration: hypothesis profiles, the Agg backend, common fixtures.
 
 Hypothesis profiles: ``dev`` (default, 50 examples), ``ci`` (chosen when the ``CI``
-environment variable is set, 150 examples) and ``thorough`` (1000 examples); pick one
-explicitly with ``HYPOTHESIS_PROFILE=thorough``.
+environment variable is set, 150 examples), ``thorough`` (1000 examples) and ``fuzz``
+(2000 examples, no example database: a fresh search each run, for the loaders' fuzz tests in
+tests/test_hostile_input.py); pick one explicitly with ``HYPOTHESIS_PROFILE=thorough``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=50)
+# the long fuzzing run of tests/test_hostile_input.py, for local runs before a release
+settings.register_profile(
+    "fuzz", deadline=None, max_examples=2000, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.register_profile(
     "thorough", deadline=None, max_examples=1000, suppress_health_check=[HealthCheck.too_slow]
 )
