@@ -1,8 +1,10 @@
 """Structural and time metrics of a process: :func:`measure`.
 
 Counts (steps, roles, layers, handoffs) come straight from the graph. Times
-come from flow analysis on mean durations, one forward pass in topological
-order (linear in the size of the graph):
+are expectations on mean durations: every duration and transfer delay at its
+mean, averaged over every branch and rework outcome. They start from flow
+analysis, one forward pass in topological order (linear in the size of the
+graph):
 
 - a step starts when its predecessors finish: ``join: all`` takes the latest
   arrival (AND: the max of its branches), ``join: any`` the
@@ -15,25 +17,45 @@ order (linear in the size of the graph):
   their probabilities.
 
 This is the textbook flow analysis (Dumas et al., *Fundamentals of Business
-Process Management*, ch. 7). It is exact for block-structured choices. When
-choices are not block-structured (an any join merging only some branches of
-a choice), ``measure`` says so (``block_structured=False``) and computes the
-expectation over branch outcomes instead: exactly by enumerating them when
-there are at most 4,096 outcomes and no rework, otherwise by Monte Carlo on
-mean durations, with its standard error in ``lead_time_se``.
+Process Management*, ch. 7). It gives the expected lead time only where no
+choice and no rework sits inside a parallel region: an AND join takes the
+max of its branches' *expectations*, and the expectation of a max is larger
+than the max of expectations unless one branch finishes last in every
+outcome. ``measure`` therefore checks every AND join (and the set of final
+steps): flow analysis is used where one arrival is the latest in every
+outcome, bounds on each step's finish (relative to a step every branch has
+passed, its dominator) proving it; elsewhere the expectation is computed
+over the outcomes themselves.
 
-Flow analysis works on means, so ``lead_time`` is *not* the mean lead time
-that :func:`procsimp.simulate` estimates when parallel branches have random
+The process is cut into segments at the steps every case passes through in
+sequence (the expected lead time is the sum of the segments'). A segment
+that flow analysis gets exactly is taken from it; any other is enumerated:
+every combination of its choices' branches and of its rework blocks' total
+times, each block's total distribution built from its passes (choices inside
+re-drawn on each pass) with the number of send-backs counted until less than
+:data:`REWORK_TAIL` of probability remains, that remainder placed at its
+exact conditional mean. A segment with more than :data:`MAX_OUTCOMES`
+outcomes is estimated by Monte Carlo on mean durations (seeded, so the same
+process gives the same figure) with its standard error in ``lead_time_se``.
+``lead_time_method`` says which was used: ``flow`` (every segment exact by
+flow analysis), ``enumeration`` (exact up to the rework tail) or
+``monte_carlo``.
+
+On mean durations, ``lead_time`` is *not* the mean lead time that
+:func:`procsimp.simulate` estimates when parallel branches have random
 durations: the expected maximum of random durations exceeds the maximum of
-their means. The simulated mean is the better estimate of what cases will
-experience; the flow figure is the transparent, reproducible one.
+their means. With every duration fixed the two agree (the simulated mean
+converges to ``lead_time``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from procsimp._gc import paused
@@ -42,11 +64,36 @@ from procsimp.graph import exclusive
 from procsimp.model import APPROVAL_KINDS
 
 if TYPE_CHECKING:
-    from procsimp.graph import ChoiceAnalysis, Compiled
+    from procsimp.graph import ChoiceAnalysis, Compiled, Condition
     from procsimp.model import Process
 
-#: End outcomes enumerated exactly; beyond this, Monte Carlo.
-MAX_OUTCOMES = 4096
+Method = Literal["flow", "enumeration", "monte_carlo"]
+
+#: Outcomes (branch choices x rework totals) enumerated exactly in one segment or one
+#: rework pass; beyond this, Monte Carlo.
+MAX_OUTCOMES = 65_536
+#: Enumeration work cap: outcomes x items of the segment.
+MAX_WORK = 2**25
+#: Probability of more send-backs than enumerated, per run of a rework block. That
+#: remainder is placed at its exact conditional mean, so a block's expected time is exact
+#: and the lead time is within REWORK_TAIL x (spread of the block's remaining time) per
+#: run of the block of the exact expectation (the lead time moves by at most as much as
+#: a block's time).
+REWORK_TAIL = 1e-12
+#: Monte Carlo: at most this many cases, at least MC_MIN_SAMPLES, about MC_WORK
+#: step-cases in all (fewer cases on very large segments).
+MC_SAMPLES = 100_000
+MC_MIN_SAMPLES = 2_000
+MC_WORK = 2**25
+#: Seed of the Monte Carlo streams (each choice and rework block has its own, keyed by
+#: its step id, so a step keeps its draws when others change).
+SEED = 0
+#: LCA steps allowed per step and edge in the exactness check; beyond, segments are
+#: enumerated instead (never assumed exact).
+WALK_BUDGET = 64
+
+_ROOT = -1
+_CHOICE, _REWORK, _PASS = 1, 2, 3
 
 
 class Metrics(BaseModel):
@@ -71,16 +118,22 @@ class Metrics(BaseModel):
     vertical_handoffs: int
     """Handoffs whose two roles sit at different levels."""
     lead_time: float
-    """Expected elapsed time from the first start to the last finish, on mean durations."""
-    lead_time_method: Literal["flow", "enumeration", "monte_carlo"]
-    """How ``lead_time`` was computed: flow analysis, or the expectation over branch outcomes."""
+    """Expected elapsed time from the first start to the last finish, every duration and
+    delay at its mean, over every branch and rework outcome."""
+    lead_time_method: Method
+    """How ``lead_time`` was computed: ``flow`` (flow analysis, exact for this process),
+    ``enumeration`` (the expectation over every outcome, exact but for send-backs beyond
+    a probability of :data:`REWORK_TAIL` per block run, placed at their exact mean) or
+    ``monte_carlo`` (an estimate on mean durations, standard error in ``lead_time_se``)."""
     lead_time_se: float | None
     """Standard error of ``lead_time`` when it was estimated by Monte Carlo."""
     block_structured: bool
-    """Flow analysis is exact: every choice is closed by its own any join, and final steps
-    either always run together or are exclusive alternatives."""
+    """Every choice is closed by its own any join, and final steps either always run
+    together or are exclusive alternatives. Structure only: a block-structured choice
+    inside a parallel branch still makes flow analysis inexact; ``lead_time_method``
+    says how the figure was computed."""
     touch_time: float
-    """Expected work along the process, by the same flow rules as ``lead_time``."""
+    """Expected work along the process, by the same rules as ``lead_time`` (no delays)."""
     cycle_efficiency: float
     """``touch_time / lead_time`` (1 for a process that takes no time)."""
     cost: float
@@ -106,9 +159,14 @@ class Metrics(BaseModel):
             ("cost per case", f"{self.cost:,.2f}"),
             ("critical path", " -> ".join(self.critical_path) or "(none)"),
         ]
-        if not self.block_structured:
-            rows.append(("note", "choices are not block-structured; lead time is the "
-                                 "expectation over branch outcomes"))
+        if self.lead_time_method == "enumeration":
+            rows.append(("note", "flow analysis is not exact here (a choice or rework inside "
+                                 "parallel branches, or choices not block-structured); lead "
+                                 "time is the exact expectation over every outcome"))
+        elif self.lead_time_method == "monte_carlo":
+            rows.append(("note", "flow analysis is not exact here and the outcomes are too "
+                                 "many to enumerate; lead time is a Monte Carlo estimate on "
+                                 "mean durations"))
         width = max(len(k) for k, _ in rows)
         return "\n".join([f"{self.name}"] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
@@ -162,26 +220,17 @@ def _measure(process: Process) -> Metrics:
     _, lead_finish, lead_best = _flow(c, reach, c.mean_duration, delays=True)
     work = c.mean_work
     _, touch_finish, _ = _flow(c, reach, work, delays=False)
-    lead_end = _end(c, choices, reach, lead_finish)
-    touch_end = _end(c, choices, reach, touch_finish)
-    exact = choices.block_structured and lead_end is not None
-    se: float | None = None
-    method: Literal["flow", "enumeration", "monte_carlo"] = "flow"
-    if exact:
-        assert lead_end is not None and touch_end is not None
-        lead, touch = lead_end, touch_end
-    else:
-        from procsimp.simulate import expected_on_means
-
-        lead, se, method = expected_on_means(c, max_outcomes=MAX_OUTCOMES)
-        touch = expected_on_means(c, max_outcomes=MAX_OUTCOMES, work=True)[0]
+    groups = _end_groups(c, choices)
+    structure = _Structure(c, choices, reach, groups)
+    lead, se, method = structure.expected(c.mean_duration, lead_finish, delays=True)
+    touch = structure.expected(work, touch_finish, delays=False)[0]
     cost = _cost(c, reach, roles, work)
     return Metrics(
         name=process.name, time_unit=process.time_unit, steps=len(process.steps),
         roles_involved=len({s.role for s in process.steps}), layers=len(layers),
         approval_layers=len(approval), handoffs=handoffs, vertical_handoffs=vertical,
         lead_time=lead, lead_time_method=method, lead_time_se=se,
-        block_structured=exact, touch_time=touch,
+        block_structured=choices.block_structured and groups is not None, touch_time=touch,
         cycle_efficiency=touch / lead if lead > 0 else 1.0, cost=cost,
         critical_path=_critical_path(c, reach, lead_finish, lead_best),
     )
@@ -259,28 +308,541 @@ def schedule(c: Compiled) -> tuple[list[float], list[float]]:
     return start, finish
 
 
-def _end(c: Compiled, choices: ChoiceAnalysis, reach: tuple[list[float], list[list[float]]],
-         finish: list[float]) -> float | None:
-    """Expected last finish over the final steps, or None when flow analysis does not fit.
+def _end_groups(c: Compiled, choices: ChoiceAnalysis) -> list[list[int]] | None:
+    """Final steps grouped by the outcomes they run under, or None when groups overlap.
 
-    Final steps that always run together end at the latest of them; final steps on
-    mutually exclusive alternatives are weighted by their probabilities. Any other
-    mix (a final step that runs only on some branches while another always runs)
-    needs the finish times per outcome, which flow analysis does not keep.
+    Final steps in one group always run together (the case ends at the latest of them);
+    distinct groups must be exclusive alternatives (weighted by their probabilities).
+    Any other mix (a final step that runs only on some branches while another always runs)
+    has no flow-analysis formula.
     """
-    sinks = c.sinks()
-    if not sinks:
-        return 0.0
-    conds = [choices.node_cond[v] for v in sinks]
-    if any(cond is None for cond in conds):
+    by_cond: dict[Condition, list[int]] = {}
+    for v in c.sinks():
+        cond = choices.node_cond[v]
+        if cond is None:
+            return None
+        by_cond.setdefault(cond, []).append(v)
+    conds = list(by_cond)
+    if len(conds) > 64:
         return None
-    if all(cond == conds[0] for cond in conds):
-        return max(finish[v] for v in sinks)
-    if all(exclusive(a, b) for i, a in enumerate(conds) for b in conds[i + 1:]):  # type: ignore[arg-type]
-        node_p, _ = reach
-        total = math.fsum(node_p[v] for v in sinks)
-        return math.fsum(node_p[v] * finish[v] for v in sinks) / total if total else 0.0
-    return None
+    if not all(exclusive(a, b) for i, a in enumerate(conds) for b in conds[i + 1:]):
+        return None
+    return list(by_cond.values())
+
+
+def _flow_end(groups: list[list[int]], reach: tuple[list[float], list[list[float]]],
+              finish: list[float]) -> float:
+    """Flow analysis's expected last finish: latest of each group, groups weighted."""
+    if not groups:
+        return 0.0
+    if len(groups) == 1:
+        return max(finish[v] for v in groups[0])
+    node_p, _ = reach
+    weights = [node_p[g[0]] for g in groups]
+    total = math.fsum(weights)
+    ends = (max(finish[v] for v in g) for g in groups)
+    return math.fsum(w * e for w, e in zip(weights, ends, strict=True)) / total if total else 0.0
+
+
+Item = tuple[str, int]
+"""A plan item: ``("node", step)``, or ``("block", block)`` for a whole rework block."""
+
+
+@dataclass
+class _Segment:
+    """Steps every case runs through between two cut steps (or the first start, the end)."""
+
+    base: int | None
+    """The cut step it follows (its finish is time 0 here); None: the first start."""
+    end: int | None = None
+    """The cut step it ends at; None for the last segment (it ends at the last finish)."""
+    items: list[Item] = field(default_factory=list)
+    steps: int = 0
+
+
+class _Structure:
+    """Plans, segments and final-step groups of a process, shared by lead and touch time."""
+
+    def __init__(self, c: Compiled, choices: ChoiceAnalysis,
+                 reach: tuple[list[float], list[list[float]]],
+                 groups: list[list[int]] | None) -> None:
+        self.c = c
+        self.choices = choices
+        self.reach = reach
+        self.groups = groups
+        self.simple = not c.branches and not c.blocks
+        if self.simple:
+            return
+        self.plans = _plans(c)
+        self.segments = _segments(c, self.plans[None])
+        self.segment_of = [0] * c.n
+        for k, seg in enumerate(self.segments):
+            for kind, item in seg.items:
+                nodes = c.blocks[item].nodes if kind == "block" else (item,)
+                for v in nodes:
+                    self.segment_of[v] = k
+
+    def expected(self, durations: list[float], finish: list[float], *,
+                 delays: bool) -> tuple[float, float | None, Method]:
+        """Expected last finish on these durations: (value, standard error or None, method)."""
+        c = self.c
+        if self.simple:  # nothing random: flow analysis is the longest path
+            return max((finish[v] for v in c.sinks()), default=0.0), None, "flow"
+        exact = _flow_exact(self, durations, delays)
+        if all(exact):
+            assert self.groups is not None
+            return _flow_end(self.groups, self.reach, finish), None, "flow"
+        outcomes = _Outcomes(c, self.plans, durations, delays)
+        value, variance, sampled = 0.0, 0.0, False
+        for seg, ok in zip(self.segments, exact, strict=True):
+            if ok:
+                assert self.groups is not None or seg.end is not None
+                last = (finish[seg.end] if seg.end is not None
+                        else _flow_end(self.groups or [], self.reach, finish))
+                value += last - (finish[seg.base] if seg.base is not None else 0.0)
+                continue
+            part, se = outcomes.segment(seg)
+            value += part
+            if se is not None:
+                variance += se * se
+                sampled = True
+        if sampled:
+            return value, math.sqrt(variance), "monte_carlo"
+        return value, None, "enumeration"
+
+
+def _plans(c: Compiled) -> dict[int | None, list[Item]]:
+    """Per block (None: the top level), its items in topological order; a nested block
+    is one item of its parent."""
+    plans: dict[int | None, list[Item]] = {None: []}
+    for b in range(len(c.blocks)):
+        plans[b] = []
+    for v in c.order:
+        chain: list[int] = []
+        up = c.innermost_block[v]
+        while up is not None:
+            chain.append(up)
+            up = c.blocks[up].parent
+        parent: int | None = None
+        for b in reversed(chain):
+            if c.blocks[b].entry == v:
+                plans[parent].append(("block", b))
+            parent = b
+        plans[parent].append(("node", v))
+    return plans
+
+
+def _segments(c: Compiled, top: list[Item]) -> list[_Segment]:
+    """Cut the top-level plan at the steps every case passes in sequence.
+
+    A step cuts the process when every other step is before or after it: no edge jumps
+    over its position in the topological order, no final step comes before it and no
+    first step after it. Steps inside a rework block never cut it (the block runs
+    again as a whole); its exit may.
+    """
+    position = [0] * c.n
+    for i, v in enumerate(c.order):
+        position[v] = i
+    last_source = max((position[v] for v in range(c.n) if not c.preds[v]), default=0)
+    cut = [False] * c.n
+    reach, ended = -1, False
+    for i, v in enumerate(c.order):
+        if reach <= i and not ended and i >= last_source and c.succs[v]:
+            b = c.innermost_block[v]
+            cut[v] = b is None or (c.blocks[b].exit == v and c.blocks[b].parent is None)
+        for w in c.succs[v]:
+            reach = max(reach, position[w])
+        ended = ended or not c.succs[v]
+    segments = [_Segment(None)]
+    for kind, item in top:
+        seg = segments[-1]
+        seg.items.append((kind, item))
+        tail = c.blocks[item].exit if kind == "block" else item
+        seg.steps += len(c.blocks[item].nodes) if kind == "block" else 1
+        if cut[tail]:
+            seg.end = tail
+            segments.append(_Segment(tail))
+    return segments
+
+
+def _flow_exact(structure: _Structure, durations: list[float], delays: bool) -> list[bool]:
+    """Per segment: does flow analysis give its expected time exactly?
+
+    It does when at every AND join (and among final steps that run together) one arrival
+    is the latest in every outcome. To prove it, each step carries bounds on its finish
+    relative to the finish of a step that dominates it (every path from the start to it
+    passes there, so the two share all earlier randomness): at a join, the arrivals are
+    lifted to their nearest common such step and compared. Bounds are only sufficient:
+    a join they cannot decide makes its segment enumerated, never assumed exact.
+    """
+    c, choices = structure.c, structure.choices
+    segment_of = structure.segment_of
+    exact = [True] * len(structure.segments)
+    n = c.n
+    position = [0] * n
+    for i, v in enumerate(c.order):
+        position[v] = i
+    par = [_ROOT] * n  # a dominator of each step (its finish is the reference)
+    f_lo, f_hi = [0.0] * n, [0.0] * n  # finish - finish of par
+    s_lo, s_hi = [0.0] * n, [0.0] * n  # start - finish of par
+    o_lo, o_hi = [0.0] * n, [0.0] * n  # finish - start (a whole block for its exit)
+    budget = WALK_BUDGET * (n + sum(len(p) for p in c.preds))
+
+    def pos(u: int) -> int:
+        return position[u] if u != _ROOT else -1
+
+    def common(a: int, b: int) -> int:
+        nonlocal budget
+        while a != b:
+            budget -= 1
+            if pos(a) > pos(b):
+                a = par[a]
+            else:
+                b = par[b]
+        return a
+
+    def lift(u: int, top: int) -> tuple[float, float] | None:
+        """Bounds of finish(u) - finish(top), for ``top`` on u's chain of dominators."""
+        nonlocal budget
+        lo = hi = 0.0
+        while u != top:
+            if u == _ROOT:
+                return None
+            budget -= 1
+            lo += f_lo[u]
+            hi += f_hi[u]
+            u = par[u]
+        return lo, hi
+
+    def latest_always(arrivals: list[tuple[float, float]]) -> bool:
+        k = max(range(len(arrivals)), key=lambda i: arrivals[i][0])
+        return all(arrivals[k][0] >= hi for i, (_, hi) in enumerate(arrivals) if i != k)
+
+    back = [mean_of(blk.delay) + _revision(c, blk.exit) if delays else 0.0 for blk in c.blocks]
+    for v in c.order:
+        if budget < 0:  # tangled beyond the budget: enumerate what is left
+            for k in range(segment_of[v], len(exact)):
+                exact[k] = False
+            return exact
+        preds = c.preds[v]
+        delay = c.mean_edge_delay[v] if delays else [0.0] * len(preds)
+        lo: float
+        hi: float
+        if choices.node_cond[v] is None:
+            exact[segment_of[v]] = False  # too tangled for flow analysis's weights
+        if not preds:
+            par[v], lo, hi = _ROOT, 0.0, 0.0
+        elif len(preds) == 1:
+            par[v], lo, hi = preds[0], delay[0], delay[0]
+        else:
+            top = preds[0]
+            for u in preds[1:]:
+                top = common(top, u)
+            arrivals = []
+            for u, d in zip(preds, delay, strict=True):
+                got = lift(u, top)
+                if got is None:
+                    raise AssertionError("a common dominator lies on every chain")
+                arrivals.append((got[0] + d, got[1] + d))
+            if c.steps[v].join == "all":
+                if not latest_always(arrivals):
+                    exact[segment_of[v]] = False
+                lo, hi = max(a for a, _ in arrivals), max(b for _, b in arrivals)
+            else:
+                lo, hi = min(a for a, _ in arrivals), max(b for _, b in arrivals)
+            par[v] = top
+        s_lo[v], s_hi[v] = lo, hi
+        own_lo = own_hi = durations[v]
+        b = c.block_of_exit.get(v)
+        if b is not None:
+            blk = c.blocks[b]
+            e = blk.entry
+            if e == v:
+                t_lo, t_hi = own_lo, own_hi
+            else:  # one pass: start(e) .. finish(v)
+                inner = lift(par[v], e)
+                if inner is None:
+                    raise AssertionError("a block's entry dominates its steps")
+                t_lo = lo + own_lo + inner[0] + o_lo[e]
+                t_hi = hi + own_hi + inner[1] + o_hi[e]
+            own_lo = t_lo
+            if blk.p <= 0:
+                own_hi = t_hi
+            elif blk.mode == "once":
+                own_hi = 2 * t_hi + back[b]
+            else:
+                own_hi = math.inf
+            if e != v:  # the exit finishes a whole block after the entry starts
+                par[v], s_lo[v], s_hi[v] = par[e], s_lo[e], s_hi[e]
+        o_lo[v], o_hi[v] = own_lo, own_hi
+        f_lo[v], f_hi[v] = s_lo[v] + own_lo, s_hi[v] + own_hi
+    if structure.groups is None:
+        exact[-1] = False
+    else:
+        for group in structure.groups:
+            if len(group) < 2:
+                continue
+            top = group[0]
+            for u in group[1:]:
+                top = common(top, u)
+            ends = [lift(u, top) for u in group]
+            if any(e is None for e in ends) or not latest_always(ends):  # type: ignore[arg-type]
+                exact[-1] = False
+        if budget < 0:
+            exact[-1] = False
+    return exact
+
+
+def _stream(kind: int, step_id: str) -> np.random.Generator:
+    """The Monte Carlo stream of one choice or rework block, keyed by its step id."""
+    digest = hashlib.blake2b(step_id.encode(), digest_size=16).digest()
+    return np.random.default_rng([SEED, kind, *np.frombuffer(digest, dtype=np.uint32).tolist()])
+
+
+def _merge(values: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A discrete distribution with equal values merged."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, np.bincount(inverse.ravel(), weights=probs, minlength=len(unique))
+
+
+class _Outcomes:
+    """Lead time over the outcomes of choices and rework, every duration fixed at its mean.
+
+    A region (a segment, or one pass of a rework block) runs as whole-array numpy over
+    its outcomes, one array element per outcome: enumerated (every combination of its
+    choices' branches and its nested blocks' total times, with their probabilities) or
+    sampled. A nested block is one item whose total time has a distribution of its own,
+    built from the distribution of one pass (choices inside it re-drawn on each pass).
+    """
+
+    def __init__(self, c: Compiled, plans: dict[int | None, list[Item]],
+                 durations: list[float], delays: bool) -> None:
+        self.c = c
+        self.plans = plans
+        self.durations = durations
+        self.delays = c.mean_edge_delay if delays else None
+        self.back = [mean_of(blk.delay) + _revision(c, blk.exit) if delays else 0.0
+                     for blk in c.blocks]
+        self.branch_of = {(v, k): b for outs in c.branches.values()
+                          for b, (v, k, _) in enumerate(outs)}
+        self._passes: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._totals: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def segment(self, seg: _Segment) -> tuple[float, float | None]:
+        """Expected time of a segment, and its standard error when sampled."""
+        got = self.enumerate(seg.items, entry=None, base=seg.base, target=seg.end)
+        if got is not None:
+            values, weights = got
+            return float(np.dot(weights, values) / weights.sum()), None
+        n = min(MC_SAMPLES, max(MC_MIN_SAMPLES, MC_WORK // max(1, seg.steps)))
+        values = self.sample(seg.items, n, entry=None, base=seg.base, target=seg.end)
+        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(n))
+
+    # --- enumeration ---------------------------------------------------------------------
+
+    def enumerate(self, items: list[Item], *, entry: int | None, base: int | None,
+                  target: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every outcome's finish of ``target`` (None: last finish) and its probability;
+        None when there are more than :data:`MAX_OUTCOMES`."""
+        splits = self._splits(items, entry)
+        count = math.prod(len(self.c.branches[u]) for u in splits)
+        if count > MAX_OUTCOMES:
+            return None
+        blocks = [b for kind, b in items if kind == "block"]
+        totals = []
+        for b in blocks:
+            dist = self.total(b)
+            if dist is None:
+                return None
+            count *= len(dist[0])
+            if count > MAX_OUTCOMES:
+                return None
+            totals.append(dist)
+        if count * max(1, len(items)) > MAX_WORK:
+            return None
+        index = np.arange(count)
+        weights = np.ones(count)
+        stride = 1
+        choice: dict[int, np.ndarray] = {}
+        for u in splits:
+            probs = np.array([p for _, _, p in self.c.branches[u]])
+            picked = (index // stride) % len(probs)
+            stride *= len(probs)
+            choice[u] = picked
+            weights *= probs[picked]
+        total: dict[int, np.ndarray] = {}
+        for b, (values, probs) in zip(blocks, totals, strict=True):
+            picked = (index // stride) % len(values)
+            stride *= len(values)
+            total[b] = values[picked]
+            weights *= probs[picked]
+        finish = self.run(items, count, choice, total, entry=entry, base=base, target=target)
+        return finish, weights
+
+    def one_pass(self, b: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Distribution of one pass of block ``b`` (entry start to exit finish)."""
+        if b not in self._passes:
+            blk = self.c.blocks[b]
+            got = self.enumerate(self.plans[b], entry=blk.entry, base=None, target=blk.exit)
+            self._passes[b] = None if got is None else _merge(*got)
+        return self._passes[b]
+
+    def total(self, b: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Distribution of a block's total time over its passes and return delays."""
+        if b in self._totals:
+            return self._totals[b]
+        blk = self.c.blocks[b]
+        dist = self.one_pass(b)
+        if dist is not None and blk.p > 0:
+            dist = self._compound(dist, blk.p, blk.mode, self.back[b])
+        self._totals[b] = dist
+        return dist
+
+    @staticmethod
+    def _compound(one: tuple[np.ndarray, np.ndarray], p: float, mode: str,
+                  back: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Total of N passes and N-1 return delays: N is 1 or 2 (``once``) or geometric,
+        counted until less than :data:`REWORK_TAIL` remains, that tail at its exact mean."""
+        values, probs = one
+        again = values + back
+        if mode == "once":
+            if len(values) * (len(values) + 1) > MAX_OUTCOMES:
+                return None
+            twice = (values[:, None] + again[None, :]).ravel()
+            return _merge(np.concatenate([values, twice]),
+                          np.concatenate([(1 - p) * probs, p * np.outer(probs, probs).ravel()]))
+        out_v, out_p = [values], [(1 - p) * probs]
+        passes, left, atoms = 1, p, len(values)  # left = P(more than `passes` passes)
+        sum_v, sum_p = values, probs
+        while left > REWORK_TAIL:
+            sum_v, sum_p = _merge((sum_v[:, None] + again[None, :]).ravel(),
+                                  np.outer(sum_p, probs).ravel())
+            passes += 1
+            out_v.append(sum_v)
+            out_p.append((1 - p) * left * sum_p)
+            left *= p
+            atoms += len(sum_v)
+            if atoms > MAX_OUTCOMES:
+                return None
+        mean = float(np.dot(probs, values))
+        # more passes: memoryless, so `passes` passes done plus a fresh block's expectation
+        tail = passes * (mean + back) + (mean + p * back) / (1 - p)
+        return _merge(np.concatenate([*out_v, [tail]]), np.concatenate([*out_p, [left]]))
+
+    # --- sampling --------------------------------------------------------------------------
+
+    def sample(self, items: list[Item], size: int, *, entry: int | None, base: int | None,
+               target: int | None) -> np.ndarray:
+        """``size`` sampled outcomes' finish of ``target`` (None: last finish)."""
+        choice = {}
+        for u in self._splits(items, entry):
+            cum = np.cumsum([p for _, _, p in self.c.branches[u]])
+            cum[-1] = np.inf  # rounding never leaves a case without a branch
+            draws = _stream(_CHOICE, self.c.ids[u]).random(size)
+            choice[u] = np.searchsorted(cum, draws, side="right")
+        total = {b: self._sample_total(b, size) for kind, b in items if kind == "block"}
+        return self.run(items, size, choice, total, entry=entry, base=base, target=target)
+
+    def _sample_total(self, b: int, size: int) -> np.ndarray:
+        blk = self.c.blocks[b]
+        rng = _stream(_REWORK, self.c.ids[blk.exit])
+        if blk.p <= 0:
+            passes = np.ones(size, dtype=np.int64)
+        elif blk.mode == "once":
+            passes = 1 + (rng.random(size) < blk.p).astype(np.int64)
+        else:
+            passes = rng.geometric(1 - blk.p, size)
+        runs = int(passes.sum())
+        dist = self.one_pass(b)
+        if dist is not None:
+            values, probs = dist
+            cum = np.cumsum(probs)
+            cum[-1] = np.inf
+            picked = np.searchsorted(cum, _stream(_PASS, self.c.ids[blk.exit]).random(runs) *
+                                     float(probs.sum()), side="right")
+            times = values[picked]
+        else:
+            times = self.sample(self.plans[b], runs, entry=blk.entry, base=None,
+                                target=blk.exit)
+        owner = np.repeat(np.arange(size), passes)
+        return np.bincount(owner, weights=times, minlength=size) + (passes - 1) * self.back[b]
+
+    # --- one run over many outcomes -------------------------------------------------------
+
+    def _splits(self, items: list[Item], entry: int | None) -> list[int]:
+        """Choices whose branches start in this region."""
+        found: dict[int, None] = {}
+        for kind, item in items:
+            head = self.c.blocks[item].entry if kind == "block" else item
+            if head == entry:
+                continue
+            for k, u in enumerate(self.c.preds[head]):
+                if (head, k) in self.branch_of:
+                    found[u] = None
+        return list(found)
+
+    def run(self, items: list[Item], size: int, choice: dict[int, np.ndarray],
+            total: dict[int, np.ndarray], *, entry: int | None, base: int | None,
+            target: int | None) -> np.ndarray:
+        """Finish of ``target`` (None: the last finish) in each of ``size`` outcomes.
+
+        ``choice`` gives the branch each choice takes, ``total`` each nested block's
+        time; ``entry`` starts at 0, or ``base`` finishes at 0. A step that does not run
+        finishes at -inf.
+        """
+        c = self.c
+        reads: dict[int, int] = {}
+        for kind, item in items:
+            head = c.blocks[item].entry if kind == "block" else item
+            if head != entry:
+                for u in c.preds[head]:
+                    reads[u] = reads.get(u, 0) + 1
+        if target is not None:
+            reads[target] = reads.get(target, 0) + 1
+        finish: dict[int, np.ndarray] = {}
+        if base is not None:
+            finish[base] = np.zeros(size)
+        end = np.zeros(size)
+        for kind, item in items:
+            head = c.blocks[item].entry if kind == "block" else item
+            if head == entry:
+                start = np.zeros(size)
+            else:
+                start = self._start(head, finish, reads, choice, size)
+            if kind == "block":
+                v = c.blocks[item].exit
+                done = start + total[item]
+            else:
+                v = item
+                done = start + self.durations[v]
+            if target is None and not c.succs[v]:
+                np.maximum(end, done, out=end)
+            if reads.get(v):
+                finish[v] = done
+        return finish[target] if target is not None else end
+
+    def _start(self, v: int, finish: dict[int, np.ndarray], reads: dict[int, int],
+               choice: dict[int, np.ndarray], size: int) -> np.ndarray:
+        preds = self.c.preds[v]
+        if not preds:
+            return np.zeros(size)
+        times = []
+        for k, u in enumerate(preds):
+            t = finish[u] + self.delays[v][k] if self.delays is not None else finish[u]
+            branch = self.branch_of.get((v, k))
+            if branch is not None:
+                t = np.where(choice[u] == branch, t, -np.inf)
+            times.append(t)
+            reads[u] -= 1
+            if reads[u] == 0:
+                del finish[u]
+        if len(times) == 1:
+            return times[0]
+        stacked = np.vstack(times)
+        start = stacked.max(axis=0)
+        if self.c.steps[v].join == "all":
+            start[np.isneginf(stacked).any(axis=0)] = -np.inf
+        return start
 
 
 def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict,
