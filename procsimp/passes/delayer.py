@@ -1,14 +1,23 @@
 """``delayer``: remove hierarchy layers (Indonesia's *penyederhanaan birokrasi*).
 
-Structural posts at the removed levels lose their signing authority: their
-approval and signature steps disappear, each predecessor wired straight to
-each successor. An approval that cannot leave the flow (it sends files back
-for revision, decides between alternatives, or produces something needed
-later) becomes a ``review``: the check stays, the signing authority goes.
-Their other work (expert reviews, drafting) stays: with ``reassign:
-functional`` (default) the same people keep it as functional staff, their
-posts moving to the nearest remaining level below; with ``reassign: below``
-it goes to a subordinate post at that level.
+Structural posts at the removed levels lose their signing authority. Their
+approvals (initials) disappear, each predecessor wired straight to each
+successor; an approval that cannot leave the flow (it sends files back for
+revision, decides between alternatives, or produces something needed later)
+becomes a ``review``: the check stays, the signing authority goes. The
+documents they signed still need a signature: a ``signature`` step moves to
+the nearest post above at a remaining level (up the ``reports_to`` line), or
+to the post named in the option ``signatories``, and its Change says who signs
+now and what that costs. Their other work (expert reviews, drafting) stays:
+with ``reassign: functional`` (default) the same people keep it as functional
+staff, their posts moving to the nearest remaining level below; with
+``reassign: below`` it goes to a subordinate post at that level.
+
+A signature stays with its post, which then keeps its level (so the layer
+is still counted), when no post above is known, or when moving it would add
+a transfer to the file's route (the post's own work comes right before or
+after it): the pass never makes a case slower. Posts of another organisation
+(``organisation`` on the role) are left as they are.
 
 Reijers & Limam Mansar (2005) heuristic: *task elimination* of approvals that
 add control but no value, and *numerical involvement* (fewer levels a file
@@ -29,13 +38,17 @@ climbs).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import model_validator
 
-from procsimp.model import APPROVAL_KINDS, Process
+from procsimp.durations import mean_of
+from procsimp.errors import OptionError
+from procsimp.graph import handoff_between
+from procsimp.model import APPROVAL_KINDS, Process, Role, Step
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, LevelId, PassOptions, register_pass
+from procsimp.passes.base import Change, LevelId, PassOptions, RoleId, register_pass
 
 
 class DelayerOptions(PassOptions):
@@ -49,6 +62,9 @@ class DelayerOptions(PassOptions):
     """Other work at removed levels: kept by the same people as functional posts at the
     nearest remaining level below (``functional``), or handed to a post at that level
     (``below``)."""
+    signatories: Mapping[RoleId, RoleId] = {}
+    """Who signs in place of a post at a removed level, e.g. ``{division_head:
+    head_of_office}`` (default: the nearest post above it at a remaining level)."""
 
     @model_validator(mode="after")
     def _one_of(self) -> DelayerOptions:
@@ -98,19 +114,45 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
         lower = [x for x in order[i + 1:] if x in remaining]
         return lower[0] if lower else [x for x in order[:i] if x in remaining][-1]
 
+    for post_id, signer_id in options.signatories.items():
+        where = f"pass 'delayer': option 'signatories' maps {post_id!r} to {signer_id!r}"
+        if draft.roles[post_id].level not in removed:
+            raise OptionError(f"{where}, but {post_id!r} is not at a level being removed "
+                              f"({', '.join(removed)}); name posts that lose their signing "
+                              f"authority")
+        if draft.roles[signer_id].level in removed:
+            raise OptionError(f"{where}, but {signer_id!r} is at the removed level "
+                              f"{draft.roles[signer_id].level!r}; name a post at a level that "
+                              f"stays ({', '.join(remaining)})")
+
     needed = {a for s in process.steps for a in s.needs}
     targets_of_rework = {s.rework.to for s in process.steps if s.rework is not None}
+    outside = {r.id for r in process.roles if r.external and r.level in removed}
+    for r in process.roles:
+        theirs = tuple(s.id for s in process.steps if s.role == r.id)
+        if r.id in outside and theirs:
+            note("skipped", theirs, f"{r.name or r.id} belongs to another organisation "
+                                    f"({r.organisation}): delayering this office leaves the "
+                                    f"post as it is.")
+    # posts that keep their level because they still sign a document
+    still_signs: set[str] = set()
 
-    # 1. approvals at removed levels disappear (in file order, so the result is deterministic)
-    for sid in list(draft.steps):
+    # 1. approvals at removed levels disappear; signatures move up once the approvals are
+    # gone (each kind in file order, so the result is deterministic)
+    at_removed = [sid for sid, s in draft.steps.items()
+                  if draft.roles[s.role].level in removed and s.kind in APPROVAL_KINDS
+                  and s.role not in outside]
+    for sid in sorted(at_removed, key=lambda x: draft.steps[x].kind == "signature"):
         step = draft.steps[sid]
         role = draft.roles[step.role]
-        if role.level not in removed or step.kind not in APPROVAL_KINDS:
-            continue
         post = role.name or role.id
         lock = draft.lock_reason(step)
         if lock is not None:
             note("skipped", (sid,), f"{_kind(step.kind)} by {post} kept: {lock}.")
+            continue
+        if step.kind == "signature":
+            if not _move_signature(draft, step, removed, options.signatories, note):
+                still_signs.add(role.id)
             continue
         blocker = draft.bypass_blocker(sid, needed, targets_of_rework)
         if blocker is not None:
@@ -145,6 +187,9 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
             if steps_of_role:
                 note("skipped", steps_of_role, f"Work of {post} kept at its level: the post is "
                                                f"locked.")
+            continue
+        if role.id in still_signs or role.external:
+            new_roles.append(role)  # the reason is already recorded
             continue
         locked_steps = [s for s in steps_of_role if draft.steps[s].locked]
         if locked_steps:
@@ -183,6 +228,78 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
     # emptied levels stay declared (the grade remains, its posts are now functional), so a
     # second run with the same options names levels the process has and finds nothing to do
     return draft.build(roles=tuple(new_roles)), changes
+
+
+def _signer(draft: Draft, role: Role, removed: list[str],
+            named: Mapping[str, str]) -> Role | None:
+    """Who signs for ``role``: the post named for it, else the nearest post above it (up the
+    ``reports_to`` line) at a remaining level of higher rank, else None."""
+    if role.id in named:
+        return draft.roles[named[role.id]]
+    rank = list(draft.levels).index
+    boss, seen = role.reports_to, {role.id}
+    while boss is not None and boss not in seen and boss in draft.roles:
+        seen.add(boss)
+        candidate = draft.roles[boss]
+        if candidate.level not in removed and rank(candidate.level) < rank(role.level):
+            return candidate
+        boss = candidate.reports_to
+    return None
+
+
+def _added_transfer(draft: Draft, step: Step, signer: str) -> tuple[str, float] | None:
+    """A transfer into or out of ``step`` that would get slower if ``signer`` performed it:
+    (the other step's id, the mean increase), or None."""
+    process, sid = draft.process, step.id
+    links: list[tuple[str, str]] = []  # (other step, its role) over default-delay links
+    links += [(e.step, draft.steps[e.step].role) for e in step.after if e.delay is None]
+    for w in draft.succs[sid]:
+        edge = draft.edge(sid, w)
+        if edge is not None and edge.delay is None:
+            links.append((w, draft.steps[w].role))
+    if step.rework is not None and step.rework.delay is None:
+        links.append((step.rework.to, draft.steps[step.rework.to].role))
+    links += [(o.id, o.role) for o in draft.steps.values()
+              if o.rework is not None and o.rework.to == sid and o.rework.delay is None]
+    for other, other_role in links:
+        now = mean_of(handoff_between(process, step.role, other_role))
+        then = mean_of(handoff_between(process, signer, other_role))
+        if then > now:
+            return other, then - now
+    return None
+
+
+def _move_signature(draft: Draft, step: Step, removed: list[str], named: Mapping[str, str],
+                    note: Callable[..., None]) -> bool:
+    """Give a signature at a removed level to the post that signs now; False if it stays."""
+    role = draft.roles[step.role]
+    post, sid = role.name or role.id, step.id
+    unit = draft.process.time_unit
+    signer = _signer(draft, role, removed, named)
+    if signer is None:
+        note("skipped", (sid,), f"Signature by {post} kept at its level: the document still "
+                                f"needs a signature and no post above {post} at a remaining "
+                                f"level is known; give {role.id!r} a reports_to, or name who "
+                                f"signs with the option signatories ({{{role.id}: ...}}).")
+        return False
+    slower = _added_transfer(draft, step, signer.id)
+    if slower is not None:
+        other, extra = slower
+        note("skipped", (sid,), f"Signature by {post} kept at its level: moving it to "
+                                f"{signer.name or signer.id} would add a transfer of {extra:g} "
+                                f"{unit}s between {draft.steps[other].name!r} and the signature "
+                                f"(the pass never makes a case slower).")
+        return False
+    work = mean_of(step.work if step.work is not None else step.duration)
+    cost_before, cost_after = step.cost + role.rate * work, step.cost + signer.rate * work
+    cost = (f" At {signer.name or signer.id}'s rate it costs {cost_after:,.2f} per execution "
+            f"instead of {cost_before:,.2f}." if cost_after != cost_before else "")
+    draft.replace(step.model_copy(update={"role": signer.id}))
+    note("reassigned", (sid,), f"Signature by {post} moves to {signer.name or signer.id} "
+                               f"({_label(draft, signer.level)}): {post} no longer signs after "
+                               f"delayering, and the document still needs a signature.{cost}",
+         before=role.id, after=signer.id)
+    return True
 
 
 def _subordinate(process: Process, role_id: str, level: str):  # type: ignore[no-untyped-def]
