@@ -147,14 +147,44 @@ class TestProcess:
 class TestBeforeAfter:
     @pytest.mark.parametrize("name", NAMES)
     def test_headline_equals_compare(self, examples, name):
+        # one headline: the simulated mean (the figure the README says to quote) and the
+        # paired cut's interval, the very numbers of compare's table
         proc, res = examples[name]
-        fig = ps.plot.before_after(proc, res.process, result=res)
-        rep = ps.compare(proc, res, n=0)
-        layers, lead = rep.metric("layers"), rep.metric("lead_time")
+        fig = ps.plot.before_after(proc, res.process, result=res, n=4000, seed=3)
+        rep = ps.compare(proc, res, n=4000, seed=3)
+        layers, sim = rep.metric("layers"), rep.simulation
+        cut = sim.mean_cut
         expected = (f"layers {layers.before:.0f} -> {layers.after:.0f}, lead time "
-                    f"{lead.before:.1f} -> {lead.after:.1f} days")
+                    f"{sim.before.mean:.1f} -> {sim.after.mean:.1f} days\n"
+                    f"mean of 4,000 simulated cases; cut {cut.value:.1f} days "
+                    f"(95% CI {cut.ci[0]:.1f} to {cut.ci[1]:.1f})")
         assert fig.get_suptitle() == expected
         assert gids(fig, "headline") == {""}
+        # a report given is used as it is (figure and table agree)
+        again = ps.plot.before_after(proc, res, report=rep)
+        assert again.get_suptitle() == expected
+
+    def test_headline_without_simulation_says_so(self, letter_process):
+        res = ps.simplify(letter_process, ["delayer"], options=LETTER_CUT)
+        fig = ps.plot.before_after(letter_process, res, n=0)
+        before, after = ps.measure(letter_process), ps.measure(res.process)
+        assert fig.get_suptitle() == (
+            f"layers 4 -> 2, lead time {before.lead_time:.1f} -> {after.lead_time:.1f} days\n"
+            f"expected on mean durations (not simulated)")
+
+    def test_report_of_the_wrong_type(self, letter_process):
+        with pytest.raises(ps.OptionError, match="report"):
+            ps.plot.before_after(letter_process, letter_process, report="x")
+
+    def test_figures_show_themselves_in_a_notebook(self, letter_process):
+        # without %matplotlib inline a bare Figure shows as "<Figure size ...>"
+        res = ps.simplify(letter_process, ["delayer"], options=LETTER_CUT)
+        sims = [ps.simulate(p, n=200, seed=0) for p in (letter_process, res.process)]
+        for fig in (ps.plot.before_after(letter_process, res, n=200),
+                    ps.plot.process(letter_process), ps.plot.gantt(letter_process),
+                    ps.plot.distribution(*sims), ps.plot.savings(res)):
+            png = fig._repr_png_()
+            assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
     @pytest.mark.parametrize("name", NAMES)
     def test_examples_legible(self, examples, name):
@@ -186,10 +216,10 @@ class TestBeforeAfter:
 
     def test_300_steps(self, big):
         proc, res = big
-        fig = ps.plot.before_after(proc, res.process, result=res)
-        rep = ps.compare(proc, res.process, n=0)
-        lead = rep.metric("lead_time")
-        assert f"lead time {lead.before:.1f} -> {lead.after:.1f}" in fig.get_suptitle()
+        rep = ps.compare(proc, res.process, n=1000, seed=0)
+        fig = ps.plot.before_after(proc, res.process, result=res, report=rep)
+        sim = rep.simulation
+        assert f"lead time {sim.before.mean:.1f} -> {sim.after.mean:.1f}" in fig.get_suptitle()
         assert gids(fig, "critical:") | gids(fig, "ghost:") >= (
             set(ps.measure(proc).critical_path) | set(ps.measure(res.process).critical_path))
         assert overlapping_labels(fig) == []

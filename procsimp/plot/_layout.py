@@ -14,9 +14,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from procsimp.metrics import measure, schedule
 from procsimp.model import Process
+
+if TYPE_CHECKING:
+    from procsimp.compare import Report
 
 #: Above this many steps a swimlane is aggregated rather than drawn box by box.
 MAX_BOXES = 60
@@ -184,12 +188,24 @@ def level_names(*processes: Process) -> dict[str, str]:
     return names
 
 
-def headline(before: Process, after: Process) -> str:
-    """``layers 4 -> 2, lead time 16.2 -> 13.5 days``: the numbers of :func:`procsimp.measure`.
+def headline(report: Report) -> str:
+    """The one headline of a before/after figure, from :func:`procsimp.compare`'s report.
 
-    They are the ``layers`` and ``lead_time`` rows of :func:`procsimp.compare`.
+    ``layers 4 -> 2, lead time 16.9 -> 13.1 days`` on its first line: the simulated mean
+    lead time (what cases experience, the figure to quote), and on the second the cut with
+    its 95 % interval from the paired cases. A report without simulation (``n=0``) gives
+    the expected lead time on mean durations and says so.
     """
-    b, a = measure(before), measure(after)
-    unit = after.time_unit + "s"
-    return (f"layers {b.layers} -> {a.layers}, "
-            f"lead time {b.lead_time:.1f} -> {a.lead_time:.1f} {unit}")
+    layers = report.metric("layers")
+    unit = report.time_unit + "s"
+    sim = report.simulation
+    if sim is None:
+        lead = report.metric("lead_time")
+        return (f"layers {layers.before:.0f} -> {layers.after:.0f}, lead time "
+                f"{lead.before:.1f} -> {lead.after:.1f} {unit}\n"
+                f"expected on mean durations (not simulated)")
+    cut = sim.mean_cut
+    return (f"layers {layers.before:.0f} -> {layers.after:.0f}, lead time "
+            f"{sim.before.mean:.1f} -> {sim.after.mean:.1f} {unit}\n"
+            f"mean of {report.n:,} simulated cases; cut {cut.value:.1f} {unit} "
+            f"(95% CI {cut.ci[0]:.1f} to {cut.ci[1]:.1f})")

@@ -7,6 +7,8 @@ in greyscale print.
 
 from __future__ import annotations
 
+import functools
+import io
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -56,11 +58,34 @@ def unit_plural(unit: str, value: float | None = None) -> str:
     return unit if value == 1 else unit + "s"
 
 
+def new_figure(size: tuple[float, float]) -> Figure:
+    """A new pyplot-free figure that a notebook shows inline by itself (as PNG).
+
+    A bare :class:`matplotlib.figure.Figure` displays as ``<Figure size ...>`` unless the
+    notebook ran ``%matplotlib inline``; this one renders itself through ``_repr_png_``.
+    """
+    return _figure_class()(figsize=size, layout="constrained")
+
+
+@functools.cache
+def _figure_class() -> type[Figure]:
+    from matplotlib.figure import Figure
+
+    class ProcsimpFigure(Figure):
+        """A matplotlib Figure that shows itself in a notebook."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=110)
+            return buffer.getvalue()
+
+    ProcsimpFigure.__module__ = "procsimp.plot"
+    return ProcsimpFigure
+
+
 def figure_and_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     """The figure of ``ax``, or a new pyplot-free figure with one axes."""
     if ax is not None:
         return ax.figure, ax  # type: ignore[return-value]
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, layout="constrained")
+    fig = new_figure(size)
     return fig, fig.add_subplot()

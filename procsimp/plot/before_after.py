@@ -4,9 +4,9 @@ The two swimlanes share their lanes and their time axis, so the shorter
 "after" diagram and its emptied lanes show the cut at a glance. Given the
 :class:`~procsimp.simplify.Result` of the simplification, the steps it removed
 or merged away are ghosted (faded, dashed) in the "before" panel. The
-headline states layers and lead time before -> after, the figures of
-:func:`procsimp.measure` (the ``layers`` and ``lead_time`` rows of
-:func:`procsimp.compare`).
+headline states layers and the simulated mean lead time before -> after, and
+the cut with its 95 % interval: the figures of :func:`procsimp.compare` (pass
+its ``report`` to reuse one already computed, so figure and table agree).
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from procsimp.compare import Report
     from procsimp.model import Process
     from procsimp.simplify import Result
 
 
 def before_after(before: Process, after: Process | Result, result: Result | None = None,
-                 ax: Sequence[Axes] | None = None, *,
-                 max_boxes: int = _layout.MAX_BOXES) -> Figure:
+                 ax: Sequence[Axes] | None = None, *, report: Report | None = None,
+                 n: int = 10_000, seed: int = 0, max_boxes: int = _layout.MAX_BOXES) -> Figure:
     """Draw ``before`` above ``after`` on a shared time axis and return the Figure.
 
     Parameters
@@ -42,6 +43,12 @@ def before_after(before: Process, after: Process | Result, result: Result | None
         steps are ghosted in the "before" panel.
     ax
         Two axes (before, after) to draw into; by default a new figure.
+    report
+        The :func:`procsimp.compare` report of these two versions, for the headline; by
+        default ``compare(before, after, n=n, seed=seed)`` is run (``n=0``: the headline
+        gives the expected lead time on mean durations instead, and says so).
+    n, seed
+        Simulated cases and seed of that comparison.
     max_boxes
         Above this many steps a panel is aggregated (see :func:`procsimp.plot.process`).
 
@@ -52,11 +59,18 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     >>> res = ps.simplify(p, "delayering_2019")  # doctest: +SKIP
     >>> ps.plot.before_after(p, res.process, result=res).savefig("cut.png")  # doctest: +SKIP
     """
+    from procsimp.compare import Report
+    from procsimp.compare import compare as compare_versions
     from procsimp.simplify import Result
 
     if isinstance(after, Result):
         result = result if result is not None else after
         after = after.process
+    if report is None:
+        report = compare_versions(before, after, n=n, seed=seed)
+    elif not isinstance(report, Report):
+        raise OptionError(f"before_after: report must be what procsimp.compare returns, got "
+                          f"{type(report).__name__}")
     levels = _layout.union_levels(before, after)
     ghosts = removed_steps(before, after, result)
     names = _layout.level_names(before, after)
@@ -79,7 +93,7 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     draw_swimlane(top, axes[0], title=f"Before: {before.name}", xmax=xmax)
     draw_swimlane(bottom, axes[1], title=f"After: {after.name}", xmax=xmax)
     axes[0].set_xlabel("")
-    fig.suptitle(_layout.headline(before, after), fontsize=FONT + 5, fontweight="bold",
+    fig.suptitle(_layout.headline(report), fontsize=FONT + 5, fontweight="bold",
                  x=0.01, ha="left", gid="headline")
     legend(axes[1], [top, bottom], where=fig if owned else None)
     return fig

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from procsimp.errors import OptionError
-from procsimp.plot._style import FONT, OKABE_ITO, unit_plural
+from procsimp.plot._style import FONT, OKABE_ITO, new_figure, unit_plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,9 +61,7 @@ def portfolio(table: Any, metric: str = "lead_time",
     units = sorted(set(table["time_unit"])) if "time_unit" in table.columns else ["day"]
     unit = "/".join(unit_plural(u) for u in units)
     if ax is None:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(13.0, 4.4), layout="constrained")
+        fig = new_figure((13.0, 4.4))
         axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1, 1]})
     else:
         axes = list(ax)

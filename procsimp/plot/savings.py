@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from procsimp.errors import OptionError
 from procsimp.metrics import measure
-from procsimp.plot._style import AFTER_COLOUR, BEFORE_COLOUR, FONT, OKABE_ITO, unit_plural
+from procsimp.plot._style import (
+    AFTER_COLOUR,
+    BEFORE_COLOUR,
+    FONT,
+    OKABE_ITO,
+    new_figure,
+    unit_plural,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,9 +46,7 @@ def savings(result: Result, ax: Sequence[Axes] | None = None) -> Figure:
     rows = waterfall(result)
     unit = unit_plural(result.original.time_unit)
     if ax is None:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(max(9.0, 1.9 * (len(rows) + 1)), 4.4), layout="constrained")
+        fig = new_figure((max(9.0, 1.9 * (len(rows) + 1)), 4.4))
         axes = fig.subplots(1, 2)
     else:
         axes = list(ax)
