@@ -248,6 +248,9 @@ class Process(Model):
     """Unit of every duration in the file."""
     handoff_delay: Duration = 0.0
     """Transfer delay on every edge between two different roles."""
+    cases_per_year: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    """Cases the service handles per year (its volume); :func:`procsimp.portfolio` weights
+    its totals by it. Unknown by default."""
     levels: tuple[Level, ...] = ()
     """Hierarchy levels, highest rank first."""
     roles: tuple[Role, ...] = ()
