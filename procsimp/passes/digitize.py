@@ -40,11 +40,10 @@ from typing import Annotated
 from pydantic import Field
 
 from procsimp.durations import Duration, mean_of, scaled
-from procsimp.errors import OptionError
 from procsimp.graph import send_back_delay
 from procsimp.model import Process
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, register_pass
+from procsimp.passes.base import Change, PassOptions, RoleId, register_pass
 
 
 class DigitizeOptions(PassOptions):
@@ -54,7 +53,7 @@ class DigitizeOptions(PassOptions):
     """Transfer delay an electronic handoff keeps (a duration)."""
     duration_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
     """Multiplies the duration of steps flagged ``digitizable`` (1 leaves them as they are)."""
-    roles: tuple[str, ...] | None = None
+    roles: tuple[RoleId, ...] | None = None
     """Only transfers from or to these roles, and only their steps (default: every post of
     this organisation)."""
 
@@ -63,12 +62,6 @@ class DigitizeOptions(PassOptions):
 def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[Change]]:
     """Make paper handoffs electronic and speed up digitizable steps."""
     draft = Draft(process)
-    if options.roles is not None:
-        unknown = [r for r in options.roles if r not in draft.roles]
-        if unknown:
-            raise OptionError(f"pass 'digitize': option 'roles' names {unknown[0]!r}, which is not "
-                              f"a role of process {process.name!r}; its roles are "
-                              f"{', '.join(draft.roles)}")
     scope = set(options.roles) if options.roles is not None else None
     outside = {r.id for r in process.roles if r.external and (scope is None or r.id not in scope)}
     target = mean_of(options.delay)
