@@ -20,6 +20,12 @@ Assumptions and guarantees:
   its name) with a stable hash, and rows come back in input order. Every
   scenario of one process is simulated with the same seed, so its scenarios
   are compared on the same cases and its "before" figures agree across rows.
+- Figures in different time units are never added: :meth:`PortfolioResult.totals`
+  gives one line per scenario and time unit (a day is not a fixed number of
+  hours without a calendar saying how long a working day is, nor a week a fixed
+  number of days). Totals over services are weighted by each process's
+  ``cases_per_year`` when every process of the unit declares it (the cut per
+  case, and the time saved a year); otherwise they are per-process means.
 
 >>> import procsimp as ps
 >>> p = ps.Process.model_validate({"levels": ["head", "middle", "staff"],
@@ -67,7 +73,7 @@ SIMULATED = ("mean", "p50", "p90")
 
 #: Columns of :attr:`PortfolioResult.table`, in order.
 COLUMNS: tuple[str, ...] = (
-    "process", "source", "scenario", "time_unit", "changes",
+    "process", "source", "scenario", "time_unit", "cases_per_year", "changes",
     *(f"{name}_{part}" for name, _ in METRICS for part in ("before", "after", "cut")),
     *(f"simulated_{stat}_{part}" for stat in SIMULATED for part in ("before", "after", "cut")),
 )
@@ -126,22 +132,22 @@ class PortfolioResult:
                             columns=["process", "source", "scenario", "error_type", "error"])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serialisable data: settings, rows (NaN as None) and failures."""
+        """Plain JSON-serialisable data: settings, rows (NaN as None), totals and failures."""
         return {"scenarios": list(self.scenarios), "n": self.n, "seed": self.seed,
                 "rows": [{k: _json_number(v) for k, v in row.items()} for row in self.rows],
+                "totals": [{k: _json_number(v) for k, v in asdict(t).items()}
+                           for t in self.totals()],
                 "failures": [asdict(f) for f in self.failures]}
 
+    def totals(self, metric: str = "lead_time") -> list[Total]:
+        """The cut per scenario and time unit, weighted by volume where known (:class:`Total`)."""
+        return totals(self.rows, metric)
+
     def summary(self) -> str:
-        """Totals per scenario: processes, layers and flow lead time cut, failures."""
+        """The cut per scenario and time unit (flow lead time and layers), and the failures."""
         lines = [f"Portfolio: {self.processes} processes x {len(self.scenarios)} scenarios, "
                  f"{len(self.failures)} failures"]
-        for name in self.scenarios:
-            rows = [r for r in self.rows if r["scenario"] == name]
-            layers = sum(r["layers_cut"] for r in rows)
-            days = sum(r["lead_time_cut"] for r in rows)
-            units = sorted({r["time_unit"] for r in rows})
-            lines.append(f"  {name}: {len(rows)} processes, {layers:g} layers and "
-                         f"{days:,.1f} {'/'.join(units) or 'time unit'}s of lead time cut")
+        lines += [f"  {t}" for t in self.totals()]
         lines += [f"  failed: {f.source or f.process}"
                   f"{f' ({f.scenario})' if f.scenario else ''}: {f.error}" for f in self.failures]
         return "\n".join(lines)
@@ -152,6 +158,101 @@ class PortfolioResult:
     def __repr__(self) -> str:
         return (f"PortfolioResult({len(self.rows)} rows, {len(self.failures)} failures, "
                 f"scenarios={list(self.scenarios)})")
+
+
+@dataclass(frozen=True)
+class Total:
+    """The cut of one scenario over the processes in one time unit.
+
+    With ``weighted`` (every one of these processes declares ``cases_per_year``)
+    the cuts are means per case, weighted by volume, and ``cut_per_year`` is the
+    time saved a year over all those cases; otherwise they are means per process
+    and ``cut_per_year`` is None.
+    """
+
+    scenario: str
+    time_unit: str
+    metric: str
+    """The time metric, e.g. ``lead_time`` (flow) or ``simulated_mean``."""
+    processes: int
+    weighted: bool
+    cases_per_year: float | None
+    """Total volume of these processes (None unless ``weighted``)."""
+    cut: float
+    """Mean cut of ``metric`` per case (weighted) or per process, in ``time_unit``."""
+    cut_per_year: float | None
+    """``time_unit`` s saved a year: the sum over processes of volume x cut."""
+    layers_cut: float
+    """Mean layers cut, per case or per process like ``cut``."""
+
+    def __str__(self) -> str:
+        unit = self.time_unit
+        if self.weighted:
+            assert self.cases_per_year is not None and self.cut_per_year is not None
+            return (f"{self.scenario} ({_count(self.processes)} in {unit}s, "
+                    f"{self.cases_per_year:,.0f} cases a year): "
+                    f"{self.metric.replace('_', ' ')} cut {self.cut:,.2f} {unit}s per case "
+                    f"({self.cut_per_year:,.0f} {unit}s a year), {self.layers_cut:.2f} "
+                    f"layers per case")
+        return (f"{self.scenario} ({_count(self.processes)} in {unit}s, cases per year "
+                f"not given for all: means per process): {self.metric.replace('_', ' ')} cut "
+                f"{self.cut:,.2f} {unit}s, {self.layers_cut:.2f} layers")
+
+
+def totals(rows: Iterable[Mapping[str, Any]], metric: str = "lead_time") -> list[Total]:
+    """One :class:`Total` per scenario and time unit of portfolio rows, in order of appearance.
+
+    A time unit's processes are weighted by ``cases_per_year`` only when every
+    row of that unit (in any scenario) has it, so all scenarios of a unit are
+    compared on the same basis.
+
+    >>> rows = [{"scenario": "s", "time_unit": "day", "cases_per_year": c,
+    ...          "lead_time_cut": cut, "layers_cut": 1} for c, cut in ((300, 2), (100, 6))]
+    >>> t = totals(rows)[0]
+    >>> t.weighted, t.cut, t.cut_per_year
+    (True, 3.0, 1200.0)
+    """
+    rows = list(rows)
+    column = f"{metric}_cut"
+    if rows and column not in rows[0]:
+        raise OptionError(f"portfolio totals: no column {column!r}; metric is a time column "
+                          f"pair such as lead_time, touch_time or simulated_mean")
+    volume_known = {}
+    for r in rows:
+        known = _volume(r) is not None
+        volume_known[r["time_unit"]] = volume_known.get(r["time_unit"], True) and known
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((str(r["scenario"]), str(r["time_unit"])), []).append(r)
+    out = []
+    for (scenario, unit), group in groups.items():
+        weighted = volume_known[unit]
+        weights = [_volume(r) if weighted else 1.0 for r in group]
+        total = math.fsum(weights)  # type: ignore[arg-type]
+        if weighted and total == 0:  # every process declares 0 cases: nothing to weight
+            weighted, weights, total = False, [1.0] * len(group), float(len(group))
+
+        def mean(key: str, weights: list[Any] = weights, total: float = total,
+                 group: list[Mapping[str, Any]] = group) -> float:
+            return math.fsum(w * float(r[key]) for w, r in zip(weights, group,
+                                                                strict=True)) / total
+
+        cut = mean(column)
+        out.append(Total(scenario, unit, metric, len(group), weighted,
+                         total if weighted else None, cut,
+                         cut * total if weighted else None, mean("layers_cut")))
+    return out
+
+
+def _count(n: int) -> str:
+    return f"{n} process{'' if n == 1 else 'es'}"
+
+
+def _volume(row: Mapping[str, Any]) -> float | None:
+    value = row.get("cases_per_year")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
 
 
 def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.PathLike[str],
@@ -330,7 +431,7 @@ def _run_one(position: int, item: Process | str, plan: Plan, n: int,
             continue
         row: dict[str, Any] = {
             "process": proc.name, "source": source, "scenario": name,
-            "time_unit": proc.time_unit,
+            "time_unit": proc.time_unit, "cases_per_year": proc.cases_per_year,
             "changes": sum(1 for c in result.changes if c.kind != "skipped")}
         for m in report.metrics:
             row.update({f"{m.name}_before": m.before, f"{m.name}_after": m.after,
@@ -422,4 +523,4 @@ def _json_number(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-__all__ = ["COLUMNS", "Failure", "PortfolioResult", "portfolio", "task_seed"]
+__all__ = ["COLUMNS", "Failure", "PortfolioResult", "Total", "portfolio", "task_seed", "totals"]

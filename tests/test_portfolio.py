@@ -197,9 +197,10 @@ class TestPlot:
         for axis, kind, column in ((time_cut, "time", "lead_time_cut"),
                                    (layers_cut, "layers", "layers_cut")):
             bars = {b.get_gid(): b.get_height() for b in axis.patches}
-            for name in SCENARIOS:
-                expected = table.loc[table["scenario"] == name, column].sum()
+            for name in SCENARIOS:  # no volumes given: means per process
+                expected = table.loc[table["scenario"] == name, column].mean()
                 assert bars[f"{kind}:{name}"] == pytest.approx(expected)
+        assert time_cut.get_ylabel() == "mean lead time cut per process (days)"
         layers = {b.get_gid(): b.get_height() for b in layers_cut.patches}
         assert layers["layers:delayering"] > layers["layers:digital"] == 0
 
@@ -214,6 +215,69 @@ class TestPlot:
     def test_bad_table(self) -> None:
         with pytest.raises(ps.OptionError, match="portfolio table"):
             ps.plot.portfolio(pd.DataFrame({"x": [1]}))
+
+
+class TestTotals:
+    """Issue 9, item 6: days and hours were added ("77.4 day/hours"), services without volume."""
+
+    @pytest.fixture(scope="class")
+    def letters(self) -> list[ps.Process]:
+        letter = ps.load(EXAMPLES / "outgoing_letter.yaml")
+        return [letter, letter.model_copy(update={"name": "licence", "handoff_delay": 2.0}),
+                letter.model_copy(update={"name": "hourly", "time_unit": "hour"})]
+
+    def test_units_are_never_added(self, letters: list[ps.Process]) -> None:
+        res = ps.portfolio(letters, {"flat": "delayering_2019"}, n=0, progress=False)
+        cuts = [r["lead_time_cut"] for r in res.rows]
+        # by hand: the division head's initials (triangular 0.5/1.5/4, mean 2) go with one
+        # of the two handoffs around them (the section head's initials send files back, so
+        # they stay as a review); a handoff is 0.75 (triangular 0.25/0.5/1.5), or 2
+        assert cuts == pytest.approx([2 + 0.75, 2 + 2, 2 + 0.75])
+        day, hour = res.totals()
+        assert (day.time_unit, day.processes, day.weighted) == ("day", 2, False)
+        assert day.cut == pytest.approx((cuts[0] + cuts[1]) / 2)
+        assert (hour.time_unit, hour.processes, hour.cut) == ("hour", 1, pytest.approx(2.75))
+        text = res.summary()
+        assert "day/hour" not in text
+        assert "flat (2 processes in days, cases per year not given for all: means per " \
+               "process): lead time cut 3.38 days, 2.00 layers" in text
+        assert "flat (1 process in hours" in text and "2.75 hours" in text
+        assert [t["time_unit"] for t in res.to_dict()["totals"]] == ["day", "hour"]
+
+    def test_weighted_by_cases_per_year(self, letters: list[ps.Process]) -> None:
+        procs = [letters[0].model_copy(update={"cases_per_year": 300.0}),
+                 letters[1].model_copy(update={"cases_per_year": 100.0})]
+        res = ps.portfolio(procs, {"flat": "delayering_2019"}, n=0, progress=False)
+        (total,) = res.totals()
+        # by hand: (300 x 2.75 + 100 x 4) / 400 = 3.0625 days per case; 1,225 days a year
+        assert (total.weighted, total.cases_per_year) == (True, 400.0)
+        assert total.cut == pytest.approx(3.0625)
+        assert total.cut_per_year == pytest.approx(1225.0)
+        assert "3.06 days per case (1,225 days a year)" in res.summary()
+        assert [r["cases_per_year"] for r in res.rows] == [300.0, 100.0]
+        fig = ps.plot.portfolio(res)
+        bars = {b.get_gid(): b.get_height() for b in fig.axes[1].patches}
+        assert bars["time:flat"] == pytest.approx(3.0625)
+        assert fig.axes[1].get_ylabel() == "mean lead time cut per case (days)"
+
+    def test_one_process_without_volume_means_per_process(self,
+                                                         letters: list[ps.Process]) -> None:
+        procs = [letters[0].model_copy(update={"cases_per_year": 300.0}), letters[1]]
+        (total,) = ps.portfolio(procs, {"flat": "delayering_2019"}, n=0,
+                                progress=False).totals()
+        assert not total.weighted and total.cut_per_year is None
+        assert total.cut == pytest.approx((2.75 + 4) / 2)
+
+    def test_the_figure_draws_one_unit(self, letters: list[ps.Process]) -> None:
+        res = ps.portfolio(letters, {"flat": "delayering_2019"}, n=0, progress=False)
+        with pytest.raises(ps.OptionError, match=r"mixes processes timed in days and hours.*"
+                                                 r"unit="):
+            ps.plot.portfolio(res)
+        fig = ps.plot.portfolio(res, unit="hour")
+        assert "(hours)" in fig.axes[0].get_xlabel()
+        assert len(fig.axes[0].collections[0].get_offsets()) == 1
+        with pytest.raises(ps.OptionError, match="no process of the table is timed in 'week'"):
+            ps.plot.portfolio(res, unit="week")
 
 
 def test_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
