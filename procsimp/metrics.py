@@ -74,6 +74,9 @@ Method = Literal["flow", "enumeration", "monte_carlo"]
 MAX_OUTCOMES = 65_536
 #: Enumeration work cap: outcomes x items of the segment.
 MAX_WORK = 2**25
+#: Elements sorted while building one block's total-time distribution; beyond, Monte Carlo
+#: (a pass with several possible times gives ever more distinct totals).
+COMPOUND_WORK = 2**17
 #: Probability of more send-backs than enumerated, per run of a rework block. That
 #: remainder is placed at its exact conditional mean, so a block's expected time is exact
 #: and the lead time is within REWORK_TAIL x (spread of the block's remaining time) per
@@ -561,10 +564,15 @@ def _flow_exact(structure: _Structure, durations: list[float], delays: bool) -> 
                 t_lo, t_hi = own_lo, own_hi
             else:  # one pass: start(e) .. finish(v)
                 inner = lift(par[v], e)
-                if inner is None:
-                    raise AssertionError("a block's entry dominates its steps")
-                t_lo = lo + own_lo + inner[0] + o_lo[e]
-                t_hi = hi + own_hi + inner[1] + o_hi[e]
+                if inner is not None:
+                    t_lo = lo + own_lo + inner[0] + o_lo[e]
+                    t_hi = hi + own_hi + inner[1] + o_hi[e]
+                else:  # a nested block sharing the entry leads past it: from par(e)
+                    whole = lift(par[v], par[e])
+                    if whole is None:
+                        raise AssertionError("a dominator of a block's entry dominates its steps")
+                    t_lo = lo + own_lo + whole[0] - s_hi[e]
+                    t_hi = hi + own_hi + whole[1] - s_lo[e]
             own_lo = t_lo
             if blk.p <= 0:
                 own_hi = t_hi
@@ -714,7 +722,11 @@ class _Outcomes:
         out_v, out_p = [values], [(1 - p) * probs]
         passes, left, atoms = 1, p, len(values)  # left = P(more than `passes` passes)
         sum_v, sum_p = values, probs
+        work = 0
         while left > REWORK_TAIL:
+            work += len(sum_v) * len(values)
+            if work > COMPOUND_WORK:
+                return None
             sum_v, sum_p = _merge((sum_v[:, None] + again[None, :]).ravel(),
                                   np.outer(sum_p, probs).ravel())
             passes += 1
@@ -848,7 +860,16 @@ class _Outcomes:
 def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict,
           work: list[float]) -> float:
     """Expected cost per case: every step paid each time it runs (AND branches add up)."""
-    node_p, _ = reach
+    runs = expected_runs(c, reach)
+    return math.fsum(runs[v] * (step.cost + roles[step.role].rate * work[v])
+                     for v, step in enumerate(c.steps))
+
+
+def expected_runs(c: Compiled,
+                  reach: tuple[list[float], list[list[float]]] | None = None) -> list[float]:
+    """Expected number of times each step runs per case: the probability that it runs,
+    times the expected passes of the rework blocks around it."""
+    node_p, _ = reach if reach is not None else _reach_probabilities(c)
     # expected passes of a block: its own factor times those of every enclosing block;
     # blocks are ordered innermost first, so a parent comes after its children
     passes = [0.0] * len(c.blocks)
@@ -856,12 +877,8 @@ def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict
         blk = c.blocks[b]
         own = 1.0 / (1.0 - blk.p) if blk.mode == "repeat" else 1.0 + blk.p
         passes[b] = own * (passes[blk.parent] if blk.parent is not None else 1.0)
-    total = 0.0
-    for v, step in enumerate(c.steps):
-        inner = c.innermost_block[v]
-        times = node_p[v] * (passes[inner] if inner is not None else 1.0)
-        total += times * (step.cost + roles[step.role].rate * work[v])
-    return total
+    return [node_p[v] * (passes[inner] if inner is not None else 1.0)
+            for v, inner in enumerate(c.innermost_block)]
 
 
 def _critical_path(c: Compiled, reach: tuple[list[float], list[list[float]]],
