@@ -8,13 +8,18 @@ states.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import ValidationError
 
 import procsimp as ps
+from procsimp.durations import mean_of
+from procsimp.graph import send_back_delay
+from procsimp.model import APPROVAL_KINDS
+from procsimp.simplify import PRESETS
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 
@@ -258,3 +263,228 @@ class TestSignaturesAfterDelayering:
         assert (m0.approval_layers, m1.approval_layers) == (3, 1)
         # removed: 3 approvals of work 0.2, 0.1 and 0.1 at 700,000, 700,000 and 1,000,000
         assert m0.cost - m1.cost == pytest.approx(0.2 * 7e5 + 0.1 * 7e5 + 0.1 * 1e6 - 50_000)
+
+
+def desks(p: ps.Process) -> set[str]:
+    """The desks (roles) an applicant meets."""
+    return {s.role for s in p.steps if s.applicant_facing}
+
+
+class TestSingleWindow:
+    """Item 4: the window is paid like the desks it replaces, never adds a desk, and leaves
+    another organisation's steps alone."""
+
+    ROLES: ClassVar[list[dict[str, Any]]] = [
+        {"id": "desk", "level": "staff", "rate": 100},
+        {"id": "cashier", "level": "staff", "rate": 300},
+        {"id": "tech", "level": "staff"},
+    ]
+    # submit at the desk (work 1), then an inspection that grants one file in two, paid at
+    # the cashier (work 0.5), or refuses it
+    STEPS: ClassVar[list[dict[str, Any]]] = [
+        {"id": "submit", "role": "desk", "duration": 1, "applicant_facing": True},
+        {"id": "inspect", "role": "tech", "duration": 3, "after": ["submit"]},
+        {"id": "pay", "role": "cashier", "duration": 1, "work": 0.5, "applicant_facing": True,
+         "after": [{"step": "inspect", "p": 0.5}]},
+        {"id": "refuse", "role": "tech", "duration": 1, "after": [{"step": "inspect", "p": 0.5}]},
+    ]
+
+    def licence(self) -> ps.Process:
+        return process(self.STEPS, roles=self.ROLES, handoff_delay=1)
+
+    def test_the_window_inherits_the_rates_it_replaces(self) -> None:
+        before = self.licence()
+        res = ps.simplify(before, ["single_window"])
+        window = res.process.role("single_window")
+        # expected work taken over: 1 x 1 from the desk, 0.5 x 0.5 from the cashier, so
+        # the rate is (1 x 100 + 0.25 x 300) / 1.25 = 140 (a plain work-weighted average,
+        # (100 + 0.5 x 300) / 1.5 = 166.67, would make the case dearer)
+        assert window.rate == pytest.approx(140.0)
+        # cost per case: 1 x 100 + 0.5 x 0.5 x 300 = 175 before, 1.25 x 140 after
+        assert ps.measure(before).cost == pytest.approx(175.0)
+        assert ps.measure(res.process).cost == pytest.approx(175.0)
+        assert (len(desks(before)), len(desks(res.process))) == (2, 1)
+        moved = [c for c in res.changes if c.kind == "reassigned"]
+        assert [(c.steps, c.before, c.after) for c in moved] == [
+            (("submit",), "desk", "single_window"), (("pay",), "cashier", "single_window")]
+        assert "costs 140.00 per execution instead of 100.00" in moved[0].reason
+        assert "costs 70.00 per execution instead of 150.00" in moved[1].reason
+
+    def test_an_explicit_rate_states_the_cost(self) -> None:
+        res = ps.simplify(self.licence(), ["single_window"],
+                          options={"single_window": {"rate": 50}})
+        assert ps.measure(res.process).cost == pytest.approx(1.25 * 50)
+        moved = [c for c in res.changes if c.kind == "reassigned"]
+        assert "rate of 50.00 (option rate) it costs 50.00 per execution instead of 100.00" \
+            in moved[0].reason
+        assert "costs 25.00 per execution instead of 150.00" in moved[1].reason
+
+    def test_contacts_at_one_desk_make_no_second_desk(self) -> None:
+        steps = [{**s, "role": "desk"} if s["id"] == "pay" else s for s in self.STEPS]
+        before = process(steps, roles=self.ROLES, handoff_delay=1)
+        res = ps.simplify(before, ["single_window"])
+        assert res.process == before
+        assert ps.measure(res.process).roles_involved == ps.measure(before).roles_involved == 2
+        [change] = res.changes
+        assert change.kind == "skipped" and "no second desk is created" in change.reason
+
+    def test_a_step_of_another_organisation_stays(self) -> None:
+        roles = [*self.ROLES, {"id": "village", "level": "staff", "rate": 100,
+                               "organisation": "kelurahan"}]
+        steps = [{"id": "domicile", "role": "village", "duration": 1, "applicant_facing": True},
+                 {**self.STEPS[0], "after": ["domicile"]}, *self.STEPS[1:]]
+        res = ps.simplify(process(steps, roles=roles, handoff_delay=1), ["single_window"])
+        assert res.process.step("domicile").role == "village"
+        assert res.process.step("submit").role == "single_window"
+        skipped = [c for c in res.changes if c.kind == "skipped"]
+        assert [c.steps for c in skipped] == [("domicile",)]
+        assert "issued by another organisation (kelurahan)" in skipped[0].reason
+
+    def test_never_more_desks_at_a_named_window(self) -> None:
+        # the desk also hands over the licence, which is locked there: moving the submission
+        # to the named window would make the applicant meet two desks instead of one
+        roles = [*self.ROLES, {"id": "ptsp", "level": "staff", "rate": 100}]
+        before = process([
+            {"id": "submit", "role": "desk", "duration": 1, "applicant_facing": True},
+            {"id": "inspect", "role": "tech", "duration": 3, "after": ["submit"]},
+            {"id": "hand_over", "role": "desk", "duration": 1, "after": ["inspect"],
+             "applicant_facing": True, "locked": True},
+        ], roles=roles, handoff_delay=1)
+        res = ps.simplify(before, ["single_window"], options={"single_window": {"role": "ptsp"}})
+        assert res.process == before
+        assert any("would still meet 2 desks instead of 1" in c.reason for c in res.changes)
+
+    def test_bad_options(self) -> None:
+        roles = [*self.ROLES, {"id": "village", "level": "staff", "organisation": "kelurahan"}]
+        p = process(self.STEPS, roles=roles)
+        with pytest.raises(ps.OptionError, match="option 'rate' sets the rate of a window"):
+            ps.run_pass(p, "single_window", role="desk", rate=10)
+        with pytest.raises(ps.OptionError, match="another organisation"):
+            ps.run_pass(p, "single_window", role="village")
+
+    def test_business_licence(self, repo_root: Path) -> None:
+        before = ps.load(repo_root / "examples" / "business_licence.yaml")
+        for name in ("single_window", "ptsp"):
+            after = ps.simplify(before, name).process
+            # four desks (village office, counter, cashier, records) become the village
+            # office and the window; every desk moved is paid 300,000, and so is the window
+            assert (len(desks(before)), len(desks(after))) == (4, 2)
+            assert after.role("single_window").rate == 300_000
+            assert after.step("domicile_letter").role == "village_office"
+            assert ps.measure(after).cost == pytest.approx(ps.measure(before).cost)
+
+    def test_building_approval_keeps_its_one_desk(self, repo_root: Path) -> None:
+        before = ps.load(repo_root / "examples" / "building_approval.yaml")
+        after = ps.simplify(before, "single_window").process
+        assert after == before  # every contact is at the front desk already
+        assert ps.measure(after).roles_involved == 10
+
+
+# --- every built-in pass and preset on every example ------------------------------------------
+
+BUILTIN = ("delayer", "merge_sequential", "parallelize", "eliminate_duplicates", "digitize",
+           "single_window")
+DELAYERING = {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}}
+
+
+def _runs(p: ps.Process) -> dict[str, float]:
+    from procsimp.metrics import expected_runs
+
+    return dict(zip(p.compiled.ids, expected_runs(p.compiled), strict=True))
+
+
+def _unit_cost(p: ps.Process, s: ps.Step) -> float:
+    work = mean_of(s.work if s.work is not None else s.duration)
+    return s.cost + p.role(s.role).rate * work
+
+
+def _delays(p: ps.Process) -> dict[tuple[str, str], float]:
+    """Mean transfer delay of every edge, and of every send-back's transport (key: to, from)."""
+    c = p.compiled
+    out = {(e.step, s.id): c.mean_edge_delay[v][k]
+           for v, s in enumerate(c.steps) for k, e in enumerate(s.after)}
+    for s in p.steps:
+        if s.rework is not None:
+            out[(s.id, f"<- {s.rework.to}")] = mean_of(send_back_delay(p, s, p.step(s.rework.to)))
+    return out
+
+
+def check_accounted(before: ps.Process, after: ps.Process, changes: list[ps.Change]) -> None:
+    """Every change in time, cost or layers between ``before`` and ``after`` is stated."""
+    done = [c for c in changes if c.kind != "skipped"]
+    covered = {sid for c in done for sid in c.steps}
+    merged_into = {c.steps[0]: c.steps for c in done if c.kind == "merged"}
+    old = {s.id: s for s in before.steps}
+    new = {s.id: s for s in after.steps}
+    # the process-wide handoff delay changes only with a Change stating both values
+    handoff = (mean_of(before.handoff_delay), mean_of(after.handoff_delay))
+    if handoff[0] != handoff[1]:
+        assert any(c.steps == () and (c.before, c.after) == handoff for c in done), handoff
+    for sid, s in new.items():
+        b = old[sid]
+        parts = [old[x] for x in merged_into.get(sid, (sid,))]
+        # time: a step's duration and work change only with a Change on it
+        if sid not in covered:
+            assert mean_of(s.duration) == mean_of(b.duration), sid
+            assert s.work == b.work, sid
+        # no pass removes the revision time of a send-back
+        if s.rework is not None:
+            assert b.rework is not None and s.rework.revision == b.rework.revision, sid
+        # cost per execution: unchanged, or the Change says what it costs now
+        cost_before = math.fsum(_unit_cost(before, x) for x in parts)
+        if _unit_cost(after, s) != pytest.approx(cost_before):
+            assert sid in covered, f"{sid}: cost per execution changed without a Change"
+            told = [c for c in done if sid in c.steps and
+                    (c.kind in ("retimed", "merged") or "per execution instead of" in c.reason)]
+            assert told, f"{sid}: its cost changed and no Change states it"
+        # layers: a step keeps its role, kind and level unless a Change says otherwise
+        where = (s.role, s.kind, after.role(s.role).level)
+        if (b.role, b.kind, before.role(b.role).level) != where:
+            assert sid in covered, f"{sid}: moved to {where} without a Change"
+    # how often each step runs changes only with the structure a Change states
+    runs_before, runs_after = _runs(before), _runs(after)
+    for sid in new:
+        if sid not in covered:
+            assert runs_after[sid] == pytest.approx(runs_before[sid]), sid
+    # transfers: an edge or send-back gets faster only by a Change naming it, its step, a
+    # role it moved to, or the handoff delay
+    d0, d1 = _delays(before), _delays(after)
+    for key, delay in d1.items():
+        u, v = key
+        if key not in d0 or delay == pytest.approx(d0[key]):
+            continue
+        receiving = v if not v.startswith("<- ") else u
+        stated = [c for c in done if c.steps == (receiving,) or key in c.edges
+                  or u in c.steps or v in c.steps]
+        if not stated:
+            assert handoff[0] != handoff[1] and delay == pytest.approx(handoff[1]), key
+    # new edges come from a Change that says it added them or merged/removed around them
+    for key in set(d1) - set(d0):
+        u, v = key
+        if v.startswith("<- "):
+            continue
+        assert any(key in c.added_edges or key in c.edges or u in c.steps or v in c.steps
+                   for c in done), f"edge {key} appeared without a Change"
+    # layers and approval layers drop only when a Change covers a step of each level lost
+    for field, kinds in (("layers", None), ("approval_layers", APPROVAL_KINDS)):
+        for level in _levels(before, kinds) - _levels(after, kinds):
+            at = [s.id for s in before.steps if before.role(s.role).level == level and
+                  (kinds is None or s.kind in kinds)]
+            assert set(at) & covered, f"{field}: level {level} vanished without a Change"
+
+
+def _levels(p: ps.Process, kinds: frozenset[str] | None) -> set[str]:
+    return {p.role(s.role).level for s in p.steps if kinds is None or s.kind in kinds}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("name", [*BUILTIN, *PRESETS])
+def test_every_cut_is_stated(path: Path, name: str) -> None:
+    """TestEveryExample: each pass of each pipeline, checked against its own Changes."""
+    before = ps.load(path)
+    options = DELAYERING if name == "delayer" else None
+    res = ps.simplify(before, name, options=options)
+    previous = before
+    for run in res.runs:
+        check_accounted(previous, run.process, list(run.changes))
+        previous = run.process

@@ -206,7 +206,8 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
                     note("reassigned", steps_of_role,
                          f"Work of {post} handed to {heir.name or heir.id} "
                          f"({_label(draft, target_level)}): the post no longer exists after "
-                         f"delayering.", before=role.id, after=heir.id)
+                         f"delayering.{_cost_words(draft, steps_of_role, role, heir)}",
+                         before=role.id, after=heir.id)
                 continue  # the post itself disappears
         new_roles.append(role.model_copy(update={"level": target_level}))
         if steps_of_role:
@@ -290,16 +291,29 @@ def _move_signature(draft: Draft, step: Step, removed: list[str], named: Mapping
                                 f"{unit}s between {draft.steps[other].name!r} and the signature "
                                 f"(the pass never makes a case slower).")
         return False
-    work = mean_of(step.work if step.work is not None else step.duration)
-    cost_before, cost_after = step.cost + role.rate * work, step.cost + signer.rate * work
-    cost = (f" At {signer.name or signer.id}'s rate it costs {cost_after:,.2f} per execution "
-            f"instead of {cost_before:,.2f}." if cost_after != cost_before else "")
+    cost = _cost_words(draft, (sid,), role, signer)
     draft.replace(step.model_copy(update={"role": signer.id}))
     note("reassigned", (sid,), f"Signature by {post} moves to {signer.name or signer.id} "
                                f"({_label(draft, signer.level)}): {post} no longer signs after "
                                f"delayering, and the document still needs a signature.{cost}",
          before=role.id, after=signer.id)
     return True
+
+
+def _cost_words(draft: Draft, step_ids: tuple[str, ...], old: Role, new: Role) -> str:
+    """What the steps cost per execution at ``new``'s rate instead of ``old``'s ("" if the
+    same)."""
+    if new.rate == old.rate:
+        return ""
+    steps = [draft.steps[s] for s in step_ids]
+    work = [mean_of(s.work if s.work is not None else s.duration) for s in steps]
+    before = sum(s.cost + old.rate * w for s, w in zip(steps, work, strict=True))
+    after = sum(s.cost + new.rate * w for s, w in zip(steps, work, strict=True))
+    if before == after:
+        return ""
+    what = "it costs" if len(steps) == 1 else f"its {len(steps)} steps cost"
+    return (f" At {new.name or new.id}'s rate {what} {after:,.2f} per execution instead of "
+            f"{before:,.2f}.")
 
 
 def _subordinate(process: Process, role_id: str, level: str):  # type: ignore[no-untyped-def]

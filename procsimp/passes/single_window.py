@@ -3,30 +3,45 @@
 Steps flagged ``applicant_facing`` (submitting, paying, collecting, answering
 queries) move to one front-office role, and consecutive contacts merge into
 one visit. The window is the role named by the option ``role``, or a role
-``single_window`` at the lowest level, created if missing.
+``single_window``; when there is none, the desk every movable contact is at
+already (no second desk is created), else a new role ``single_window`` at
+the lowest level. A window the pass creates is paid like the desks it
+replaces: its rate is theirs, weighted by the work it takes over from each
+(expected executions times mean work), so moving the contacts changes no cost;
+the option ``rate`` sets another rate, and each Change states the cost it
+makes.
 
-A contact stays where it is when moving it would add a handoff that makes
-the file slower (its neighbour was done by the same person and would now be
-across a desk), or when it is locked; both are recorded.
+A contact stays where it is when it is locked, when its post belongs to
+another organisation (a role with ``organisation``: the village office's
+domicile letter is not the licensing office's to move), or when moving it
+would add a handoff that makes the file slower (its neighbour was done by
+the same person and would now be across a desk); each is recorded. The pass
+never increases the number of desks the applicant meets: if moving would not
+leave fewer (or, to a window the user named, as many), nothing moves.
 
 Reijers & Limam Mansar (2005) heuristic: *case manager* / *contact reduction*
 (fewer contacts with the applicant, one point of contact).
 
 >>> import procsimp as ps
 >>> p = ps.Process.model_validate({"handoff_delay": 1, "levels": ["staff"],
-...     "roles": [{"id": "cashier", "level": "staff"}, {"id": "desk", "level": "staff"}],
+...     "roles": [{"id": "cashier", "level": "staff", "rate": 2},
+...               {"id": "desk", "level": "staff", "rate": 2}],
 ...     "steps": [{"id": "submit", "role": "desk", "duration": 1, "applicant_facing": True},
 ...               {"id": "pay", "role": "cashier", "duration": 1, "after": ["submit"],
 ...                "applicant_facing": True}]})
 >>> q, changes = ps.run_pass(p, "single_window")
->>> [(s.id, s.role) for s in q.steps], ps.measure(q).lead_time
-([('submit', 'single_window')], 2.0)
+>>> [(s.id, s.role) for s in q.steps], ps.measure(q).lead_time, q.role("single_window").rate
+([('submit', 'single_window')], 2.0, 2.0)
 """
 
 from __future__ import annotations
 
+import math
+
 from procsimp.durations import mean_of
-from procsimp.model import Process, Role
+from procsimp.errors import OptionError
+from procsimp.metrics import expected_runs
+from procsimp.model import Money, Process, Role, Step
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions, RoleId, register_pass
 
@@ -38,32 +53,46 @@ class SingleWindowOptions(PassOptions):
     """Options of :func:`single_window`."""
 
     role: RoleId | None = None
-    """The front-office role (default: ``single_window`` at the lowest level, created)."""
+    """The front-office role (default: ``single_window``; else the one desk every movable
+    contact is at; else ``single_window`` at the lowest level, created)."""
+    rate: Money | None = None
+    """Rate of a window the pass creates (default: the rates of the desks it replaces,
+    weighted by the work it takes over from each)."""
 
 
 @register_pass("single_window", options=SingleWindowOptions)
 def single_window(process: Process,
                   options: SingleWindowOptions) -> tuple[Process, list[Change]]:
     """Move every applicant contact to one front-office window and merge consecutive ones."""
+    draft = Draft(process)
+    named = draft.roles.get(options.role or WINDOW_ID)
+    if options.role is not None:
+        assert named is not None  # the runner checked the name
+        if options.rate is not None:
+            raise OptionError(f"pass 'single_window': option 'rate' sets the rate of a window "
+                              f"the pass creates, but option 'role' names {options.role!r}, "
+                              f"whose rate ({named.rate:g}) is in the process; change it there "
+                              f"or leave out one of the two options")
+        if named.external:
+            raise OptionError(f"pass 'single_window': option 'role' names {options.role!r}, a "
+                              f"post of another organisation ({named.organisation}); name a "
+                              f"post of this office as the window")
     facing = [s for s in process.steps if s.applicant_facing]
     if not facing or not process.levels:
         return process, []
-    draft = Draft(process)
-    new_roles = tuple(process.roles)
-    if options.role is not None:
-        window = draft.roles[options.role]
-    elif WINDOW_ID in draft.roles:
-        window = draft.roles[WINDOW_ID]
-    else:
-        window = Role(id=WINDOW_ID, name=WINDOW_NAME, level=process.levels[-1].id)
-        new_roles = (*new_roles, window)
-        draft.roles[WINDOW_ID] = window
-    label = window.name or window.id
+    window_id = named.id if named is not None else WINDOW_ID
     changes: list[Change] = []
     sent_back_to: dict[str, list[str]] = {}
     for s in process.steps:
         if s.rework is not None:
             sent_back_to.setdefault(s.rework.to, []).append(s.id)
+
+    def stays(step: Step) -> str | None:
+        """Why this contact may not move, or None."""
+        role = draft.roles[step.role]
+        if role.external:
+            return f"it is issued by another organisation ({role.organisation})"
+        return draft.lock_reason(step)
 
     hd = mean_of(process.handoff_delay)
 
@@ -79,17 +108,16 @@ def single_window(process: Process,
         neighbours += [o for o in sent_back_to.get(sid, ())
                        if draft.steps[o].rework.delay is None]  # type: ignore[union-attr]
         return next((n for n in neighbours if n not in moving and n != sid
-                     and draft.steps[n].role == step.role != window.id), None)
+                     and draft.steps[n].role == step.role != window_id), None)
 
     # neighbours that are contacts too will move with it, so decide for all at once
-    moving = {s.id for s in facing if s.role != window.id and draft.lock_reason(s) is None}
+    moving = {s.id for s in facing if s.role != window_id and stays(s) is None}
     for s in facing:
-        if s.role == window.id:
-            continue
-        lock = draft.lock_reason(s)
-        if lock is not None:
+        why = stays(s) if s.role != window_id else None
+        if why is not None:
             changes.append(Change(pass_name="single_window", kind="skipped", steps=(s.id,),
-                                  reason=f"{s.name!r} stays with {s.role}: {lock}."))
+                                  reason=f"{s.name!r} stays with {_post(draft, s.role)}: "
+                                         f"{why}."))
     stable = False
     while not stable:  # drop contacts whose move would slow a neighbour that stays behind
         stable = True
@@ -100,22 +128,65 @@ def single_window(process: Process,
                 stable = False
                 changes.append(Change(
                     pass_name="single_window", kind="skipped", steps=(sid,),
-                    reason=f"{draft.steps[sid].name!r} stays with {draft.steps[sid].role}: at "
-                           f"the window it would add a handoff to "
-                           f"{draft.steps[neighbour].name!r}."))
+                    reason=f"{draft.steps[sid].name!r} stays with "
+                           f"{_post(draft, draft.steps[sid].role)}: at the window it would add "
+                           f"a handoff to {draft.steps[neighbour].name!r}."))
+    desks_before = {s.role for s in facing}
+    sources = {draft.steps[sid].role for sid in moving}
+    if named is None and len(sources) == 1:
+        # every contact that can move is at one desk already: that desk is the window
+        window_id = sources.pop()
+        changes.append(Change(
+            pass_name="single_window", kind="skipped", steps=tuple(sorted(moving)),
+            reason=f"The contacts that can move are all with {_post(draft, window_id)} "
+                   f"already: it serves as the single window, and no second desk is created."))
+        moving = set()
+    desks_after = {s.role for s in facing if s.id not in moving}
+    if moving:
+        desks_after.add(window_id)
+    fewer = len(desks_after) < len(desks_before) or (
+        named is not None and len(desks_after) == len(desks_before))
+    if moving and not fewer:
+        changes.append(Change(
+            pass_name="single_window", kind="skipped", steps=tuple(sorted(moving)),
+            reason=f"The contacts stay where they are: at the window the applicant would still "
+                   f"meet {len(desks_after)} desks instead of {len(desks_before)}."))
+        moving = set()
+
+    if not moving and window_id not in draft.roles:
+        return process, changes  # no window, and no contact to bring to one
+    new_roles = tuple(process.roles)
+    if moving and named is None:
+        rate, basis = _window_rate(process, draft, moving, options.rate)
+        window = Role(id=WINDOW_ID, name=WINDOW_NAME, level=process.levels[-1].id, rate=rate)
+        new_roles = (*new_roles, window)
+        draft.roles[WINDOW_ID] = window
+    else:
+        window, basis = draft.roles[window_id], ""
+    label = window.name or window.id
     for sid in [s.id for s in facing if s.id in moving]:
         step = draft.steps[sid]
+        old = draft.roles[step.role]
+        work = mean_of(step.work if step.work is not None else step.duration)
+        cost = ""
+        if window.rate != old.rate and work > 0:
+            cost = (f" At the window's rate of {window.rate:,.2f}{basis} it costs "
+                    f"{step.cost + window.rate * work:,.2f} per execution instead of "
+                    f"{step.cost + old.rate * work:,.2f}.")
+        elif basis:
+            cost = f" The window is paid {window.rate:,.2f}{basis}, so its cost stays."
         draft.replace(step.model_copy(update={"role": window.id}))
         changes.append(Change(pass_name="single_window", kind="reassigned", steps=(sid,),
-                              reason=f"{step.name!r} moves to the {label}: the applicant deals "
-                                     f"with one front office.", before=step.role,
-                              after=window.id))
+                              reason=f"{step.name!r} moves from {_post(draft, old.id)} to "
+                                     f"the {label}: the applicant deals with one front "
+                                     f"office.{cost}",
+                              before=old.id, after=window.id))
 
     def joinable(u: str, v: str) -> bool:
         a, b = draft.steps[u], draft.steps[v]
         return (a.applicant_facing and b.applicant_facing and a.role == b.role == window.id
-                and a.rework is None and b.rework is None and draft.lock_reason(a) is None
-                and draft.lock_reason(b) is None and v not in sent_back_to)
+                and a.rework is None and b.rework is None and stays(a) is None
+                and stays(b) is None and v not in sent_back_to)
 
     order = [process.compiled.ids[v] for v in process.compiled.order]
     for chain in draft.chains(order, joinable):
@@ -128,3 +199,32 @@ def single_window(process: Process,
         return process, changes
     used = {s.role for s in draft.steps.values()} | {r.id for r in process.roles}
     return draft.build(roles=tuple(r for r in new_roles if r.id in used)), changes
+
+
+def _window_rate(process: Process, draft: Draft, moving: set[str],
+                 given: float | None) -> tuple[float, str]:
+    """The new window's rate and the words saying where it comes from."""
+    if given is not None:
+        return given, " (option rate)"
+    c = process.compiled
+    runs = expected_runs(c)
+    weights: dict[str, float] = {}
+    for sid in moving:
+        step = draft.steps[sid]
+        work = mean_of(step.work if step.work is not None else step.duration)
+        weights[step.role] = weights.get(step.role, 0.0) + runs[c.index[sid]] * work
+    rates = {r: draft.roles[r].rate for r in weights}
+    total = math.fsum(weights.values())
+    if total > 0:
+        rate = math.fsum(weights[r] * rates[r] for r in weights) / total
+    else:  # no work moves, so the rate costs nothing; take the desks' plain average
+        rate = math.fsum(rates.values()) / len(rates)
+    if len(set(rates.values())) == 1:
+        return rate, f", the rate of {', '.join(sorted(_post(draft, r) for r in rates))}"
+    return rate, (f", the rates of {', '.join(sorted(_post(draft, r) for r in rates))} "
+                  f"weighted by the work it takes over")
+
+
+def _post(draft: Draft, role_id: str) -> str:
+    role = draft.roles[role_id]
+    return role.name or role.id
