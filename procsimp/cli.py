@@ -95,6 +95,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from procsimp import save
 
+    _check_output(args.output)
     save(_load(args.file, args.format), args.output)
     print(f"wrote {args.output}")
     return 0
@@ -104,6 +105,9 @@ def _schema(args: argparse.Namespace) -> int:
     from procsimp.io.files import write_atomic
     from procsimp.model import Process
 
+    if args.output and Path(args.output).suffix.lower() != ".json":
+        raise OptionError(f"cannot write the JSON Schema to {args.output!r}: give a file "
+                          f"ending in .json")
     text = json.dumps(Process.model_json_schema(), indent=2) + "\n"
     if args.output:
         write_atomic(Path(args.output), text)
@@ -125,8 +129,9 @@ def _parse_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
                               f"delayer.remove_levels=[echelon_3,echelon_4]")
         try:
             value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or exc
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+            # PyYAML raises ValueError for dates like 2020-13-45, RecursionError when deep
+            problem = getattr(exc, "problem", None) or exc.__class__.__name__
             raise OptionError(f"--option {item!r}: the value is not valid YAML ({problem}); "
                               f"quote it for your shell, e.g. --option '{target}=[a, b]'") from None
         if key in options.setdefault(name, {}):
@@ -137,12 +142,17 @@ def _parse_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def _simplify(args: argparse.Namespace) -> int:
     from procsimp import compare, save
-    from procsimp.simplify import PRESETS, simplify
+    from procsimp.simplify import PRESETS, resolve, simplify
 
     if args.preset is not None and args.preset not in PRESETS:
         raise OptionError(f"unknown preset {args.preset!r}; presets: {', '.join(PRESETS)} "
                           f"(see `procsimp passes`)")
     options = _parse_options(args.option)
+    _check_output(args.output)
+    if args.figure:
+        _check_figure(args.figure)
+    # unknown passes and options fail here, before the file is read
+    resolve(args.preset if args.preset is not None else args.passes, options)
     proc = _load(args.file, args.format)
     result = simplify(proc, args.preset if args.preset is not None else args.passes, options)
     save(result.process, args.output)
@@ -183,13 +193,31 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+#: Local worker processes ``portfolio --workers`` starts at most.
+MAX_WORKERS = 256
+#: Simulated cases a command runs at most (memory grows with them).
+MAX_CASES = 10_000_000
+
+
+def _check_figure(output: str) -> None:
+    """A figure file name procsimp can draw to (checked before any work)."""
+    if Path(output).suffix.lower() not in FIGURE_SUFFIXES:
+        raise OptionError(f"cannot draw to {output!r}: give a file ending in "
+                          f"{', '.join(FIGURE_SUFFIXES)}")
+
+
+def _check_output(output: str) -> None:
+    """A process file name procsimp can write (checked before any work)."""
+    from procsimp.io.files import FORMATS
+
+    if Path(output).suffix.lower() not in FORMATS:
+        raise OptionError(f"cannot write a process to {output!r}: give a file ending in "
+                          f"{', '.join(FORMATS)}")
 
 
 def _save_figure(fig: Any, output: str, quiet: bool = False) -> None:
     """Save a figure; its suffix picks the format."""
-    if Path(output).suffix.lower() not in FIGURE_SUFFIXES:
-        raise OptionError(f"cannot draw to {output!r}: give a file ending in "
-                          f"{', '.join(FIGURE_SUFFIXES)}")
+    _check_figure(output)
     try:
         fig.savefig(output, dpi=150)
     except OSError as exc:
@@ -201,9 +229,7 @@ def _save_figure(fig: Any, output: str, quiet: bool = False) -> None:
 def _render(args: argparse.Namespace) -> int:
     from procsimp.plot import gantt, process
 
-    if Path(args.output).suffix.lower() not in FIGURE_SUFFIXES:
-        raise OptionError(f"cannot draw to {args.output!r}: give a file ending in "
-                          f"{', '.join(FIGURE_SUFFIXES)}")
+    _check_figure(args.output)
     proc = _load(args.file, args.format)
     _save_figure((gantt if args.gantt else process)(proc), args.output)
     return 0
@@ -247,8 +273,12 @@ def _portfolio(args: argparse.Namespace) -> int:
     from procsimp.portfolio import portfolio
     from procsimp.simplify import PRESETS
 
-    if args.workers is not None and args.workers < 1:
-        raise OptionError(f"--workers must be 1 or more, got {args.workers}")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise OptionError(f"--workers must be between 1 and {MAX_WORKERS}, got {args.workers}")
+    if args.figure:
+        _check_figure(args.figure)
+    if args.unit is not None and not args.figure:
+        raise OptionError("--unit chooses the time unit of the --figure; give --figure too")
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in (".csv", ".json"):
         raise OptionError(f"cannot write the table to {args.output!r}: give a file ending in "
@@ -271,7 +301,12 @@ def _portfolio(args: argparse.Namespace) -> int:
                 raise MissingDependencyError(
                     "--dask needs dask.distributed, which is not installed; run `pip install "
                     "procsimp[dask]`") from None
-            executor = stack.enter_context(Client(args.dask))
+            try:
+                executor = stack.enter_context(Client(args.dask, timeout=30))
+            except Exception as exc:  # a bad address, no scheduler there, a timeout
+                raise OptionError(f"--dask {args.dask!r}: cannot connect to a Dask scheduler "
+                                  f"there ({type(exc).__name__}: {exc}); give its address, "
+                                  f"e.g. tcp://scheduler:8786") from None
         elif args.workers and args.workers > 1:
             executor = stack.enter_context(ProcessPoolExecutor(args.workers))
         result = portfolio(args.paths, scenarios, n=args.n, seed=args.seed, executor=executor,
@@ -287,7 +322,7 @@ def _portfolio(args: argparse.Namespace) -> int:
             raise OptionError("no figure: every process failed (see the messages above)")
         from procsimp.plot import portfolio as portfolio_figure
 
-        _save_figure(portfolio_figure(result), args.figure, quiet=args.json)
+        _save_figure(portfolio_figure(result, unit=args.unit), args.figure, quiet=args.json)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -454,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the table to TABLE (.csv needs pandas, or .json)")
     p.add_argument("--figure", metavar="OUT",
                    help="draw where time and layers are cut to OUT (.png, .svg or .pdf)")
+    p.add_argument("--unit", choices=("hour", "day", "week"),
+                   help="draw the --figure for the processes in this time unit (needed when "
+                        "the catalogue mixes units)")
     p.add_argument("--json", action="store_true", help="print the rows and failures as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -467,8 +505,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"procsimp: error: {exc}", file=sys.stderr)
         return 2
     debug = getattr(args, "debug", False)
-    if getattr(args, "n", 0) < 0:
-        print("procsimp: error: -n must be 0 or more", file=sys.stderr)
+    if not 0 <= getattr(args, "n", 0) <= MAX_CASES:
+        print(f"procsimp: error: -n must be between 0 and {MAX_CASES:,}", file=sys.stderr)
         return 2
     try:
         return int(args.run(args))

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import procsimp as ps
 from procsimp.cli import main
 from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
 
-LETTER = Path(__file__).resolve().parents[1] / "examples" / "outgoing_letter.yaml"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+LETTER = EXAMPLES / "outgoing_letter.yaml"
 DELAYER_OPTION = "delayer.remove_levels=[echelon_3,echelon_4]"
 
 
@@ -200,6 +205,128 @@ class TestCompare:
         assert_usage_error(*run(capsys, "compare", LETTER, after, "-n", "-3"), "-n")
         assert_usage_error(*run(capsys, "compare", LETTER, after, "--json", "--markdown"),
                            "not allowed with")
+
+
+class TestCheckedBeforeAnyWork:
+    """Issue 9: CLI arguments and output suffixes are checked before anything is computed."""
+
+    @pytest.fixture
+    def no_work(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("work started before the arguments were checked")
+
+        monkeypatch.setattr("procsimp.load", refuse)
+        monkeypatch.setattr(sys.modules["procsimp.simplify"], "simplify", refuse)
+        monkeypatch.setattr(sys.modules["procsimp.portfolio"], "portfolio", refuse)
+
+    @pytest.mark.parametrize(("argv", "names"), [
+        (["convert", LETTER, "-o", "x.txt"], ["'x.txt'", ".yaml", ".bpmn"]),
+        (["simplify", LETTER, "--preset", "spbe", "-o", "x.csv"], ["'x.csv'", ".json"]),
+        (["simplify", LETTER, "--preset", "spbe", "-o", "x.yaml", "--figure", "x.gif"],
+         ["'x.gif'", ".png"]),
+        (["simplify", LETTER, "--pass", "delayr", "-o", "x.yaml"], ["'delayr'"]),
+        (["simplify", LETTER, "--pass", "delayer", "--option", "delayer.remve=1",
+          "-o", "x.yaml"], ["'remve'"]),
+        (["simplify", LETTER, "--option", "delayer.remove_levels=2020-13-45", "-o", "x.yaml"],
+         ["not valid YAML"]),
+        (["render", LETTER, "-o", "x.jpg"], ["'x.jpg'"]),
+        (["schema", "-o", "schema.yaml"], [".json"]),
+        (["portfolio", LETTER, "--figure", "cut.bmp"], ["'cut.bmp'"]),
+        (["portfolio", LETTER, "-o", "table.xlsx"], ["'table.xlsx'", ".csv"]),
+        (["portfolio", LETTER, "--workers", "100000"], ["--workers"]),
+        (["portfolio", LETTER, "--unit", "day"], ["--figure"]),
+        (["measure", LETTER, "-n", "99999999999"], ["-n must be between 0 and 10,000,000"]),
+    ])
+    def test_refused(self, capsys: pytest.CaptureFixture[str], no_work: None,
+                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[object],
+                     names: list[str]) -> None:
+        monkeypatch.chdir(tmp_path)
+        assert_usage_error(*run(capsys, *argv), *names)
+        assert list(tmp_path.iterdir()) == []  # nothing written
+
+    def test_a_bad_dask_address(self, capsys: pytest.CaptureFixture[str]) -> None:
+        pytest.importorskip("distributed")
+        assert_usage_error(*run(capsys, "portfolio", LETTER, "--dask", "nonsense", "-n", "0"),
+                           "--dask 'nonsense': cannot connect")
+
+    def test_the_figure_of_a_catalogue_in_two_units(self, capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+        hourly = tmp_path / "hourly.yaml"
+        ps.save(ps.load(LETTER).model_copy(update={"time_unit": "hour"}), hourly)
+        paths = [LETTER, hourly, "--scenario", "flat=delayering_2019", "-n", "0",
+                 "--no-progress"]
+        assert_usage_error(*run(capsys, "portfolio", *paths, "--figure", tmp_path / "a.png"),
+                           "days and hours")
+        status, out, _ = run(capsys, "portfolio", *paths, "--figure", tmp_path / "b.png",
+                             "--unit", "hour")
+        assert status == 0 and (tmp_path / "b.png").exists()
+        assert "in days" in out and "in hours" in out
+
+
+#: Pieces of command lines, valid and not, for the fuzz test below.
+COMMANDS = ("measure", "validate", "convert", "schema", "simplify", "compare", "render",
+            "passes", "portfolio", "shrink", "")
+SUFFIXES = (".yaml", ".json", ".bpmn", ".mmd", ".dot", ".png", ".svg", ".csv", ".txt", "")
+YAML_VALUES = ("[echelon_3]", "[eselon_3]", "echelon_3", "[a", "2020-13-45", "!!set {a}",
+               "!!python/object:os.system", "{}", "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]", "1e400",
+               "-1", "0.5", "null", "[head, staff]", "'x'", "{dist: uniform, low: 2, high: 1}")
+
+
+@st.composite
+def command_lines(draw: st.DrawFn, tmp: Path) -> list[str]:
+    """A command line made of real commands, flags and files, in any combination."""
+    files = [str(LETTER), str(tmp / "missing.yaml"), str(tmp / "broken.yaml"), "-",
+             str(EXAMPLES / "business_licence.yaml")]
+    outputs = st.sampled_from(SUFFIXES).map(lambda sfx: str(tmp / f"out{sfx}"))
+    numbers = st.sampled_from(["0", "2", "20", "-1", "1", "x", "1e3", "99999999999"])
+    passes = st.sampled_from(["delayer", "digitize", "parallelize", "single_window",
+                              "merge_sequential", "eliminate_duplicates", "nope", ""])
+    options = st.builds(lambda p, k, v: f"{p}.{k}={v}", passes,
+                        st.sampled_from(["remove_levels", "keep_levels", "roles", "role",
+                                         "delay", "duration_factor", "reassign", "bogus",
+                                         "signatories", "circulate_approvals", "by"]),
+                        st.sampled_from(YAML_VALUES)) | st.text(max_size=8)
+    flag = st.one_of(
+        st.tuples(st.just("-n"), numbers), st.tuples(st.just("--seed"), numbers),
+        st.tuples(st.just("-o"), outputs), st.tuples(st.just("--figure"), outputs),
+        st.tuples(st.just("--preset"), st.sampled_from([*PRESETS, "nope"])),
+        st.tuples(st.just("--pass"), passes), st.tuples(st.just("--option"), options),
+        st.tuples(st.just("--format"), st.sampled_from(["yaml", "json", "bpmn", "xml"])),
+        st.tuples(st.just("--scenario"), st.sampled_from(
+            ["flat=delayering_2019", "d=digitize,parallelize", "x=", "=y", "x=nope"])),
+        st.tuples(st.just("--unit"), st.sampled_from(["day", "hour", "fortnight"])),
+        st.tuples(st.sampled_from(["--json", "--markdown", "--report", "--gantt",
+                                   "--no-progress", "--debug", "--bogus", "-h"])),
+    )
+    argv = [draw(st.sampled_from(COMMANDS))]
+    argv += draw(st.lists(st.sampled_from(files), max_size=2))
+    for piece in draw(st.lists(flag, max_size=5)):
+        argv += piece
+    return [a for a in argv if a != ""] or ["measure"]
+
+
+class TestAnyArguments:
+    """Whatever the arguments: a clean exit (0, or 2 with one line), never an internal error."""
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(data=st.data())
+    def test_only_clean_exits(self, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch, data: st.DataObject) -> None:
+        (tmp_path / "broken.yaml").write_text("steps: [{id: a, role: ghost}]\n")
+        argv = data.draw(command_lines(tmp_path), label="argv")
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(LETTER.read_bytes())))
+        try:
+            status = main(argv)
+        except SystemExit as exc:  # --help prints and exits 0
+            status = exc.code if isinstance(exc.code, int) else 2
+        err = capsys.readouterr().err
+        assert "internal error" not in err, err
+        assert status in (0, 2) or (argv[0] == "portfolio" and "failed:" in err), (status, err)
+        if "--debug" not in argv:
+            assert "Traceback" not in err, err
+            if status == 2:
+                assert err.startswith("procsimp: error: "), err
 
 
 def test_passes(capsys: pytest.CaptureFixture[str]) -> None:
