@@ -115,7 +115,36 @@ class TestRevisionTime:
         [change] = res.changes
         assert (change.steps, change.before, change.after) == ((), 1.5, 0.0)
 
-    def test_every_digitize_change_has_before_and_after(self, repo_root: Path) -> None:
+    def test_the_building_applicants_revision_survives_digitize(self, repo_root: Path) -> None:
+        before = ps.load(repo_root / "examples" / "building_approval.yaml")
+        after = ps.simplify(before, ["digitize"]).process
+
+        def without_revision(p: ps.Process) -> ps.Process:
+            steps = [s.model_copy(update={"rework": s.rework.model_copy(update={"revision": 0.0})})
+                     if s.rework is not None else s for s in p.steps]
+            return p.model_copy(update={"steps": tuple(steps)})
+
+        # what revision adds after digitize: 2 days at p 0.25 (incomplete file) and
+        # triangular(3, 6, 15) = 8 days at p 0.35 (revised plans), each repeated until
+        # accepted: 2 x 0.25 / 0.75 + 8 x 0.35 / 0.65 = 4.97 days (the old "saving")
+        kept = ps.measure(after).lead_time - ps.measure(without_revision(after)).lead_time
+        assert kept == pytest.approx(2 * 0.25 / 0.75 + 8 * 0.35 / 0.65)
+        assert ps.measure(before).lead_time - ps.measure(after).lead_time == pytest.approx(
+            ps.measure(without_revision(before)).lead_time
+            - ps.measure(without_revision(after)).lead_time)
+
+    def test_digitize_leaves_the_village_office_on_paper(self, repo_root: Path) -> None:
+        before = ps.load(repo_root / "examples" / "business_licence.yaml")
+        res = ps.simplify(before, ["digitize"])
+        # the applicant's walk from the village office to the counter keeps the old handoff
+        # delay, triangular(0.25, 0.5, 1.5) = 0.75 days; every other transfer is cut
+        [edge] = res.process.step("submit").after
+        assert mean_of(edge.delay) == pytest.approx(0.75)
+        assert res.process.handoff_delay == 0.0
+        skipped = [c for c in res.changes if c.kind == "skipped"]
+        assert [c.steps for c in skipped] == [("domicile_letter",)]
+
+    def test_every_digitize_change_has_before_and_after(self) -> None:
         for path in EXAMPLES:
             res = ps.simplify(ps.load(path), "spbe")
             done = [c for c in res.changes if c.kind == "retimed"]
