@@ -13,7 +13,9 @@ from procsimp.errors import (
     MissingDependencyError,
     ModelError,
     OptionError,
+    PrecisionWarning,
     ProcsimpError,
+    SimulationError,
 )
 from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
 from procsimp.metrics import Metrics, measure
@@ -43,6 +45,7 @@ __all__ = [
     "OptionError",
     "PassOptions",
     "PortfolioResult",
+    "PrecisionWarning",
     "Predecessor",
     "Process",
     "ProcsimpError",
@@ -50,6 +53,7 @@ __all__ = [
     "Result",
     "Rework",
     "Role",
+    "SimulationError",
     "SimulationResult",
     "Step",
     "__version__",

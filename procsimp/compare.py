@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,10 +42,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from procsimp.errors import MissingDependencyError, OptionError
+from procsimp.intervals import mean_interval
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Process
 from procsimp.simplify import Result
-from procsimp.simulate import Z95, SimulationResult, simulate
+from procsimp.simulate import SimulationResult, simulate
 
 if TYPE_CHECKING:
     import pandas
@@ -95,8 +95,10 @@ class Estimate:
 
     value: float
     ci: tuple[float, float]
-    method: Literal["paired_normal", "paired_bootstrap", "independent_order_statistics"]
-    """``paired_normal``: mean of the paired differences +- 1.96 standard errors;
+    method: Literal["paired_skew_corrected", "paired_bootstrap", "independent_order_statistics"]
+    """``paired_skew_corrected``: Hall's skewness-corrected interval of the mean of the
+    paired differences (:func:`procsimp.intervals.mean_interval`; mean +- 1.96 standard
+    errors when the differences are symmetric);
     ``paired_bootstrap``: percentile bootstrap over resampled cases, both versions alike;
     ``independent_order_statistics`` (``bootstrap=0``): from the two quantiles' own
     order-statistic intervals, ``[lo_before - hi_after, hi_before - lo_after]``, which
@@ -421,10 +423,8 @@ def _lead_time_note(label: str, m: Metrics) -> str | None:
 def _simulated_cut(before: SimulationResult, after: SimulationResult, seed: int,
                    resamples: int) -> SimulatedCut:
     diff = before.samples - after.samples
-    n = len(diff)
     mean = float(diff.mean())
-    half = Z95 * float(diff.std(ddof=1)) / math.sqrt(n)
-    mean_cut = Estimate(mean, (mean - half, mean + half), "paired_normal")
+    mean_cut = Estimate(mean, mean_interval(diff), "paired_skew_corrected")
     if resamples:
         (p50_lo, p90_lo), (p50_hi, p90_hi) = _paired_bootstrap(
             before.samples, after.samples, (0.5, 0.9), seed, resamples)

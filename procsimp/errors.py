@@ -47,5 +47,16 @@ class PassError(ProcsimpError):
         self.problems: list[str] = list(problems or [])
 
 
+class SimulationError(ProcsimpError):
+    """A process the simulation refuses up front (the message says why and what to change)."""
+
+
 class MissingDependencyError(ProcsimpError):
     """An optional dependency a feature needs is not installed; the message says what to install."""
+
+
+class PrecisionWarning(UserWarning):
+    """A simulated interval may cover less than it claims (too few cases, a heavy tail).
+
+    The same reasons are in the result's ``notes``; see :mod:`procsimp.intervals`.
+    """

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,7 +39,13 @@ import numpy as np
 
 from procsimp.durations import is_fixed, mean_of
 from procsimp.durations import sample as draw_duration
-from procsimp.errors import OptionError
+from procsimp.errors import OptionError, PrecisionWarning
+from procsimp.intervals import (
+    heavy_tailed_steps,
+    mean_interval,
+    precision_notes,
+    quantile_interval,
+)
 
 if TYPE_CHECKING:
     from procsimp.graph import Compiled
@@ -60,8 +67,11 @@ class SimulationResult:
     """Lead times of ``n`` simulated cases, with summary statistics and their intervals.
 
     ``mean_ci``, ``p50_ci``, ``p90_ci`` and ``p95_ci`` are 95 % confidence
-    intervals (normal approximation for the mean, order statistics for the
-    quantiles, so no distribution is assumed). ``critical`` gives, for each
+    intervals (Hall's skewness-corrected interval for the mean, order statistics
+    for the quantiles, so no distribution is assumed; see :mod:`procsimp.intervals`;
+    ``nan`` below two cases). ``notes`` says why they may cover less than 95 %
+    (too few cases, a heavy-tailed lead time); empty when there is no such
+    reason. ``critical`` gives, for each
     step, the share of samples in which it lay on the chain of steps that set
     the lead time (empty when criticality was not tracked).
     """
@@ -80,6 +90,7 @@ class SimulationResult:
     p90_ci: tuple[float, float]
     p95_ci: tuple[float, float]
     critical: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def quantile(self, q: float) -> float:
         """Any quantile of the simulated lead time (``q`` in [0, 1])."""
@@ -87,26 +98,29 @@ class SimulationResult:
 
     def quantile_ci(self, q: float, level: float = 0.95) -> tuple[float, float]:
         """Distribution-free confidence interval of a quantile, from order statistics."""
-        return _quantile_ci(np.sort(self.samples), q, _z(level))
+        return quantile_interval(np.sort(self.samples), q, _z(level))
 
     def to_dict(self) -> dict[str, Any]:
         """Summary as plain data (no samples)."""
         return {"n": self.n, "seed": self.seed, "time_unit": self.time_unit, "mean": self.mean,
                 "std": self.std, "p50": self.p50, "p90": self.p90, "p95": self.p95,
-                "mean_ci": list(self.mean_ci), "p50_ci": list(self.p50_ci),
-                "p90_ci": list(self.p90_ci), "p95_ci": list(self.p95_ci),
-                "critical": dict(self.critical)}
+                "mean_ci": _plain(self.mean_ci), "p50_ci": _plain(self.p50_ci),
+                "p90_ci": _plain(self.p90_ci), "p95_ci": _plain(self.p95_ci),
+                "critical": dict(self.critical), "notes": list(self.notes)}
 
     def __str__(self) -> str:
         u = self.time_unit
         lines = [f"Simulated lead time ({self.n:,} cases, seed {self.seed})"]
         for name, value, ci in (("mean", self.mean, self.mean_ci), ("p50", self.p50, self.p50_ci),
                                 ("p90", self.p90, self.p90_ci), ("p95", self.p95, self.p95_ci)):
-            lines.append(f"  {name:<5} {value:10.2f} {u}s   95% CI [{ci[0]:.2f}, {ci[1]:.2f}]")
+            interval = (f"95% CI [{ci[0]:.2f}, {ci[1]:.2f}]" if math.isfinite(ci[0])
+                        else "95% CI n/a (too few cases)")
+            lines.append(f"  {name:<5} {value:10.2f} {u}s   {interval}")
         lines.append(f"  std   {self.std:10.2f} {u}s")
         top = sorted(self.critical.items(), key=lambda kv: -kv[1])[:5]
         if top:
             lines.append("  most often critical: " + ", ".join(f"{k} {v:.0%}" for k, v in top))
+        lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -122,29 +136,31 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
-def _quantile_ci(ordered: np.ndarray, q: float, z: float = Z95) -> tuple[float, float]:
-    n = len(ordered)
-    half = z * math.sqrt(n * q * (1 - q))
-    lo = min(max(math.floor(n * q - half), 0), n - 1)
-    hi = min(max(math.ceil(n * q + half), 0), n - 1)
-    return float(ordered[lo]), float(ordered[hi])
+def _plain(ci: tuple[float, float]) -> list[float | None]:
+    """An interval as JSON-safe data (``None`` where there is none)."""
+    return [x if math.isfinite(x) else None for x in ci]
 
 
 def summarize(samples: np.ndarray, *, seed: int | None, time_unit: str,
-              critical: dict[str, float] | None = None) -> SimulationResult:
-    """Build a :class:`SimulationResult` from lead-time samples."""
+              critical: dict[str, float] | None = None,
+              heavy_tails: dict[str, float] | None = None) -> SimulationResult:
+    """Build a :class:`SimulationResult` from lead-time samples.
+
+    ``heavy_tails`` maps steps to the skewness of their durations (see
+    :func:`procsimp.intervals.heavy_tailed_steps`), for the notes on the intervals.
+    """
     n = len(samples)
     ordered = np.sort(samples)
     mean = float(ordered.mean()) if n else 0.0
     std = float(ordered.std(ddof=1)) if n > 1 else 0.0
-    half = Z95 * std / math.sqrt(n) if n else 0.0
     qs = np.quantile(ordered, [0.5, 0.9, 0.95]) if n else np.zeros(3)
     return SimulationResult(
         samples=samples, n=n, seed=seed, time_unit=time_unit, mean=mean, std=std,
         p50=float(qs[0]), p90=float(qs[1]), p95=float(qs[2]),
-        mean_ci=(mean - half, mean + half),
-        p50_ci=_quantile_ci(ordered, 0.5), p90_ci=_quantile_ci(ordered, 0.9),
-        p95_ci=_quantile_ci(ordered, 0.95), critical=dict(critical or {}))
+        mean_ci=mean_interval(ordered),
+        p50_ci=quantile_interval(ordered, 0.5), p90_ci=quantile_interval(ordered, 0.9),
+        p95_ci=quantile_interval(ordered, 0.95), critical=dict(critical or {}),
+        notes=precision_notes(ordered, heavy_tails=heavy_tails))
 
 
 def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
@@ -193,7 +209,11 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         engine.draws.start_chunk(chunk)
         samples[lo:lo + size] = engine.run(size, counts if track else None)
     crit = {compiled.ids[v]: float(counts[v]) / n for v in range(compiled.n)} if track else {}
-    return summarize(samples, seed=int(seed), time_unit=process.time_unit, critical=crit)
+    result = summarize(samples, seed=int(seed), time_unit=process.time_unit, critical=crit,
+                       heavy_tails=heavy_tailed_steps(process))
+    for note in result.notes:
+        warnings.warn(f"simulate {process.name!r}: {note}", PrecisionWarning, stacklevel=2)
+    return result
 
 
 # --- draws -------------------------------------------------------------------------------

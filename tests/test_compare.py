@@ -77,7 +77,7 @@ class TestExactCuts:
         for est in (sim.mean_cut, sim.p50_cut, sim.p90_cut):
             assert est.value == 2.0
             assert est.ci == (2.0, 2.0)
-        assert sim.mean_cut.method == "paired_normal"
+        assert sim.mean_cut.method == "paired_skew_corrected"
         assert sim.p90_cut.method == "paired_bootstrap"
 
     def test_header_fields(self, fixed_report: Report) -> None:
@@ -234,7 +234,7 @@ class TestOutput:
                                              "relative_cut": pytest.approx(1 / 3)}
         assert data["metrics"]["cost"]["relative_cut"] is None
         assert data["simulation"]["mean_cut"] == {"value": 2.0, "ci": [2.0, 2.0],
-                                                  "method": "paired_normal"}
+                                                  "method": "paired_skew_corrected"}
         assert data["attribution"][0]["name"] == "delayer"
         assert data["attribution"][0]["lead_time_cut"] == 2.0
         assert (data["n"], data["seed"], data["time_unit"]) == (1000, 0, "day")
