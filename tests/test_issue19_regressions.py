@@ -9,9 +9,13 @@ import pytest
 import procsimp as ps
 
 
+#: The levels the presets name (delayer refuses levels a process lacks); the roles are staff.
+LEVELS = ["head", "echelon_3", "echelon_4", "staff"]
+
+
 def process(steps: list[dict[str, Any]], **extra: Any) -> ps.Process:
-    roles = [{"id": "R0", "level": "L0"}, {"id": "R1", "level": "L0"}]
-    return ps.Process.model_validate({"levels": ["L0"], "roles": roles, **extra, "steps": steps})
+    roles = [{"id": "R0", "level": "staff"}, {"id": "R1", "level": "staff"}]
+    return ps.Process.model_validate({"levels": LEVELS, "roles": roles, **extra, "steps": steps})
 
 
 def edges(p: ps.Process) -> dict[str, list[tuple[str, bool]]]:

@@ -270,8 +270,13 @@ class Ancestry(Generic[N]):
 def nearest_producers(compiled: Any, artifacts: set[str]) -> list[dict[str, frozenset[int]]]:
     """For each step, the nearest earlier producers of each artifact in ``artifacts``.
 
-    "Nearest" follows each path back to its first producer; an artifact made by
-    a single step always resolves to that step (validation made it an ancestor).
+    "Nearest" are the latest producers among the step's ancestors: those that
+    come before no other producer of the artifact that is itself an ancestor
+    (a step needs the last version made). This depends only on which steps
+    come before which, not on the edges that say so, so dropping a redundant
+    edge never changes what a step needs (``parallelize`` stays idempotent).
+    An artifact made by a single step always resolves to that step (validation
+    made it an ancestor).
     """
     steps = compiled.steps
     producers: dict[str, list[int]] = {}
@@ -288,6 +293,19 @@ def nearest_producers(compiled: Any, artifacts: set[str]) -> list[dict[str, froz
             for a in s.needs:
                 if a in last_use:
                     last_use[a] = max(last_use[a], position[v])
+        ancestry = Ancestry(lambda v: compiled.preds[v], position)
+        latest: dict[frozenset[int], frozenset[int]] = {}
+
+        def drop_earlier(group: frozenset[int]) -> frozenset[int]:
+            """The producers in ``group`` before none of the others (memoized by group)."""
+            if len(group) < 2:
+                return group
+            got = latest.get(group)
+            if got is None:
+                got = latest[group] = frozenset(
+                    u for u in group if not any(w != u and ancestry.reaches(u, w) for w in group))
+            return got
+
         for v in compiled.order:
             here = position[v]
             prods: dict[str, frozenset[int]] = {}
@@ -299,7 +317,7 @@ def nearest_producers(compiled: Any, artifacts: set[str]) -> list[dict[str, froz
                 for a, got in inherited.items():
                     if last_use[a] >= here:
                         prods[a] = prods[a] | got if a in prods else got
-            near[v] = prods
+            near[v] = {a: drop_earlier(group) for a, group in prods.items()}
     sole = {a: frozenset(producers[a]) for a in artifacts - shared if a in producers}
     if sole:
         for v, s in enumerate(steps):

@@ -170,7 +170,8 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
         if new is original:
             continue  # never touched
         old = original.predecessors
-        if old == new.predecessors:
+        if set(old) == set(new.predecessors):
+            draft.replace(original)  # the same edges, perhaps listed in another order
             continue
         dropped = [u for u in old if u not in new.predecessors]
         added = [u for u in new.predecessors if u not in old]
