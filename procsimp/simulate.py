@@ -39,7 +39,7 @@ import numpy as np
 
 from procsimp.durations import is_fixed, mean_of
 from procsimp.durations import sample as draw_duration
-from procsimp.errors import OptionError, PrecisionWarning
+from procsimp.errors import OptionError, PrecisionWarning, SimulationError
 from procsimp.intervals import (
     heavy_tailed_steps,
     mean_interval,
@@ -56,6 +56,11 @@ if TYPE_CHECKING:
 CHUNK = 8192
 #: Above this many bytes of criticality bookkeeping per chunk, ``critical="auto"`` skips it.
 CRITICAL_BUDGET = 256 * 1024 * 1024
+#: Rows (executions of a rework block) run through a block's steps at once; bounds memory.
+ROW_BUDGET = 1 << 18
+#: ``simulate`` refuses a process in which a step would run more often than this per case on
+#: average (nested rework multiplies): the work would grow with that product, not the size.
+MAX_RUNS_PER_CASE = 10_000
 Z95 = 1.959963984540054
 NEG_INF = -np.inf
 
@@ -189,6 +194,9 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
     ------
     OptionError
         ``n`` is not a positive integer, or ``critical`` is not one of the choices.
+    SimulationError
+        Nested rework would make a step run more than :data:`MAX_RUNS_PER_CASE` times
+        per case on average (the message names the step and the blocks).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise OptionError(f"simulate: n must be a positive integer number of cases, got {n!r}")
@@ -199,6 +207,7 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
     elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise OptionError(f"simulate: seed must be a non-negative integer or None, got {seed!r}")
     compiled = process.compiled
+    _check_workload(compiled)
     multi = sum(1 for p in compiled.preds if len(p) > 1)
     track = bool(critical) if critical != "auto" else multi * CHUNK <= CRITICAL_BUDGET
     engine = Engine(compiled, RandomDraws(compiled, int(seed)), track_critical=track)
@@ -271,8 +280,14 @@ class RandomDraws:
         cum[-1] = np.inf  # rounding never leaves a case without a branch
         return np.searchsorted(cum, self._rng(_KIND_CHOICE, u).random(size), side="right")
 
-    def rework(self, v: int, size: int) -> np.ndarray:
-        return self._rng(_KIND_REWORK, v).random(size)
+    def rework_runs(self, v: int, size: int) -> np.ndarray:
+        """How often each case runs the rework block that ``v`` closes: 1 + its send-backs."""
+        b = self.c.blocks[self.c.block_of_exit[v]]
+        u = self._rng(_KIND_REWORK, v).random(size)
+        if b.mode == "once":
+            return 1 + (u < b.p).astype(np.int64)
+        # repeat: sent back while the draw says so, P(runs > k) = p^k (geometric)
+        return 1 + np.floor(np.log1p(-u) / math.log(b.p)).astype(np.int64)
 
     def rework_delay(self, v: int, size: int) -> np.ndarray | float:
         """The return of a send-back from ``v``: transport, then the revision."""
@@ -353,10 +368,13 @@ class Engine:
         return self.end
 
     def _run_plan(self, block: int | None, state: _State, idx: np.ndarray | None,
-                  entry_start: np.ndarray | None) -> np.ndarray:
-        """Run a plan over the samples ``idx`` (None: the whole chunk); return its last finish.
+                  entry_start: np.ndarray | None, last: np.ndarray | None = None) -> np.ndarray:
+        """Run a plan over the rows ``idx`` (None: the whole chunk); return its last finish.
 
-        Inside a block, ``entry_start`` is when the block's entry step starts.
+        ``idx`` maps each row to its sample in the chunk (a sample has one row per run of
+        the rework blocks around the plan); ``last`` marks the rows of each sample's last
+        runs (None: all), whose choices of predecessor the criticality walk uses. Inside
+        a block, ``entry_start`` is when the block's entry step starts.
         """
         size = self.size if idx is None else len(idx)
         entry = None if block is None else self.c.blocks[block].entry
@@ -367,10 +385,10 @@ class Engine:
                 assert entry_start is not None
                 start = entry_start
             else:
-                start = self._start(head, state, idx, size)
+                start = self._start(head, state, idx, size, last)
             if kind == "block":
                 v = self.c.blocks[item].exit
-                fin = self._run_block(item, start, idx)
+                fin = self._run_block(item, start, idx, last)
             else:
                 v = item
                 fin = start + self.draws.duration(v, size)
@@ -384,7 +402,8 @@ class Engine:
                 state.finish[v] = fin
         return fin
 
-    def _start(self, v: int, state: _State, idx: np.ndarray | None, size: int) -> np.ndarray:
+    def _start(self, v: int, state: _State, idx: np.ndarray | None, size: int,
+               last: np.ndarray | None) -> np.ndarray:
         preds = self.c.preds[v]
         if not preds:
             return np.zeros(size)
@@ -404,19 +423,31 @@ class Engine:
             if idx is None:
                 self.arg[v] = arg
             else:
-                self.arg.setdefault(v, np.zeros(self.size, arg.dtype))[idx] = arg
+                kept = self.arg.setdefault(v, np.zeros(self.size, arg.dtype))
+                if last is None:
+                    kept[idx] = arg
+                else:
+                    kept[idx[last]] = arg[last]
         start = stacked.max(axis=0)
         if self.c.steps[v].join == "all":
             start[np.isneginf(stacked).any(axis=0)] = NEG_INF
         return start
 
-    def _run_block(self, b: int, start: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
-        """First pass of a rework block, then the passes its send-backs cause."""
+    def _run_block(self, b: int, start: np.ndarray, idx: np.ndarray | None,
+                   last: np.ndarray | None) -> np.ndarray:
+        """Finish times of a rework block entered at ``start``, its send-backs included.
+
+        Each case's number of runs is drawn first; then every run of every case goes
+        through the block's steps together (one row per run, each timed from its own
+        start at 0) and a case's runs and return delays are added up. So a block costs
+        a fixed number of vectorized operations per step, however deep blocks nest
+        and however many times a case is sent back.
+        """
         blk = self.c.blocks[b]
-        fin = self._run_plan(b, _State(None), idx, start).copy()
-        if blk.p <= 0:
-            return fin
-        if self.draws.expected_rework:
+        if blk.p <= 0 or self.draws.expected_rework:
+            fin = self._run_plan(b, _State(None), idx, start, last).copy()
+            if blk.p <= 0:
+                return fin
             back = self.draws.rework_delay(blk.exit, len(fin))
             ran = np.isfinite(fin)  # cases that did not reach the block stay at -inf
             once = fin[ran] - start[ran]
@@ -426,16 +457,27 @@ class Engine:
                 total = (1.0 + blk.p) * once + blk.p * back
             fin[ran] = start[ran] + total
             return fin
-        active = np.isfinite(fin) & (self.draws.rework(blk.exit, len(fin)) < blk.p)
-        while active.any():
-            sub = np.flatnonzero(active)
-            back = fin[sub] + self.draws.rework_delay(blk.exit, len(sub))
-            fin[sub] = self._run_plan(b, _State(None), sub if idx is None else idx[sub], back)
-            if blk.mode == "once":
-                break
-            active = np.zeros(len(fin), dtype=bool)
-            active[sub] = self.draws.rework(blk.exit, len(sub)) < blk.p
-        return fin
+        size = len(start)
+        runs = self.draws.rework_runs(blk.exit, size)
+        runs[~np.isfinite(start)] = 1  # a case that never reaches the block stays at -inf
+        ends = np.cumsum(runs)
+        elapsed = np.zeros(size)
+        lo = 0
+        while lo < size:  # groups of cases with at most ROW_BUDGET runs (at least one case)
+            base = int(ends[lo - 1]) if lo else 0
+            hi = max(lo + 1, int(np.searchsorted(ends, base + ROW_BUDGET, side="right")))
+            counts = runs[lo:hi]
+            rows = int(ends[hi - 1]) - base
+            case = np.repeat(np.arange(hi - lo), counts)
+            final = np.zeros(rows, dtype=bool)
+            final[np.cumsum(counts) - 1] = True
+            sample = case + lo if idx is None else idx[lo:hi][case]
+            row_last = final if last is None else final & last[lo:hi][case]
+            took = self._run_plan(b, _State(None), sample, np.zeros(rows), row_last)
+            took = took + np.where(final, 0.0, self.draws.rework_delay(blk.exit, rows))
+            elapsed[lo:hi] = np.bincount(case, weights=took, minlength=hi - lo)
+            lo = hi
+        return start + elapsed
 
     def _count_critical(self, counts: np.ndarray) -> None:
         """Walk back from each sample's last finish along the predecessor that set each start."""
@@ -476,6 +518,43 @@ class _State:
         if self.pending[u] == 0:
             self.finish.pop(u, None)
             self.choice.pop(u, None)
+
+
+def runs_per_case(compiled: Compiled) -> list[float]:
+    """Expected number of times each step runs in one case (rework multiplies, nested)."""
+    factor = [1.0 / (1.0 - blk.p) if blk.mode == "repeat" else 1.0 + blk.p
+              for blk in compiled.blocks]
+    runs = []
+    for v in range(compiled.n):
+        m, b = 1.0, compiled.innermost_block[v] if compiled.innermost_block else None
+        while b is not None:
+            m *= factor[b]
+            b = compiled.blocks[b].parent
+        runs.append(m)
+    return runs
+
+
+def _check_workload(compiled: Compiled) -> None:
+    """Refuse up front a process whose nested rework would make the simulation explode."""
+    if not compiled.blocks:
+        return
+    runs = runs_per_case(compiled)
+    worst = max(range(compiled.n), key=runs.__getitem__)
+    if runs[worst] <= MAX_RUNS_PER_CASE:
+        return
+    chain = []
+    b = compiled.innermost_block[worst]
+    while b is not None:
+        blk = compiled.blocks[b]
+        chain.append(f"{compiled.ids[blk.entry]!r}..{compiled.ids[blk.exit]!r} "
+                     f"(p {blk.p:g}, {blk.mode})")
+        b = blk.parent
+    raise SimulationError(
+        f"simulate: step {compiled.ids[worst]!r} would run {runs[worst]:,.0f} times per case "
+        f"on average, inside {len(chain)} nested rework block(s) {', '.join(chain)}; the "
+        f"simulation's work grows with that number (at most {MAX_RUNS_PER_CASE:,} is "
+        f"simulated). Lower the send-back probabilities (rework.p) or nest fewer blocks; "
+        f"ps.measure gives the expected lead time without simulating")
 
 
 def _plans(compiled: Compiled) -> dict[int | None, list[tuple[str, int]]]:
