@@ -86,7 +86,7 @@ REWORK_TAIL = 1e-12
 #: Monte Carlo: at most this many cases, at least MC_MIN_SAMPLES, about MC_WORK
 #: step-cases in all (fewer cases on very large segments).
 MC_SAMPLES = 100_000
-MC_MIN_SAMPLES = 2_000
+MC_MIN_SAMPLES = 1_000
 MC_WORK = 2**25
 #: Seed of the Monte Carlo streams (each choice and rework block has its own, keyed by
 #: its step id, so a step keeps its draws when others change).
@@ -527,12 +527,15 @@ def _flow_exact(structure: _Structure, durations: list[float], delays: bool) -> 
             for k in range(segment_of[v], len(exact)):
                 exact[k] = False
             return exact
+        if not exact[segment_of[v]]:
+            continue  # later segments never look past the cut that starts them
         preds = c.preds[v]
         delay = c.mean_edge_delay[v] if delays else [0.0] * len(preds)
         lo: float
         hi: float
         if choices.node_cond[v] is None:
             exact[segment_of[v]] = False  # too tangled for flow analysis's weights
+            continue
         if not preds:
             par[v], lo, hi = _ROOT, 0.0, 0.0
         elif len(preds) == 1:
@@ -586,7 +589,7 @@ def _flow_exact(structure: _Structure, durations: list[float], delays: bool) -> 
         f_lo[v], f_hi[v] = s_lo[v] + own_lo, s_hi[v] + own_hi
     if structure.groups is None:
         exact[-1] = False
-    else:
+    elif exact[-1]:
         for group in structure.groups:
             if len(group) < 2:
                 continue
@@ -633,6 +636,12 @@ class _Outcomes:
                      for blk in c.blocks]
         self.branch_of = {(v, k): b for outs in c.branches.values()
                           for b, (v, k, _) in enumerate(outs)}
+        # a join: all waits for every predecessor; where branch conditions show they run
+        # together, the latest arrival is -inf exactly when all are, so max says it all
+        cond = c.choices.node_cond
+        self.tangled = [s.join == "all" and len(c.preds[v]) > 1 and
+                        (cond[v] is None or any(cond[u] is None for u in c.preds[v]))
+                        for v, s in enumerate(c.steps)]
         self._passes: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         self._totals: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
 
@@ -838,22 +847,26 @@ class _Outcomes:
         preds = self.c.preds[v]
         if not preds:
             return np.zeros(size)
-        times = []
+        start: np.ndarray | None = None
+        missing: np.ndarray | None = None
+        tangled = self.tangled[v]
         for k, u in enumerate(preds):
-            t = finish[u] + self.delays[v][k] if self.delays is not None else finish[u]
+            t = finish[u]
+            if self.delays is not None and self.delays[v][k]:
+                t = t + self.delays[v][k]
             branch = self.branch_of.get((v, k))
             if branch is not None:
                 t = np.where(choice[u] == branch, t, -np.inf)
-            times.append(t)
+            if tangled:  # join: all over steps that need not run together
+                gone = np.isneginf(t)
+                missing = gone if missing is None else missing | gone
+            start = t if start is None else np.maximum(start, t)
             reads[u] -= 1
             if reads[u] == 0:
                 del finish[u]
-        if len(times) == 1:
-            return times[0]
-        stacked = np.vstack(times)
-        start = stacked.max(axis=0)
-        if self.c.steps[v].join == "all":
-            start[np.isneginf(stacked).any(axis=0)] = -np.inf
+        assert start is not None
+        if missing is not None:
+            start = np.where(missing, -np.inf, start)
         return start
 
 
