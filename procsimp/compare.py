@@ -416,8 +416,9 @@ def _lead_time_note(label: str, m: Metrics) -> str | None:
         return None
     how = m.lead_time_method.replace("_", " ")
     se = f", standard error {m.lead_time_se:.3f}" if m.lead_time_se is not None else ""
-    return (f"Choices in {label} are not block-structured: its lead time is the expectation "
-            f"over branch outcomes ({how}{se}).")
+    return (f"Flow analysis is not exact for {label} (a choice or rework inside parallel "
+            f"branches, or choices not block-structured): its lead time is the expectation "
+            f"over every branch and rework outcome ({how}{se}).")
 
 
 def _simulated_cut(before: SimulationResult, after: SimulationResult, seed: int,
