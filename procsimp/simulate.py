@@ -60,7 +60,7 @@ CRITICAL_BUDGET = 256 * 1024 * 1024
 ROW_BUDGET = 1 << 18
 #: ``simulate`` refuses a process in which a step would run more often than this per case on
 #: average (nested rework multiplies): the work would grow with that product, not the size.
-MAX_RUNS_PER_CASE = 10_000
+MAX_RUNS_PER_CASE = 1_000
 Z95 = 1.959963984540054
 NEG_INF = -np.inf
 

@@ -391,12 +391,20 @@ class _Builder:
         return first, sender
 
 
+#: The hierarchy the presets name (``delayering_2019`` removes echelon III and IV).
+DOMAIN_LEVELS = ("head", "echelon_3", "echelon_4", "staff")
+
+
 @st.composite
 def _levels_and_roles(
-    draw: st.DrawFn, max_levels: int, max_roles: int, prefix: str
+    draw: st.DrawFn, max_levels: int, max_roles: int, prefix: str, domain_levels: bool = False
 ) -> tuple[list[Any], list[dict[str, Any]]]:
-    n_levels = draw(st.integers(1, max_levels))
-    level_ids = [f"{prefix}L{i}" for i in range(n_levels)]
+    if domain_levels:
+        level_ids = [f"{prefix}{lv}" for lv in DOMAIN_LEVELS]
+        n_levels = len(level_ids)
+    else:
+        n_levels = draw(st.integers(1, max_levels))
+        level_ids = [f"{prefix}L{i}" for i in range(n_levels)]
     levels: list[Any] = []
     for lid in level_ids:
         if draw(_sometimes(25)):
@@ -442,6 +450,7 @@ def process_dicts(
     max_depth: int = 2,
     text_ids: bool = False,
     shuffle: bool = False,
+    domain_levels: bool = False,
 ) -> dict[str, Any]:
     """A valid process description as raw data (what a YAML/JSON file holds).
 
@@ -461,9 +470,12 @@ def process_dicts(
         Ids start with random text (any UTF-8 character) instead of letters.
     shuffle
         List the steps in a random order instead of topological order.
+    domain_levels
+        The levels are :data:`DOMAIN_LEVELS` (head, echelon_3, echelon_4, staff), the ones
+        the presets name, instead of ``L0``, ``L1``, ...
     """
     prefix = draw(texts(min_size=1, max_size=4)) if text_ids else ""
-    levels, roles = draw(_levels_and_roles(max_levels, max_roles, prefix))
+    levels, roles = draw(_levels_and_roles(max_levels, max_roles, prefix, domain_levels))
     builder = _Builder(
         draw=draw, role_ids=tuple(r["id"] for r in roles), step_prefix=f"{prefix}s",
         choices=choices, rework=rework, needs=needs, open_choices=open_choices,
@@ -491,6 +503,70 @@ def process_dicts(
 def processes(**flags: Any) -> st.SearchStrategy[ps.Process]:
     """Valid :class:`procsimp.Process` objects; the flags are those of :func:`process_dicts`."""
     return process_dicts(**flags).map(ps.Process.model_validate)
+
+
+def pass_processes(max_steps: int = 12) -> st.SearchStrategy[ps.Process]:
+    """Processes shaped for the pass invariants (issue 19).
+
+    Choices, rework and needs together, so steps that declare ``needs`` sit beside
+    steps that do not (their edges are all required) and locked steps fall inside
+    rework blocks; edges are sometimes hard, with their own delay. Often one to
+    three roles, so that chains of one post (what ``merge_sequential`` merges) come
+    before consumers that ``parallelize`` rewires; levels named like the presets'
+    (``delayer`` refuses levels a process lacks), sometimes the plain ``L0 ..``.
+    """
+    return st.one_of(
+        processes(choices=True, rework=True, needs=True, max_steps=max_steps, max_roles=2,
+                  domain_levels=True),
+        processes(choices=True, rework=True, needs=True, max_steps=max_steps, max_roles=3,
+                  domain_levels=True),
+        processes(choices=True, rework=True, needs=True, max_steps=max_steps),
+    )
+
+
+def nested_rework_dict(depth: int, p: float = 0.5, chain: int = 3) -> dict[str, Any]:
+    """A deep process built by hand: rework blocks nested ``depth`` deep, each holding a
+    choice inside a parallel branch beside the next block, after a chain of ``chain`` steps.
+
+    Block ``d`` runs ``e{d}``, then in parallel {``a{d}`` or ``b{d}`` (p .5 each, merged
+    by ``j{d}``)} and {block ``d-1``}, joined by ``k{d}``, which sends the file back to
+    ``e{d}`` with probability ``p``. Every duration is fixed: ``e`` 1, ``a`` 2, ``b`` 0,
+    ``j`` and ``k`` 0, chain steps 1.
+    """
+    steps: list[dict[str, Any]] = []
+    prev: str | None = None
+    for i in range(chain):
+        steps.append({"id": f"c{i}", "role": "R0", "duration": 1.0,
+                      **({"after": [prev]} if prev else {})})
+        prev = f"c{i}"
+
+    def block(d: int, pred: str | None) -> str:
+        e = f"e{d}"
+        steps.append({"id": e, "role": "R0", "duration": 1.0,
+                      **({"after": [pred]} if pred else {})})
+        steps.append({"id": f"a{d}", "role": "R1", "duration": 2.0,
+                      "after": [{"step": e, "p": 0.5}]})
+        steps.append({"id": f"b{d}", "role": "R1", "duration": 0.0,
+                      "after": [{"step": e, "p": 0.5}]})
+        steps.append({"id": f"j{d}", "role": "R1", "join": "any", "after": [f"a{d}", f"b{d}"]})
+        ends = [f"j{d}"]
+        if d > 1:
+            ends.append(block(d - 1, e))
+        steps.append({"id": f"k{d}", "role": "R0", "after": ends,
+                      "rework": {"to": e, "p": p, "delay": 0.0}})
+        return f"k{d}"
+
+    block(depth, prev)
+    return {"name": f"nested rework x{depth}", "levels": ["staff"],
+            "roles": [{"id": "R0", "level": "staff"}, {"id": "R1", "level": "staff"}],
+            "steps": steps}
+
+
+def deep_processes(max_steps: int = 40) -> st.SearchStrategy[ps.Process]:
+    """Deep generated processes (issue 19, case 3): rework nested up to five deep, choices
+    inside parallel branches, long chains, few roles."""
+    return processes(choices=True, rework=True, needs=True, max_steps=max_steps, max_depth=5,
+                     max_roles=3)
 
 
 # --- bad input ------------------------------------------------------------------------------

@@ -86,6 +86,16 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
         b = c.innermost_block[u]
         return b is None or (c.blocks[b].exit == u and c.blocks[b].parent is None)
 
+    def entry_of_its_blocks(v: int) -> bool:
+        """True when ``v`` is the entry of every rework block around it (or of none): its
+        incoming edges then lie outside every block, and rewiring them leaves loops whole."""
+        b = c.innermost_block[v]
+        while b is not None:
+            if c.blocks[b].entry != v:
+                return False
+            b = c.blocks[b].parent
+        return True
+
     position = {v: i for i, v in enumerate(c.order)}
     draft = Draft(process)
     slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
@@ -104,7 +114,7 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
             # inside the chain of initials: keep the edges the earlier approvals come through
             required |= {u for u in c.preds[v] if approval_upto[u]}
         if required != set(c.preds[v]):
-            if c.innermost_block[v] is not None:
+            if not entry_of_its_blocks(v):
                 left[v] = "it lies inside a revision loop (rework), which is left as it is"
                 return None
             if any(cond[u] != cond[v] for u in required):
@@ -122,6 +132,7 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
         return tuple(sorted(required, key=position.__getitem__))
 
     plans: dict[int, tuple[int, ...]] = {}
+    on_behalf: dict[int, dict[int, int]] = {}  # rewired step -> producer it keeps -> consumer
     for v in c.order:
         planned = plan(v)
         if planned is not None and set(planned) != set(c.preds[v]):
@@ -131,6 +142,7 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
     while True:
         lost = _lost_producers(c, near_prod, plans, position)
         for v, keep in lost.items():
+            on_behalf.setdefault(v, {}).update(keep)
             planned = plan(v, frozenset(keep) | set(plans[v]))
             if planned is None or set(planned) == set(c.preds[v]):
                 del plans[v]
@@ -180,7 +192,9 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
             steps=(sid,), edges=tuple((u, sid) for u in dropped),
             added_edges=tuple((u, sid) for u in added), before=list(old),
             after=list(new.predecessors),
-            reason=_reason(draft, process, sid, dropped, added, reductions.get(sid, {}))))
+            reason=_reason(draft, process, sid, dropped, added, reductions.get(sid, {}),
+                           {c.ids[u]: c.ids[x] for u, x in on_behalf.get(c.index[sid], {}).items()
+                            if c.ids[u] in added})))
     if not any(ch.kind != "skipped" for ch in changes):
         return process, changes
     return draft.build(), changes
@@ -188,17 +202,18 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
 
 def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
                     plans: dict[int, tuple[int, ...]], position: dict[int, int],
-                    ) -> dict[int, set[int]]:
+                    ) -> dict[int, dict[int, int]]:
     """Rewired steps that must keep waiting for producers on behalf of untouched consumers.
 
     A consumer that is not rewired reaches its producers through its old
     predecessors. For each of its producers no longer before it in the planned
     graph, walking back from it through untouched steps (they keep their edges),
     the first rewired steps on the routes from that producer must keep it.
+    Returns, per such step, each producer it keeps -> the consumer it keeps it for.
     """
     planned = Ancestry(lambda v: plans.get(v, c.preds[v]), position, SEARCH_BUDGET)
     original = Ancestry(lambda v: c.preds[v], position, SEARCH_BUDGET)
-    keep: dict[int, set[int]] = {}
+    keep: dict[int, dict[int, int]] = {}
     for x, step in enumerate(c.steps):
         if not step.needs or x in plans:
             continue
@@ -214,7 +229,7 @@ def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
                     if y not in plans:
                         stack.append(y)
                     elif original.reaches(p, y):
-                        keep.setdefault(y, set()).add(p)
+                        keep.setdefault(y, {}).setdefault(p, x)
     return keep
 
 
@@ -256,7 +271,9 @@ def _transitive_reduction(draft: Draft, process: Process) -> dict[str, dict[str,
 
 
 def _reason(draft: Draft, process: Process, sid: str, dropped: list[str], added: list[str],
-            via: dict[str, str]) -> str:
+            via: dict[str, str], kept_for: dict[str, str]) -> str:
+    """Why ``sid``'s predecessors changed; ``kept_for``: added producer -> the consumer after
+    ``sid``, left as it is, that needs it."""
     name = draft.steps[sid].name
 
     def names(ids: list[str]) -> str:
@@ -274,4 +291,9 @@ def _reason(draft: Draft, process: Process, sid: str, dropped: list[str], added:
     elif added:
         text = (f"{name!r} now waits for {names(added)} directly, as they no longer come one "
                 f"after another")
-    return text + f": it needs only {needs} from earlier steps."
+    if not kept_for:
+        return text + f": it needs only {needs} from earlier steps."
+    consumers = list(dict.fromkeys(kept_for.values()))
+    own = "" if len(kept_for) == len(added) else f"it needs {needs} from earlier steps; "
+    return (text + f": {own}{names(list(kept_for))} must still come before "
+            f"{names(consumers)}, which is left as it is and needs what they make.")
