@@ -174,7 +174,7 @@ def single_window(process: Process,
                     f"{step.cost + window.rate * work:,.2f} per execution instead of "
                     f"{step.cost + old.rate * work:,.2f}.")
         elif basis:
-            cost = f" The window is paid {window.rate:,.2f}{basis}, so its cost stays."
+            cost = f" The window is paid {window.rate:,.2f}{basis}, so the cost stays."
         draft.replace(step.model_copy(update={"role": window.id}))
         changes.append(Change(pass_name="single_window", kind="reassigned", steps=(sid,),
                               reason=f"{step.name!r} moves from {_post(draft, old.id)} to "
@@ -219,10 +219,10 @@ def _window_rate(process: Process, draft: Draft, moving: set[str],
         rate = math.fsum(weights[r] * rates[r] for r in weights) / total
     else:  # no work moves, so the rate costs nothing; take the desks' plain average
         rate = math.fsum(rates.values()) / len(rates)
+    desks = ", ".join(sorted(_post(draft, r) for r in rates))
     if len(set(rates.values())) == 1:
-        return rate, f", the rate of {', '.join(sorted(_post(draft, r) for r in rates))}"
-    return rate, (f", the rates of {', '.join(sorted(_post(draft, r) for r in rates))} "
-                  f"weighted by the work it takes over")
+        return rate, f" like the desks it replaces ({desks})"
+    return rate, f", the rates of the desks it replaces ({desks}) weighted by the work it takes"
 
 
 def _post(draft: Draft, role_id: str) -> str:
