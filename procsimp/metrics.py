@@ -71,7 +71,7 @@ Method = Literal["flow", "enumeration", "monte_carlo"]
 
 #: Outcomes (branch choices x rework totals) enumerated exactly in one segment or one
 #: rework pass; beyond this, Monte Carlo.
-MAX_OUTCOMES = 65_536
+MAX_OUTCOMES = 2**18
 #: Enumeration work cap: outcomes x items of the segment.
 MAX_WORK = 2**25
 #: Elements sorted while building one block's total-time distribution; beyond, Monte Carlo

@@ -268,10 +268,10 @@ class TestChoicesNotBlockStructured:
         assert m.lead_time == pytest.approx(1 + 4.5 + 12, abs=1e-9)
 
     def test_many_outcomes_use_monte_carlo_with_its_error(self):
-        # 17 parallel branches, branch i takes i days with p 0.5 (else 0): 2**17 outcomes.
-        # The lead time is the largest i drawn: P(max = i) = 0.5**(18 - i).
+        # 19 parallel branches, branch i takes i days with p 0.5 (else 0): 2**19 outcomes,
+        # above MAX_OUTCOMES. The lead time is the largest i drawn: P(max = i) = 0.5**(20 - i).
         steps = [{"id": "s", "role": "clerk", "duration": 0}]
-        for i in range(1, 18):
+        for i in range(1, 20):
             steps += [{"id": f"x{i}", "role": "clerk", "duration": i,
                        "after": [{"step": "s" if i == 1 else f"g{i}", "p": 0.5}]},
                       {"id": f"o{i}", "role": "clerk", "duration": 0,
@@ -279,9 +279,9 @@ class TestChoicesNotBlockStructured:
                       {"id": f"j{i}", "role": "clerk", "join": "any", "after": [f"x{i}", f"o{i}"]}]
             if i > 1:
                 steps.insert(1, {"id": f"g{i}", "role": "clerk", "duration": 0, "after": ["s"]})
-        steps.append({"id": "end", "role": "clerk", "after": [f"j{i}" for i in range(1, 18)]})
+        steps.append({"id": "end", "role": "clerk", "after": [f"j{i}" for i in range(1, 20)]})
         m = ps.measure(proc(steps))
-        exact = math.fsum(i * 0.5 ** (18 - i) for i in range(1, 18))
+        exact = math.fsum(i * 0.5 ** (20 - i) for i in range(1, 20))
         assert m.lead_time_method == "monte_carlo" and m.lead_time_se is not None
         assert 0 < m.lead_time_se < 0.05
         assert abs(m.lead_time - exact) < 5 * m.lead_time_se
