@@ -296,7 +296,7 @@ def items_(draw: st.DrawFn, budget: int, room: int, depth: int, *,
     if depth < MAX_DEPTH:
         kinds += ["loop"] * bool(loops)
         if not loop_or_step and room >= 3:  # two branches and a join or merge
-            kinds += ["par"] + ["xor"] * (budget >= 2)
+            kinds += ["par", "par"] + ["xor"] * (budget >= 2)  # parallel blocks hold the rest
     kind = draw(st.sampled_from(kinds))
     if kind == "step":
         return draw(steps)
