@@ -8,7 +8,6 @@ import pytest
 
 import procsimp as ps
 
-
 #: The levels the presets name (delayer refuses levels a process lacks); the roles are staff.
 LEVELS = ["head", "echelon_3", "echelon_4", "staff"]
 
@@ -78,3 +77,84 @@ class TestMergeKeepsUnknownDependencies:
         assert "s4" not in after
         # by hand: s0, s1, s2 in a row (3), then s3 + s4 (2): 5, nothing run in parallel
         assert ps.measure(res.process).lead_time == ps.measure(p).lead_time == 5.0
+
+
+def staff(steps: list[dict[str, Any]]) -> ps.Process:
+    """One role, no handoff delay: lead times are sums and maxima of the durations."""
+    return ps.Process.model_validate({"levels": ["staff"], "roles": [{"id": "c", "level": "staff"}],
+                                      "steps": [{"role": "c", **s} for s in steps]})
+
+
+class TestParallelizeIdempotent:
+    """Case 2: dropping a redundant edge changed which producer a later step needed."""
+
+    def test_latest_producer_does_not_depend_on_redundant_edges(self) -> None:
+        # art0 is made on one branch (s2) and again after the choice (s5); s6 also comes
+        # after s4 directly (redundant: s4 -> s5 -> s6). Once parallelize dropped that edge,
+        # s7's only producer was s5 and a second run rewired it: s7 needs s5's art0 either way
+        p = staff([
+            {"id": "s1", "duration": 0},
+            {"id": "s2", "duration": 1, "after": [{"step": "s1", "p": 0.5}], "produces": ["art0"]},
+            {"id": "s3", "duration": 1, "after": [{"step": "s1", "p": 0.5}]},
+            {"id": "s4", "duration": 1, "after": ["s2", "s3"], "join": "any"},
+            {"id": "s5", "duration": 1, "after": ["s4"], "produces": ["art0"]},
+            {"id": "s6", "duration": 3, "after": ["s5", "s4"]},
+            {"id": "s7", "duration": 1, "after": ["s6"], "needs": ["art0"]},
+        ])
+        q, changes = ps.run_pass(p, "parallelize")
+        assert (q.step("s6").predecessors, q.step("s7").predecessors) == (("s5",), ("s5",))
+        assert sorted(c.kind for c in changes) == ["edge_dropped", "reordered"]
+        again, more = ps.run_pass(q, "parallelize")
+        assert again == q and not [c for c in more if c.kind != "skipped"]
+        # by hand: s1 0, s2 or s3 1, s4 1, s5 1 (3), then s6 3 (6) beside s7 1 (4): 7 -> 6
+        assert (ps.measure(p).lead_time, ps.measure(q).lead_time) == (7.0, 6.0)
+
+
+class TestParallelizeBeforeASelfLoop:
+    """Issue 9, item 5: a step needing four reviews, with a rework on itself."""
+
+    @staticmethod
+    def reviews(decide_block: bool) -> ps.Process:
+        def review(sid: str, days: float, after: str, art: str) -> dict[str, Any]:
+            return {"id": sid, "kind": "review", "duration": days, "after": [after],
+                    "needs": ["plan"], "produces": [art]}
+
+        oks = ["fire_ok", "zoning_ok", "env_ok", "traffic_ok"]
+        steps = [{"id": "draft", "duration": 2, "produces": ["plan"]},
+                 review("fire", 10, "draft", "fire_ok"), review("zoning", 8, "fire", "zoning_ok"),
+                 review("env", 6, "zoning", "env_ok"), review("traffic", 4, "env", "traffic_ok")]
+        if decide_block:  # the send-back returns to a collecting step before the decision
+            steps += [{"id": "collect", "duration": 1, "after": ["traffic"], "needs": ["plan"]},
+                      {"id": "decide", "kind": "approval", "duration": 1, "after": ["collect"],
+                       "needs": oks, "rework": {"to": "collect", "p": 0.5, "delay": 0}}]
+        else:
+            steps.append({"id": "decide", "kind": "approval", "duration": 1, "after": ["traffic"],
+                          "needs": oks, "rework": {"to": "decide", "p": 0.5, "delay": 0}})
+        return staff(steps)
+
+    def test_the_reviews_run_at_once(self) -> None:
+        p = self.reviews(decide_block=False)
+        q, changes = ps.run_pass(p, "parallelize")
+        assert {s.id: s.predecessors for s in q.steps} == {
+            "draft": (), "fire": ("draft",), "zoning": ("draft",), "env": ("draft",),
+            "traffic": ("draft",), "decide": ("fire", "zoning", "env", "traffic")}
+        # by hand: decide 1 d sent back at p .5 takes 1 / (1 - .5) = 2 d; before 2 + 10 + 8 + 6
+        # + 4 + 2 = 32, after 2 + max(10, 8, 6, 4) + 2 = 14 (it was 18: traffic kept waiting)
+        assert (ps.measure(p).lead_time, ps.measure(q).lead_time) == (32.0, 14.0)
+        decide = next(c for c in changes if c.steps == ("decide",))
+        assert decide.kind == "reordered"
+        assert "needs only 'fire_ok', 'zoning_ok', 'env_ok', 'traffic_ok'" in decide.reason
+
+    def test_a_step_kept_for_a_consumer_says_so(self) -> None:
+        # decide sends back to collect, so decide itself is left as it is: collect, rewired
+        # to draft, must keep the four reviews before it, and its reason says it is for decide
+        p = self.reviews(decide_block=True)
+        q, changes = ps.run_pass(p, "parallelize")
+        assert set(q.step("collect").predecessors) == {"fire", "zoning", "env", "traffic"}
+        assert q.step("decide").predecessors == ("collect",)
+        collect = next(c for c in changes if c.steps == ("collect",))
+        assert "needs only" not in collect.reason
+        assert "'fire', 'zoning' and 'env' must still come before 'decide'" in collect.reason
+        # by hand: 2 + 10 (the longest review), then collect + decide 2 d sent back at p .5:
+        # 4 d; before 2 + 28 + 4 = 34
+        assert (ps.measure(p).lead_time, ps.measure(q).lead_time) == (34.0, 16.0)
