@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import threading
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import procsimp as ps
-from procsimp.simulate import CHUNK
+from procsimp.simulate import CHUNK, MAX_RUNS_PER_CASE, runs_per_case
+from tests.strategies import deep_processes, nested_rework_dict
 
 LEVELS = {"levels": ["staff"], "roles": [{"id": "c", "level": "staff"},
                                           {"id": "d", "level": "staff"}]}
@@ -139,3 +144,85 @@ class TestResult:
             ps.simulate(letter_process, n=10, critical="yes")
         assert ps.simulate(letter_process, n=10, critical=False).critical == {}
         assert ps.simulate(letter_process, n=10, seed=None).seed is not None
+
+
+def finishes_within(seconds, fn, *args, **kwargs):
+    """``fn``'s result, run in a daemon thread; a failure if it hangs (a hang detector only,
+    generous: the thread is left behind and dies with the test run)."""
+    out = {}
+
+    def run():
+        try:
+            out["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller below
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"{fn.__name__} did not finish within {seconds} s"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+class TestDeepRework:
+    """Issue 19, case 3: nested rework took one pass of numpy calls per send-back per depth."""
+
+    def test_send_backs_are_geometric(self):
+        # one step of 1 day sent back to itself at p .5: the lead time is the number of runs
+        p = proc([{"id": "a", "role": "c", "duration": 1, "rework": {"to": "a", "p": 0.5}}])
+        sim = ps.simulate(p, n=40_000, seed=0)
+        for k in (1, 2, 3, 4):
+            share = float(np.mean(sim.samples == k))
+            assert abs(share - 0.5**k) < 4 * np.sqrt(0.5**k * (1 - 0.5**k) / sim.n), (k, share)
+        once = proc([{"id": "a", "role": "c", "duration": 1,
+                      "rework": {"to": "a", "p": 0.3, "mode": "once", "delay": 2}}])
+        runs = ps.simulate(once, n=40_000, seed=0).samples
+        assert set(np.unique(runs)) == {1.0, 4.0}  # 1, or 1 + return 2 + 1
+        assert abs(np.mean(runs == 4.0) - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 40_000)
+
+    def test_nested_blocks_against_an_independent_simulation(self):
+        # a plain-Python simulation of nested_rework_dict(3, p): each pass of block d takes
+        # e (1) + max(a 2 or b 0 at .5, block d - 1), sent back with probability p
+        p_back, depth, n = 0.5, 3, 20_000
+        rng = random.Random(7)
+
+        def block(d):
+            total = 0.0
+            while True:
+                inner = block(d - 1) if d > 1 else 0.0
+                total += 1 + max(2.0 if rng.random() < 0.5 else 0.0, inner)
+                if rng.random() >= p_back:
+                    return total
+
+        ref = np.array([3 + block(depth) for _ in range(n)])  # after a chain of 3 days
+        sim = ps.simulate(ps.Process.model_validate(nested_rework_dict(depth, p_back)), n=n,
+                          seed=0)
+        se = np.hypot(ref.std(ddof=1), sim.std) / np.sqrt(n)
+        assert abs(sim.mean - ref.mean()) < 5 * se, (sim.mean, ref.mean(), se)
+        assert abs(sim.p90 - np.quantile(ref, 0.9)) <= 2.0  # lead times are whole days
+
+    def test_deep_nesting_finishes(self):
+        # five nested blocks at p .7: the innermost steps run 3.3^5 = 412 times per case; the
+        # old engine took minutes here (84 s for 10,000 cases), this takes seconds
+        p = ps.Process.model_validate(nested_rework_dict(5, 0.7))
+        assert max(runs_per_case(p.compiled)) == pytest.approx((1 / 0.3) ** 5)
+        sim = finishes_within(30, ps.simulate, p, n=10_000, seed=0)
+        assert np.all(np.isfinite(sim.samples)) and sim.samples.min() >= 3 + 5
+
+    def test_refuses_work_that_explodes(self):
+        # seven nested blocks at p .7: 3.3^7 = 4,572 runs of e1 per case, refused up front
+        p = ps.Process.model_validate(nested_rework_dict(7, 0.7))
+        with pytest.raises(ps.SimulationError, match=r"'e1' would run 4,572 times per case"):
+            finishes_within(10, ps.simulate, p, n=10)
+
+    @settings(max_examples=25)
+    @given(process=deep_processes())
+    def test_any_deep_process_finishes_or_is_refused(self, process):
+        if max(runs_per_case(process.compiled)) > MAX_RUNS_PER_CASE:
+            with pytest.raises(ps.SimulationError, match="nested rework"):
+                ps.simulate(process, n=200, seed=0)
+            return
+        sim = finishes_within(60, ps.simulate, process, n=200, seed=0)
+        assert np.all(np.isfinite(sim.samples)) and np.all(sim.samples >= 0)
