@@ -13,7 +13,8 @@ circulate at once.
 
 What it leaves alone: steps that declare no ``needs`` (their dependencies are
 unknown, so all are kept), alternatives (edges with ``p``) and the steps that
-merge them, steps inside rework blocks, and any step whose producers sit on
+merge them, steps inside rework blocks (but a block's first step, whose edges
+come from outside the loop, is rewired), and any step whose producers sit on
 another branch of a choice or inside a rework block; nor does it leave a step
 on a branch of a choice without a successor (the branch would then end the
 process on its own). Edges with their own
