@@ -8,6 +8,8 @@ mapping with a ``dist`` key:
 - ``{dist: uniform, low, high}``
 - ``{dist: lognormal, median, p90}`` or ``{dist: lognormal, mu, sigma}``
 - ``{dist: empirical, values: [...]}`` (resampled with replacement)
+- ``{dist: exponential, mean}`` (memoryless: queueing, service times)
+- ``{dist: gamma, mean, sd}``
 
 Every duration is non-negative and finite. :func:`mean_of` gives the exact
 mean and :func:`sample` draws ``n`` values at once from a numpy Generator.
@@ -213,6 +215,52 @@ class Empirical(_Dist):
         return rng.choice(np.asarray(self.values, dtype=float), n)
 
 
+class Exponential(_Dist):
+    """Exponential distribution with the given mean (rate 1/mean)."""
+
+    dist: Literal["exponential"] = "exponential"
+    mean_: Positive = Field(alias="mean")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _mean_key(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {"dist": self.dist, "mean": self.mean_}
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_, n)
+
+
+class Gamma(_Dist):
+    """Gamma distribution given by its mean and standard deviation (shape (mean/sd)^2)."""
+
+    dist: Literal["gamma"] = "gamma"
+    mean_: Positive = Field(alias="mean")
+    sd: Positive
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _mean_key(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {"dist": self.dist, "mean": self.mean_, "sd": self.sd}
+
+    @property
+    def shape(self) -> float:
+        """Shape ``k = (mean / sd)^2``; the scale is ``sd^2 / mean``."""
+        return (self.mean_ / self.sd) ** 2
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.gamma(self.shape, self.sd * self.sd / self.mean_, n)
+
+
 class Sum(_Dist):
     """The sum of several durations (what merging steps produces).
 
@@ -254,7 +302,7 @@ class Sum(_Dist):
         return total
 
 
-Distribution = Triangular | Pert | Uniform | Lognormal | Empirical | Sum
+Distribution = Triangular | Pert | Uniform | Lognormal | Empirical | Exponential | Gamma | Sum
 
 
 def _duration_tag(value: Any) -> str | None:
@@ -279,6 +327,8 @@ Duration = Annotated[
         | Annotated[Uniform, Tag("uniform")]
         | Annotated[Lognormal, Tag("lognormal")]
         | Annotated[Empirical, Tag("empirical")]
+        | Annotated[Exponential, Tag("exponential")]
+        | Annotated[Gamma, Tag("gamma")]
         | Annotated[Sum, Tag("sum")]
     ),
     Discriminator(
@@ -286,7 +336,7 @@ Duration = Annotated[
         custom_error_type="duration",
         custom_error_message=(
             "a duration is a non-negative number or a mapping with dist: "
-            "triangular | pert | uniform | lognormal | empirical | sum"
+            "triangular | pert | uniform | lognormal | empirical | exponential | gamma | sum"
         ),
     ),
 ]
@@ -361,6 +411,11 @@ def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
                                            "p90": duration.p90 * factor})
     if isinstance(duration, Empirical):
         return duration.model_copy(update={"values": tuple(v * factor for v in duration.values)})
+    if isinstance(duration, Exponential):
+        return duration.model_copy(update={"mean_": duration.mean_ * factor})
+    if isinstance(duration, Gamma):
+        return duration.model_copy(update={"mean_": duration.mean_ * factor,
+                                           "sd": duration.sd * factor})
     assert isinstance(duration, Sum)
     return Sum(parts=tuple(scaled(p, factor) for p in duration.parts))
 

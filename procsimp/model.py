@@ -37,6 +37,8 @@ from pydantic import (
     model_validator,
 )
 
+from procsimp.calendar import Calendar
+from procsimp.deadlines import Deadline
 from procsimp.durations import Duration
 
 if TYPE_CHECKING:
@@ -244,8 +246,8 @@ class Process(Model):
     """Name of the process or service."""
     description: str = ""
     """Free text: the service, the legal basis, the source of the figures."""
-    time_unit: Literal["hour", "day", "week"] = "day"
-    """Unit of every duration in the file."""
+    time_unit: Literal["minute", "hour", "day", "week"] = "day"
+    """Unit of every duration in the file (with a calendar: working time on it)."""
     handoff_delay: Duration = 0.0
     """Transfer delay on every edge between two different roles."""
     cases_per_year: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
@@ -257,6 +259,11 @@ class Process(Model):
     """Roles (posts) performing the steps."""
     steps: tuple[Step, ...] = ()
     """The steps, in any order."""
+    calendar: Calendar | None = None
+    """The working calendar; durations are then working time on it. Without one, time
+    runs continuously (see :mod:`procsimp.calendar`)."""
+    deadlines: tuple[Deadline, ...] = ()
+    """Legal time limits and what a miss entails (see :mod:`procsimp.deadlines`)."""
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from procsimp.deadlines import Clock, OnTime, evaluate, start_dates
 from procsimp.durations import is_fixed, mean_of
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, PrecisionWarning, SimulationError
@@ -96,6 +97,11 @@ class SimulationResult:
     p95_ci: tuple[float, float]
     critical: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    calendar_days: SimulationResult | None = None
+    """With start dates (``simulate(..., start=...)``): the cases' elapsed calendar days,
+    summarized like the lead time (None otherwise)."""
+    on_time: dict[str, OnTime] = field(default_factory=dict)
+    """Per deadline id, the share of cases on time (see :class:`~procsimp.deadlines.OnTime`)."""
 
     def quantile(self, q: float) -> float:
         """Any quantile of the simulated lead time (``q`` in [0, 1])."""
@@ -111,7 +117,10 @@ class SimulationResult:
                 "std": self.std, "p50": self.p50, "p90": self.p90, "p95": self.p95,
                 "mean_ci": _plain(self.mean_ci), "p50_ci": _plain(self.p50_ci),
                 "p90_ci": _plain(self.p90_ci), "p95_ci": _plain(self.p95_ci),
-                "critical": dict(self.critical), "notes": list(self.notes)}
+                "critical": dict(self.critical), "notes": list(self.notes),
+                "calendar_days": (self.calendar_days.to_dict() if self.calendar_days is not None
+                                  else None),
+                "on_time": {k: v.to_dict() for k, v in self.on_time.items()}}
 
     def __str__(self) -> str:
         u = self.time_unit
@@ -126,6 +135,11 @@ class SimulationResult:
         if top:
             lines.append("  most often critical: " + ", ".join(f"{k} {v:.0%}" for k, v in top))
         lines.extend(f"  note: {note}" for note in self.notes)
+        if self.calendar_days is not None:
+            c = self.calendar_days
+            lines.append(f"  calendar days: mean {c.mean:.2f} (95% CI [{c.mean_ci[0]:.2f}, "
+                         f"{c.mean_ci[1]:.2f}]), p50 {c.p50:.2f}, p90 {c.p90:.2f}")
+        lines.extend(f"  deadline {o}" for o in self.on_time.values())
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -169,7 +183,7 @@ def summarize(samples: np.ndarray, *, seed: int | None, time_unit: str,
 
 
 def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
-             critical: bool | str = "auto") -> SimulationResult:
+             critical: bool | str = "auto", start: Any = None) -> SimulationResult:
     """Simulate ``n`` cases of a process and summarize their lead times.
 
     Parameters
@@ -185,6 +199,10 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         Track which steps lie on the critical chain of each sample: ``True``,
         ``False``, or ``"auto"`` (tracked unless the bookkeeping would exceed
         :data:`CRITICAL_BUDGET` bytes per chunk).
+    start
+        Start dates of the cases, for their calendar days and calendar-time deadlines:
+        a date (``"2025-03-26"``, ``datetime.date``) for every case, or ``(first, last)``,
+        the cases spread evenly over the days from first to last. See :mod:`procsimp.calendar`.
 
     Returns
     -------
@@ -210,19 +228,40 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
     _check_workload(compiled)
     multi = sum(1 for p in compiled.preds if len(p) > 1)
     track = bool(critical) if critical != "auto" else multi * CHUNK <= CRITICAL_BUDGET
+    dates = None if start is None else start_dates(start, int(n))
     engine = Engine(compiled, RandomDraws(compiled, int(seed)), track_critical=track)
+    clock = Clock(process, int(n)) if process.deadlines else None
+    engine.keep = clock.keep if clock is not None else frozenset()
     samples = np.empty(n)
     counts = np.zeros(compiled.n, dtype=np.int64)
     for chunk, lo in enumerate(range(0, n, CHUNK)):
         size = min(CHUNK, n - lo)
         engine.draws.start_chunk(chunk)
         samples[lo:lo + size] = engine.run(size, counts if track else None)
+        if clock is not None:
+            clock.record(lo, engine.kept)
     crit = {compiled.ids[v]: float(counts[v]) / n for v in range(compiled.n)} if track else {}
     result = summarize(samples, seed=int(seed), time_unit=process.time_unit, critical=crit,
                        heavy_tails=heavy_tailed_steps(process))
     for note in result.notes:
         warnings.warn(f"simulate {process.name!r}: {note}", PrecisionWarning, stacklevel=2)
+    if dates is not None or clock is not None:
+        result = _with_time(process, result, clock, dates)
     return result
+
+
+def _with_time(process: Process, result: SimulationResult, clock: Clock | None,
+               dates: np.ndarray | None) -> SimulationResult:
+    """The result with its calendar days and on-time shares (see :mod:`procsimp.deadlines`)."""
+    days, on_time, undated = evaluate(process, result.samples, clock, dates)
+    for ident in undated:
+        warnings.warn(f"simulate {process.name!r}: deadline {ident!r} counts calendar time, "
+                      f"which needs the cases' dates; pass start=DATE or start=(FIRST, LAST) "
+                      f"to evaluate it", UserWarning, stacklevel=3)
+    calendar_days = None
+    if days is not None:
+        calendar_days = summarize(days, seed=result.seed, time_unit="calendar day")
+    return replace(result, calendar_days=calendar_days, on_time=on_time)
 
 
 # --- draws -------------------------------------------------------------------------------
@@ -354,6 +393,9 @@ class Engine:
         self.branch_of = {(v, k): b for u, outs in compiled.branches.items()
                           for b, (v, k, _) in enumerate(outs)}
         self.size = 0
+        #: steps whose top-level finishes ``run`` keeps in ``kept`` (for deadlines' clocks)
+        self.keep: frozenset[int] = frozenset()
+        self.kept: dict[int, np.ndarray] = {}
 
     def run(self, size: int, counts: np.ndarray | None = None) -> np.ndarray:
         """Lead times of ``size`` samples; adds each step's critical count to ``counts``."""
@@ -394,6 +436,8 @@ class Engine:
                 fin = start + self.draws.duration(v, size)
             if v in self.c.branches:
                 state.choice[v] = self.draws.choice(v, size)
+            if block is None and v in self.keep:
+                self.kept[v] = fin
             if idx is None and v in self.sinks:
                 later = fin > self.end
                 self.end = np.where(later, fin, self.end)

@@ -20,6 +20,7 @@ from pydantic import ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from procsimp._gc import paused
+from procsimp.deadlines import problems as deadline_problems
 from procsimp.graph import (
     CycleError,
     attach_blocks,
@@ -74,7 +75,8 @@ def format_errors(exc: ValidationError) -> list[str]:
 
 
 _DURATION_FIELDS = {"duration", "work", "delay", "handoff_delay"}
-_DURATION_TAGS = {"fixed", "triangular", "pert", "uniform", "lognormal", "empirical"}
+_DURATION_TAGS = {"fixed", "triangular", "pert", "uniform", "lognormal", "empirical",
+                  "exponential", "gamma"}
 
 
 def _relabel(err: Any, data: Any) -> InitErrorDetails:
@@ -223,6 +225,8 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
             refs_ok = False
             unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"), owner,
                     "rework target")
+    problems += [(loc, "deadline", msg)
+                 for loc, msg in deadline_problems(process, step_ids | known["steps"])]
     if not full or not refs_ok or len(step_ids) != len(process.steps) or \
             len(steps) != len(process.steps):
         if len(steps) == len(step_ids):
