@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from procsimp.deadlines import OnTimeChange, paired_change
 from procsimp.errors import MissingDependencyError, OptionError
 from procsimp.intervals import mean_interval
 from procsimp.metrics import Metrics, measure
@@ -171,6 +172,9 @@ class Report:
     attribution: tuple[PassCut, ...] | None
     notes: tuple[str, ...] = ()
     """Caveats about the figures (e.g. a lead time estimated over branch outcomes)."""
+    on_time: tuple[OnTimeChange, ...] = ()
+    """Per deadline both versions declare, its on-time share before and after and the
+    paired change (see :func:`procsimp.deadlines.paired_change`)."""
 
     def metric(self, name: str) -> MetricCut:
         """The row of one metric, by its field name in :class:`~procsimp.Metrics`."""
@@ -193,6 +197,8 @@ class Report:
             "attribution": ([asdict(a) for a in self.attribution]
                             if self.attribution is not None else None),
             "notes": list(self.notes),
+            "on_time": {c.id: _lists({k: v for k, v in asdict(c).items() if k != "id"})
+                        for c in self.on_time},
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -256,6 +262,15 @@ class Report:
                 [[stat, t(before), t(after), t(est.value),
                   f"[{t(est.ci[0])}, {t(est.ci[1])}]", _pct(_relative(est.value, before))]
                  for stat, before, after, est in self._simulated()]))
+        if self.on_time:
+            tables.append((
+                f"On time, {self.n:,} paired cases",
+                ["deadline", "within", "before", "after", "change", "95% CI of the change"],
+                [[c.id + (f" ({c.on_miss.replace('_', ' ')} when late)"
+                          if c.on_miss != "none" else ""),
+                  f"{c.within:g} {c.unit.replace('_', ' ')}s", f"{c.before:.1%}",
+                  f"{c.after:.1%}", _pp(c.change), f"[{_pp(c.ci[0])}, {_pp(c.ci[1])}]"]
+                 for c in self.on_time]))
         if self.attribution is not None:
             tables.append((
                 "Lead-time cut by pass (flow analysis)",
@@ -318,7 +333,8 @@ class Report:
 
 
 def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int | None = 0,
-            *, result: Result | None = None, bootstrap: int = BOOTSTRAP) -> Report:
+            *, result: Result | None = None, bootstrap: int = BOOTSTRAP,
+            start: Any = None) -> Report:
     """Compare two versions of a process: metrics, simulated lead time, cut per pass.
 
     Parameters
@@ -341,6 +357,9 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
         with ``n x bootstrap`` (about 0.4 s for 10,000 cases and 1,000 resamples); 0
         uses the two quantiles' independent order-statistic intervals instead, which
         is instant but conservative (wide).
+    start
+        Start dates of the cases (see :func:`procsimp.simulate`), for deadlines counted
+        in calendar time.
 
     Returns
     -------
@@ -390,15 +409,19 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     notes = tuple(note for label, m in (("before", m_before), ("after", m_after))
                   if (note := _lead_time_note(label, m)))
     simulation = None
+    on_time: tuple[OnTimeChange, ...] = ()
     if n:
-        simulation = _simulated_cut(simulate(before, n=n, seed=seed),
-                                    simulate(after, n=n, seed=seed), seed, bootstrap)
+        sim_before = simulate(before, n=n, seed=seed, start=start)
+        sim_after = simulate(after, n=n, seed=seed, start=start)
+        simulation = _simulated_cut(sim_before, sim_after, seed, bootstrap)
+        on_time = tuple(paired_change(o, sim_after.on_time[k])
+                        for k, o in sim_before.on_time.items() if k in sim_after.on_time)
     attribution = None
     if result is not None:
         attribution = _attribution(result, {id(before): m_before, id(after): m_after})
     return Report(before_name=before.name, after_name=after.name, time_unit=before.time_unit,
                   n=int(n), seed=int(seed), metrics=rows, simulation=simulation,
-                  attribution=attribution, notes=notes)
+                  attribution=attribution, notes=notes, on_time=on_time)
 
 
 def _metric_cut(name: str, kind: MetricKind, before: float, after: float) -> MetricCut:
@@ -500,6 +523,11 @@ def _fmt(value: float, kind: MetricKind, time: Callable[[float], str]) -> str:
 def _fmt_cut(value: float, kind: MetricKind, time: Callable[[float], str]) -> str:
     # a ratio's cut is a difference of percentages: percentage points
     return f"{value * 100:.1f} pp" if kind == "ratio" else _fmt(value, kind, time)
+
+
+def _pp(value: float) -> str:
+    """A change of a share, in percentage points."""
+    return f"{value * 100:+.1f} pp"
 
 
 def _pct(value: float | None) -> str:
