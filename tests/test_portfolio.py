@@ -217,14 +217,16 @@ class TestPlot:
             ps.plot.portfolio(pd.DataFrame({"x": [1]}))
 
 
+@pytest.fixture(scope="module")
+def letters() -> list[ps.Process]:
+    """The letter, a copy with a 2-day handoff, and a copy timed in hours."""
+    letter = ps.load(EXAMPLES / "outgoing_letter.yaml")
+    return [letter, letter.model_copy(update={"name": "licence", "handoff_delay": 2.0}),
+            letter.model_copy(update={"name": "hourly", "time_unit": "hour"})]
+
+
 class TestTotals:
     """Issue 9, item 6: days and hours were added ("77.4 day/hours"), services without volume."""
-
-    @pytest.fixture(scope="class")
-    def letters(self) -> list[ps.Process]:
-        letter = ps.load(EXAMPLES / "outgoing_letter.yaml")
-        return [letter, letter.model_copy(update={"name": "licence", "handoff_delay": 2.0}),
-                letter.model_copy(update={"name": "hourly", "time_unit": "hour"})]
 
     def test_units_are_never_added(self, letters: list[ps.Process]) -> None:
         res = ps.portfolio(letters, {"flat": "delayering_2019"}, n=0, progress=False)
