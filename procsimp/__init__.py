@@ -7,7 +7,9 @@
 """
 
 from procsimp import plot  # figures; matplotlib itself loads on the first drawing
+from procsimp.calendar import Calendar
 from procsimp.compare import Report, compare
+from procsimp.deadlines import Deadline, OnTime
 from procsimp.errors import (
     FileFormatError,
     MissingDependencyError,
@@ -35,13 +37,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",
+    "Calendar",
     "Change",
+    "Deadline",
     "Failure",
     "FileFormatError",
     "Level",
     "Metrics",
     "MissingDependencyError",
     "ModelError",
+    "OnTime",
     "OptionError",
     "PassOptions",
     "PortfolioResult",

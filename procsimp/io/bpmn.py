@@ -85,7 +85,7 @@ KIND_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "send", "kirim")),
 )
 #: Seconds per procsimp time unit (calendar time: a day is 24 hours, a week 7 days).
-SECONDS_PER_UNIT = {"hour": 3600.0, "day": 86400.0, "week": 604800.0}
+SECONDS_PER_UNIT = {"minute": 60.0, "hour": 3600.0, "day": 86400.0, "week": 604800.0}
 #: Level given to roles when neither ``level_of`` nor the lane convention names one.
 DEFAULT_LEVEL = "staff"
 #: Role given to tasks outside every lane and pool.
