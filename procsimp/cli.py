@@ -31,6 +31,7 @@ import argparse
 import json
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -64,7 +65,7 @@ def _measure(args: argparse.Namespace) -> int:
 
     proc = _load(args.file, args.format)
     metrics = measure(proc)
-    sim = simulate(proc, n=args.n, seed=args.seed) if args.n > 0 else None
+    sim = simulate(proc, n=args.n, seed=args.seed, start=args.start) if args.n > 0 else None
     if args.json:
         # one object keyed by the metric names of DESIGN.md, plus the simulation summary
         out: dict[str, Any] = metrics.model_dump(mode="json")
@@ -156,7 +157,8 @@ def _simplify(args: argparse.Namespace) -> int:
     proc = _load(args.file, args.format)
     result = simplify(proc, args.preset if args.preset is not None else args.passes, options)
     save(result.process, args.output)
-    report = compare(proc, result, n=args.n, seed=args.seed) if args.report else None
+    report = (compare(proc, result, n=args.n, seed=args.seed, start=args.start)
+              if args.report else None)
     if args.json:
         print(json.dumps({"output": args.output, "passes": list(result.passes),
                           "changes": [c.model_dump(mode="json") for c in result.changes],
@@ -182,7 +184,7 @@ def _compare(args: argparse.Namespace) -> int:
         raise OptionError("compare: only one of BEFORE and AFTER can be read from standard "
                           "input (-)")
     report = compare(_load(args.before, args.format), _load(args.after, args.format),
-                     n=args.n, seed=args.seed)
+                     n=args.n, seed=args.seed, start=args.start)
     if args.json:
         print(report.to_json())
     elif args.markdown:
@@ -339,6 +341,15 @@ def _simulation_args(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("-n", type=int, default=10_000,
                    help=f"simulated cases{what} (default 10000; 0 skips the simulation)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--start", type=_start, default=None, metavar="DATE|FIRST..LAST",
+                   help="start dates of the cases (e.g. 2025-01-01..2025-12-31), for calendar "
+                        "days and deadlines counted in calendar time")
+
+
+def _start(text: str) -> str | tuple[str, str]:
+    """``--start``: one date, or a range written FIRST..LAST."""
+    first, sep, last = text.partition("..")
+    return (first, last) if sep else text
 
 
 #: Examples shown under each command's ``--help``.
@@ -497,6 +508,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A warning on the command line: one line for the user, not procsimp's source line."""
+    print(f"procsimp: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -509,7 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"procsimp: error: -n must be between 0 and {MAX_CASES:,}", file=sys.stderr)
         return 2
     try:
-        return int(args.run(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.run(args))
     except ProcsimpError as exc:
         if debug:
             traceback.print_exc()

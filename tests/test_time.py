@@ -471,3 +471,25 @@ class TestBadInput:
             CIVIL_SERVICE.add("not a date", 1)
         with pytest.raises(ps.OptionError):
             CIVIL_SERVICE.working_days("2025-03-26", "2025-03-01")
+
+
+class TestCommandLine:
+    def test_report_shows_the_on_time_share(self, tmp_path, capsys):
+        from procsimp.cli import main
+
+        out = tmp_path / "after.yaml"
+        assert main(["simplify", "examples/outgoing_letter.yaml", "--preset", "delayering_2019",
+                     "-o", str(out), "--report", "-n", "2000"]) == 0
+        text = capsys.readouterr().out
+        assert "On time, 2,000 paired cases" in text and "information_request" in text
+
+    def test_start_range_and_json(self, capsys):
+        import json
+
+        from procsimp.cli import main
+
+        assert main(["measure", "examples/business_licence.yaml", "-n", "500", "--json",
+                     "--start", "2025-01-01..2025-12-31"]) == 0
+        data = json.loads(capsys.readouterr().out)["simulation"]
+        assert data["calendar_days"]["mean"] > data["mean"]
+        assert data["on_time"]["licence_decision"]["on_miss"] == "deemed_granted"
