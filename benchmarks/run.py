@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/run.py            # the full suite (about a minute)
     python benchmarks/run.py --quick    # a smoke run (a few seconds of SimPy, smaller graphs)
 
-Three sections, each printed as a compact table (see benchmarks/README.md):
+Sections, each printed as a compact table (see benchmarks/README.md):
 
 1. speed: ``ps.simulate`` on a layered process (default 1,000 steps, 10,000 samples)
    against a hand-written SimPy model of the same graph run in the same process,
@@ -15,7 +15,9 @@ Three sections, each printed as a compact table (see benchmarks/README.md):
    simulates 10,000 samples, next to a subprocess that only builds it, and the
    simulation's own peak allocation by tracemalloc (target: < 600 MB);
 3. measure: ``ps.measure`` on 100,000 steps and on 10,000 steps, with the ratio
-   (linear scaling gives about 10x; target: a few seconds on 100,000).
+   (linear scaling gives about 10x; target: a few seconds on 100,000);
+5. time: ``ps.simulate`` with a working calendar, start dates and four deadlines
+   against the plain simulation of the same process in the same run (target: <= 2x).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -277,6 +279,51 @@ def bench_pipeline(args: argparse.Namespace) -> None:
            f"{big:,} steps)", rows)
 
 
+# --- 5. calendars and deadlines ----------------------------------------------------------
+
+TIME_TARGET = 2.0
+
+
+def bench_time(args: argparse.Namespace) -> None:
+    """``ps.simulate`` with a working calendar, start dates and deadlines, against plain."""
+    plain = layered_process(args.steps, args.width, args.seed, with_choices=args.choices)
+    ids = [s.id for s in plain.steps]
+    holidays: Any = {"country": "ID", "categories": ["public", "government"]}
+    try:
+        import holidays as _  # noqa: F401
+    except ImportError:  # the package is optional: a listed date stands in
+        holidays = ["2025-03-31", "2025-04-01"]
+    timed = ps.Process.model_validate({
+        **plain.model_dump(), "calendar": {"holidays": holidays},
+        "deadlines": [
+            {"id": "service", "within": round(ps.measure(plain).lead_time),
+             "unit": "working_day"},
+            {"id": "middle", "within": 20, "unit": "working_day", "from": ids[len(ids) // 3],
+             "to": ids[2 * len(ids) // 3], "on_miss": "deemed_granted"},
+            {"id": "calendar", "within": 90, "unit": "day"},
+            {"id": "hours", "within": 400, "unit": "working_hour"}]})
+    start = ("2025-01-01", "2025-12-31")
+    ps.simulate(timed, n=args.samples, seed=0, start=start)  # warm: holidays resolved once
+    t_plain, res = _best(lambda: ps.simulate(plain, n=args.samples, seed=0), args.repeats)
+    t_time, res_t = _best(lambda: ps.simulate(timed, n=args.samples, seed=0, start=start),
+                          args.repeats)
+    ratio = t_time / t_plain
+    same = bool(np.array_equal(res.samples, res_t.samples))
+    o = res_t.on_time["service"]
+    _table(f"5. calendars and deadlines: {args.steps:,} steps, n = {args.samples:,}", [
+        ("ps.simulate, plain", _fmt_time(t_plain), f"best of {args.repeats}; baseline, same run"),
+        ("with calendar, start dates, 4 deadlines", _fmt_time(t_time),
+         f"best of {args.repeats}"),
+        ("ratio", f"{ratio:.2f}x",
+         f"target <= {TIME_TARGET:.0f}x: {_verdict(ratio <= TIME_TARGET)}"),
+        ("working-time samples unchanged", str(same), "a calendar only adds figures"),
+        ("calendar days, mean", f"{res_t.calendar_days.mean:.1f}",
+         f"working days {res_t.mean:.1f}"),
+        (f"on time within {o.deadline.within:g} working days", f"{o.share:.1%}",
+         f"95% CI [{o.ci[0]:.1%}, {o.ci[1]:.1%}]"),
+    ])
+
+
 # --- command line -------------------------------------------------------------------------
 
 
@@ -288,7 +335,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
-    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline"),
+    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -327,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "memory", "measure", "pipeline"]
+    sections = args.only or ["speed", "memory", "measure", "pipeline", "time"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -338,6 +385,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_measure(args)
     if "pipeline" in sections:
         bench_pipeline(args)
+    if "time" in sections:
+        bench_time(args)
 
 
 if __name__ == "__main__":
