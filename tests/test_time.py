@@ -493,3 +493,23 @@ class TestCommandLine:
         data = json.loads(capsys.readouterr().out)["simulation"]
         assert data["calendar_days"]["mean"] > data["mean"]
         assert data["on_time"]["licence_decision"]["on_miss"] == "deemed_granted"
+
+
+def test_the_time_page_runs(monkeypatch):
+    """docs/time.md: its code runs and its figures are the published ones."""
+    import re
+    from pathlib import Path
+
+    pytest.importorskip("holidays")
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    page = (root / "docs" / "time.md").read_text(encoding="utf-8")
+    namespace: dict[str, object] = {}
+    for block in re.findall(r"```python\n(.*?)```", page, re.S):
+        exec(compile(block, "time.md", "exec"), namespace)
+    cal = namespace["cal"]
+    assert cal.add("2025-03-26", 5) == D(2025, 4, 11)
+    assert cal.working_days("2025-01-01", "2025-12-31") == 237
+    frozen = ps.loads(namespace["text"], "yaml")
+    assert set(PUBLIC_2025 + CUTI_BERSAMA_2025) <= set(frozen.calendar.holidays)
+    assert namespace["o"].cases == 10_000
