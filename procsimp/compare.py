@@ -393,6 +393,11 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     if before.time_unit != after.time_unit:
         raise OptionError(f"compare: before is in {before.time_unit}s but after in "
                           f"{after.time_unit}s; express both in the same time unit")
+    if (before.calendar is None) != (after.calendar is None):
+        timed, plain = ("before", "after") if before.calendar is not None else ("after", "before")
+        raise OptionError(f"compare: {timed} counts working time on a calendar but {plain} "
+                          f"runs continuously; give both the same calendar (or neither) so "
+                          f"their days mean the same")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 or n == 1:
         raise OptionError(f"compare: n must be 0 (no simulation) or at least 2 simulated cases, "
                           f"got {n!r}")

@@ -513,3 +513,8 @@ def test_the_time_page_runs(monkeypatch):
     frozen = ps.loads(namespace["text"], "yaml")
     assert set(PUBLIC_2025 + CUTI_BERSAMA_2025) <= set(frozen.calendar.holidays)
     assert namespace["o"].cases == 10_000
+
+
+def test_compare_refuses_mixed_time_bases():
+    with pytest.raises(ps.OptionError, match="calendar"):
+        ps.compare(one_step(2, calendar=CAL_2025), one_step(2), n=0)
