@@ -396,8 +396,8 @@ def clean_temporaries(path: Path) -> list[Path]:
     return removed
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to a temporary file beside ``path``, then rename it over it.
 
     The temporary is named ``.NAME.procsimp-PID-RANDOM.tmp``; one left by a save that was
     killed is removed by the next save of the same file (:func:`clean_temporaries`).
@@ -411,8 +411,9 @@ def write_atomic(path: Path, text: str) -> None:
         _WRITING.add(os.path.basename(tmp))
         # mkstemp makes the file private (0600); give it the mode a plain write would have
         os.chmod(tmp, _file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        payload = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

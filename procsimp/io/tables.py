@@ -596,7 +596,7 @@ def write_table(process: Process, path: str | os.PathLike[str]) -> None:
         df[column] = pd_series(cells, df[column])
     buffer = io.BytesIO()
     df.to_excel(buffer, index=False, sheet_name="process", engine="openpyxl")
-    _write_bytes(target, buffer.getvalue())
+    write_atomic(target, buffer.getvalue())
 
 
 def pd_series(cells: list[Any], like: Any) -> Any:
@@ -604,36 +604,6 @@ def pd_series(cells: list[Any], like: Any) -> Any:
     pd = _pandas()
     return pd.Series(cells, index=like.index,
                      dtype=object if any(isinstance(c, str) for c in cells) else like.dtype)
-
-
-def _write_bytes(target: Path, payload: bytes) -> None:
-    """Write to a temporary file beside ``target``, then rename it over ``target``."""
-    import os
-    import tempfile
-
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                   dir=target.parent if str(target.parent) else ".")
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise FileFormatError(f"{target}: cannot write: {exc.strerror or exc}; the old file, "
-                              f"if any, is unchanged") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read_table(path: str | os.PathLike[str], **keywords: Any) -> Process:
