@@ -205,7 +205,9 @@ def headline(report: Report) -> str:
                 f"{lead.before:.1f} -> {lead.after:.1f} {unit}\n"
                 f"expected on mean durations (not simulated)")
     cut = sim.mean_cut
+    # enough decimals that a narrow interval does not print as its own end points
+    d = 1 if cut.ci[1] - cut.ci[0] >= 0.2 else 2
     return (f"layers {layers.before:.0f} -> {layers.after:.0f}, lead time "
             f"{sim.before.mean:.1f} -> {sim.after.mean:.1f} {unit}\n"
-            f"mean of {report.n:,} simulated cases; cut {cut.value:.1f} {unit} "
-            f"(95% CI {cut.ci[0]:.1f} to {cut.ci[1]:.1f})")
+            f"mean of {report.n:,} simulated cases; cut {cut.value:.{d}f} {unit} "
+            f"(95% CI {cut.ci[0]:.{d}f} to {cut.ci[1]:.{d}f})")
