@@ -7,9 +7,9 @@ by country and category (Indonesia: ``public`` national holidays and
 durations are working time on it (a ``day`` is a working day).
 
 Counting follows the service standards: the day the clock starts is not
-counted, so ``add(DATE, n)`` is the n-th working day after DATE, and a
-request that arrives on a non-working day counts as received on the next
-working day. In a simulation, working time 0 is the close of the start date;
+counted, so ``add(DATE, n)`` is the n-th working day after DATE (for a
+request that arrives on a Saturday, Monday is the first day counted). In a
+simulation, working time 0 is the close of the start date;
 working time in ``(k - 1, k]`` working days falls on the k-th working day
 after it, a fraction ``f`` of that day being ``f * hours_per_day`` hours after
 the office opens, so ``k`` whole working days end exactly at the close of
@@ -133,11 +133,7 @@ class Calendar(_Model):
     # --- arithmetic ------------------------------------------------------------------
 
     def add(self, date: Any, n: int) -> dt.date:
-        """The date ``n`` working days after ``date`` (that day not counted).
-
-        A ``date`` that is not a working day counts as the next working day, so
-        ``add(date, 0)`` is the first working day on or after it.
-        """
+        """The n-th working day after ``date`` (``date`` itself not counted; n = 0: ``date``)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise OptionError(f"calendar.add: n must be a whole number of working days >= 0, "
                               f"got {n!r}")
@@ -191,7 +187,9 @@ class Calendar(_Model):
         return np.where(k == 0, 0.0, out)
 
     def _offset_days(self, start: np.ndarray, k: np.ndarray) -> np.ndarray:
-        first = int(start.min().astype("datetime64[Y]").astype(int)) + 1970
+        # a start on a non-working day rolls back to the working day before it, which may
+        # lie in the year before
+        first = int(start.min().astype("datetime64[Y]").astype(int)) + 1970 - 1
         last = int(start.max().astype("datetime64[Y]").astype(int)) + 1970
         per_year = max(1, len(self.workweek) * 52 - 40)
         last += math.ceil(float(k.max()) / per_year) + 1
@@ -199,7 +197,7 @@ class Calendar(_Model):
             if last > LAST_YEAR:
                 raise OptionError(f"a case runs past the year {LAST_YEAR} on this calendar "
                                   f"(its longest offset is {int(k.max()):,} working days)")
-            days = np.busday_offset(start, k, roll="forward",
+            days = np.busday_offset(start, k, roll="backward",
                                     busdaycal=self._busdaycal(first, last))
             reached = int(days.max().astype("datetime64[Y]").astype(int)) + 1970
             if reached <= last:
