@@ -51,10 +51,12 @@ def skewness(samples: np.ndarray) -> float:
     if n < 3:
         return 0.0
     centred = samples - samples.mean()
-    s2 = float(np.mean(centred * centred))
-    if s2 <= 0 or not math.isfinite(s2):
+    sd = math.sqrt(float(np.mean(centred * centred)))
+    if sd <= 0 or not math.isfinite(sd):
         return 0.0
-    return float(np.mean(centred * centred * centred)) / s2 ** 1.5
+    # standardise first: the third moment of tiny values (1e-132) would underflow to 0
+    z = centred / sd
+    return float(np.mean(z * z * z))
 
 
 def mean_interval(samples: np.ndarray, z: float = Z95) -> tuple[float, float]:

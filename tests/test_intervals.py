@@ -78,6 +78,12 @@ class TestMeanInterval:
         assert all(math.isnan(v) for v in mean_interval(np.array([4.0])))
         assert all(math.isnan(v) for v in quantile_interval(np.array([4.0]), 0.9))
 
+    def test_tiny_values(self) -> None:
+        # found by the QBP fuzz test: the third moment of values near 1e-132 underflowed
+        x = np.array([1e-132, 2e-132, 5e-132])
+        lo, hi = mean_interval(x)
+        assert 0 < lo < float(x.mean()) < hi
+
     def test_no_spread(self) -> None:
         assert mean_interval(np.full(10, 3.0)) == (3.0, 3.0)
 
