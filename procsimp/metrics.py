@@ -728,6 +728,8 @@ class _Outcomes:
             twice = (values[:, None] + again[None, :]).ravel()
             return _merge(np.concatenate([values, twice]),
                           np.concatenate([(1 - p) * probs, p * np.outer(probs, probs).ravel()]))
+        if math.log(REWORK_TAIL) / math.log(p) > MAX_OUTCOMES:  # a pass count per atom at least
+            return None
         out_v, out_p = [values], [(1 - p) * probs]
         passes, left, atoms = 1, p, len(values)  # left = P(more than `passes` passes)
         sum_v, sum_p = values, probs
@@ -773,20 +775,16 @@ class _Outcomes:
             passes = 1 + (rng.random(size) < blk.p).astype(np.int64)
         else:
             passes = rng.geometric(1 - blk.p, size)
-        runs = int(passes.sum())
+        back = (passes - 1) * self.back[b]
         dist = self.one_pass(b)
-        if dist is not None:
+        if dist is not None:  # how many passes took each possible time: cost free of N
             values, probs = dist
-            cum = np.cumsum(probs)
-            cum[-1] = np.inf
-            picked = np.searchsorted(cum, _stream(_PASS, self.c.ids[blk.exit]).random(runs) *
-                                     float(probs.sum()), side="right")
-            times = values[picked]
-        else:
-            times = self.sample(self.plans[b], runs, entry=blk.entry, base=None,
-                                target=blk.exit)
+            counts = _stream(_PASS, self.c.ids[blk.exit]).multinomial(passes, probs / probs.sum())
+            return counts @ values + back
+        times = self.sample(self.plans[b], int(passes.sum()), entry=blk.entry, base=None,
+                            target=blk.exit)
         owner = np.repeat(np.arange(size), passes)
-        return np.bincount(owner, weights=times, minlength=size) + (passes - 1) * self.back[b]
+        return np.bincount(owner, weights=times, minlength=size) + back
 
     # --- one run over many outcomes -------------------------------------------------------
 
