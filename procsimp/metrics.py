@@ -776,13 +776,21 @@ class _Outcomes:
         else:
             passes = rng.geometric(1 - blk.p, size)
         back = (passes - 1) * self.back[b]
+        runs = int(passes.sum())
         dist = self.one_pass(b)
-        if dist is not None:  # how many passes took each possible time: cost free of N
+        rng = _stream(_PASS, self.c.ids[blk.exit])
+        if dist is not None and len(dist[0]) * size <= 4 * runs:
+            # how many passes took each possible time: the cost does not grow with N
             values, probs = dist
-            counts = _stream(_PASS, self.c.ids[blk.exit]).multinomial(passes, probs / probs.sum())
-            return counts @ values + back
-        times = self.sample(self.plans[b], int(passes.sum()), entry=blk.entry, base=None,
-                            target=blk.exit)
+            return rng.multinomial(passes, probs / probs.sum()) @ values + back
+        if dist is not None:  # one draw from the pass distribution per pass
+            values, probs = dist
+            cum = np.cumsum(probs)
+            cum[-1] = np.inf  # rounding never leaves a pass without a time
+            times = values[np.searchsorted(cum, rng.random(runs) * float(probs.sum()),
+                                           side="right")]
+        else:
+            times = self.sample(self.plans[b], runs, entry=blk.entry, base=None, target=blk.exit)
         owner = np.repeat(np.arange(size), passes)
         return np.bincount(owner, weights=times, minlength=size) + back
 
