@@ -33,12 +33,12 @@ import hashlib
 import math
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from procsimp.deadlines import Clock, OnTime, evaluate, start_dates
-from procsimp.durations import is_fixed, mean_of
+from procsimp.durations import is_fixed
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, PrecisionWarning, SimulationError
 from procsimp.intervals import (
@@ -275,8 +275,6 @@ def _stream_key(kind: int, *names: str) -> list[int]:
 class RandomDraws:
     """Random streams keyed by (seed, step id, chunk): common random numbers across variants."""
 
-    expected_rework = False
-
     def __init__(self, compiled: Compiled, seed: int) -> None:
         self.c = compiled
         self.seed = seed
@@ -339,41 +337,6 @@ class RandomDraws:
         if is_fixed(revision):
             return back + float(revision)  # type: ignore[arg-type]
         return back + draw_duration(revision, self._rng(_KIND_REVISION, v), size)
-
-
-class MeanDraws(RandomDraws):
-    """Every duration and delay at its mean; choices drawn at random or given per sample.
-
-    Rework blocks take their expected time, as in flow analysis (T/(1-r) plus the
-    expected return delays, or (1+r)T plus r return delays), so the outcomes to
-    average over are the branch choices only. With ``work=True`` durations are the
-    steps' work and transfers take no time (for touch time).
-    """
-
-    expected_rework = True
-
-    def __init__(self, compiled: Compiled, seed: int,
-                 forced: dict[int, np.ndarray] | None = None, *, work: bool = False) -> None:
-        super().__init__(compiled, seed)
-        self.forced = forced or {}
-        self.work = work
-
-    def duration(self, v: int, size: int) -> float:
-        return self.c.mean_work[v] if self.work else self.c.mean_duration[v]
-
-    def delay(self, v: int, k: int, size: int) -> float:
-        return 0.0 if self.work else self.c.mean_edge_delay[v][k]
-
-    def rework_delay(self, v: int, size: int) -> float:
-        if self.work:
-            return 0.0
-        revision = self.c.steps[v].rework.revision  # type: ignore[union-attr]
-        return mean_of(self.c.blocks[self.c.block_of_exit[v]].delay) + mean_of(revision)
-
-    def choice(self, u: int, size: int) -> np.ndarray:
-        if u in self.forced:
-            return self.forced[u]
-        return super().choice(u, size)
 
 
 # --- the engine --------------------------------------------------------------------------
@@ -488,19 +451,8 @@ class Engine:
         and however many times a case is sent back.
         """
         blk = self.c.blocks[b]
-        if blk.p <= 0 or self.draws.expected_rework:
-            fin = self._run_plan(b, _State(None), idx, start, last).copy()
-            if blk.p <= 0:
-                return fin
-            back = self.draws.rework_delay(blk.exit, len(fin))
-            ran = np.isfinite(fin)  # cases that did not reach the block stay at -inf
-            once = fin[ran] - start[ran]
-            if blk.mode == "repeat":
-                total = (once + blk.p * back) / (1.0 - blk.p)
-            else:
-                total = (1.0 + blk.p) * once + blk.p * back
-            fin[ran] = start[ran] + total
-            return fin
+        if blk.p <= 0:
+            return self._run_plan(b, _State(None), idx, start, last).copy()
         size = len(start)
         runs = self.draws.rework_runs(blk.exit, size)
         runs[~np.isfinite(start)] = 1  # a case that never reaches the block stays at -inf
@@ -619,35 +571,4 @@ def _plans(compiled: Compiled) -> dict[int | None, list[tuple[str, int]]]:
             parent = block
         plans[parent].append(("node", v))
     return plans
-
-
-def expected_on_means(compiled: Compiled, *, seed: int = 0, samples: int = 20_000,
-                      max_outcomes: int = 4096, work: bool = False
-                      ) -> tuple[float, float | None, Literal["enumeration", "monte_carlo"]]:
-    """Expected lead time over branch outcomes, every duration at its mean.
-
-    Rework blocks count at their expected time (see :class:`MeanDraws`). Exact
-    enumeration of the choice outcomes when there are at most ``max_outcomes``;
-    otherwise Monte Carlo over ``samples`` cases. ``work=True`` gives touch time.
-    Returns ``(value, standard error or None, method)``.
-    """
-    splits = list(compiled.branches)
-    outcomes = math.prod(len(compiled.branches[u]) for u in splits) if splits else 1
-    if outcomes <= max_outcomes:
-        grids = np.meshgrid(*[np.arange(len(compiled.branches[u])) for u in splits],
-                            indexing="ij") if splits else []
-        forced = {u: g.ravel() for u, g in zip(splits, grids, strict=True)}
-        weights = np.ones(outcomes)
-        for u, choice in forced.items():
-            weights *= np.array([p for _, _, p in compiled.branches[u]])[choice]
-        engine = Engine(compiled, MeanDraws(compiled, seed, forced, work=work))
-        lead = engine.run(outcomes)
-        return float(np.dot(weights, lead) / weights.sum()), None, "enumeration"
-    engine = Engine(compiled, MeanDraws(compiled, seed, work=work))
-    parts = []
-    for chunk, lo in enumerate(range(0, samples, CHUNK)):
-        engine.draws.start_chunk(chunk)
-        parts.append(engine.run(min(CHUNK, samples - lo)))
-    lead = np.concatenate(parts)
-    return float(lead.mean()), float(lead.std(ddof=1) / math.sqrt(len(lead))), "monte_carlo"
 
