@@ -1,6 +1,10 @@
 """Hypothesis strategies for procsimp: valid processes by construction, and bad input.
 
-The one shared module of strategies; every property test imports from here.
+The one shared place of strategies; every property test imports from here or from
+its two modules: :mod:`strategies.terms` (processes drawn with their structure, for
+tests that compute the expected figure from the structure alone) and
+:mod:`strategies.documents` (mutated texts and JSON values, for the loaders' fuzz
+tests).
 
 Valid processes are built in topological order, never filtered with
 ``assume`` (Zac-HD's recipe, HypothesisWorks/hypothesis#2464). A process is a
