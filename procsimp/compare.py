@@ -273,7 +273,7 @@ class Report:
                  for c in self.on_time]))
         if self.attribution is not None:
             tables.append((
-                "Lead-time cut by pass (flow analysis)",
+                "Lead-time cut by pass (expected, on mean durations)",
                 ["pass", "steps", "layers", "lead time", "lead-time cut", "changes", "skipped"],
                 [[a.name, str(a.steps), str(a.layers), t(a.lead_time), t(a.lead_time_cut),
                   str(a.changes), str(a.skipped)] for a in self.attribution]))
@@ -284,9 +284,9 @@ class Report:
 
     def _footer(self) -> list[str]:
         s = self.simulation
-        lines = ["Lead time and touch time in the first table come from flow analysis on mean "
-                 "durations" + ("; the simulated figures are what cases experience." if s
-                                else ".")]
+        lines = ["Lead time and touch time in the first table are expected figures on mean "
+                 "durations (see measure)" + ("; the simulated figures are what cases "
+                                               "experience." if s else ".")]
         if s is not None:
             quantiles = ("the quantiles by a paired bootstrap"
                          if s.p90_cut.method == "paired_bootstrap" else
