@@ -543,7 +543,7 @@ def _check_workload(compiled: Compiled) -> None:
     while b is not None:
         blk = compiled.blocks[b]
         chain.append(f"{compiled.ids[blk.entry]!r}..{compiled.ids[blk.exit]!r} "
-                     f"(p {blk.p:g}, {blk.mode})")
+                     f"(p {blk.p!r}, {blk.mode})")
         b = blk.parent
     raise SimulationError(
         f"simulate: step {compiled.ids[worst]!r} would run {runs[worst]:,.0f} times per case "
