@@ -448,3 +448,27 @@ def analysis_view(compiled: Compiled, name: str) -> nx.DiGraph:
             g.add_edge(edge.step, s.id, edge=edge, p=edge.p,
                        delay=compiled.mean_edge_delay[v][k])
     return nx.freeze(g)
+
+
+def block_plans(compiled: Compiled) -> dict[int | None, list[tuple[str, int]]]:
+    """Per rework block (None: the top level), its items in topological order.
+
+    An item is ``("node", v)`` or ``("block", b)``: a nested block is one item of its
+    parent. ``measure``'s enumeration and ``simulate``'s engine both walk this plan.
+    """
+    plans: dict[int | None, list[tuple[str, int]]] = {None: []}
+    for block in range(len(compiled.blocks)):
+        plans[block] = []
+    for v in compiled.order:
+        chain: list[int] = []
+        up = compiled.innermost_block[v] if compiled.innermost_block else None
+        while up is not None:
+            chain.append(up)
+            up = compiled.blocks[up].parent
+        parent: int | None = None
+        for block in reversed(chain):
+            if compiled.blocks[block].entry == v:
+                plans[parent].append(("block", block))
+            parent = block
+        plans[parent].append(("node", v))
+    return plans

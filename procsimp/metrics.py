@@ -60,7 +60,7 @@ from pydantic import BaseModel, ConfigDict
 
 from procsimp._gc import paused
 from procsimp.durations import mean_of
-from procsimp.graph import exclusive
+from procsimp.graph import block_plans, exclusive
 from procsimp.model import APPROVAL_KINDS
 
 if TYPE_CHECKING:
@@ -376,7 +376,7 @@ class _Structure:
         self.simple = not c.branches and not c.blocks
         if self.simple:
             return
-        self.plans = _plans(c)
+        self.plans = block_plans(c)
         self.segments = _segments(c, self.plans[None])
         self.segment_of = [0] * c.n
         for k, seg in enumerate(self.segments):
@@ -412,27 +412,6 @@ class _Structure:
         if sampled:
             return value, math.sqrt(variance), "monte_carlo"
         return value, None, "enumeration"
-
-
-def _plans(c: Compiled) -> dict[int | None, list[Item]]:
-    """Per block (None: the top level), its items in topological order; a nested block
-    is one item of its parent."""
-    plans: dict[int | None, list[Item]] = {None: []}
-    for b in range(len(c.blocks)):
-        plans[b] = []
-    for v in c.order:
-        chain: list[int] = []
-        up = c.innermost_block[v]
-        while up is not None:
-            chain.append(up)
-            up = c.blocks[up].parent
-        parent: int | None = None
-        for b in reversed(chain):
-            if c.blocks[b].entry == v:
-                plans[parent].append(("block", b))
-            parent = b
-        plans[parent].append(("node", v))
-    return plans
 
 
 def _segments(c: Compiled, top: list[Item]) -> list[_Segment]:

@@ -41,6 +41,7 @@ from procsimp.deadlines import Clock, OnTime, evaluate, start_dates
 from procsimp.durations import is_fixed
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, PrecisionWarning, SimulationError
+from procsimp.graph import block_plans
 from procsimp.intervals import (
     heavy_tailed_steps,
     mean_interval,
@@ -350,7 +351,7 @@ class Engine:
         self.c = compiled
         self.draws = draws
         self.track = track_critical
-        self.plans = _plans(compiled)
+        self.plans = block_plans(compiled)
         self.sinks = {v for v in range(compiled.n) if not compiled.succs[v]}
         #: (step, position in its preds) -> branch number, for probability edges
         self.branch_of = {(v, k): b for u, outs in compiled.branches.items()
@@ -551,24 +552,4 @@ def _check_workload(compiled: Compiled) -> None:
         f"simulation's work grows with that number (at most {MAX_RUNS_PER_CASE:,} is "
         f"simulated). Lower the send-back probabilities (rework.p) or nest fewer blocks; "
         f"ps.measure gives the expected lead time without simulating")
-
-
-def _plans(compiled: Compiled) -> dict[int | None, list[tuple[str, int]]]:
-    """Per block (None: top level), its items in topological order; a nested block is one item."""
-    plans: dict[int | None, list[tuple[str, int]]] = {None: []}
-    for block in range(len(compiled.blocks)):
-        plans[block] = []
-    for v in compiled.order:
-        chain: list[int] = []
-        up = compiled.innermost_block[v] if compiled.innermost_block else None
-        while up is not None:
-            chain.append(up)
-            up = compiled.blocks[up].parent
-        parent: int | None = None
-        for block in reversed(chain):
-            if compiled.blocks[block].entry == v:
-                plans[parent].append(("block", block))
-            parent = block
-        plans[parent].append(("node", v))
-    return plans
 
