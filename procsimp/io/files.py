@@ -113,13 +113,8 @@ def _check_expansion(root: Any) -> None:
         written += 1
         on_path.add(key)
         stack.append((node, True))
-        for child in children:
-            if id(child) in on_path:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a YAML alias refers to the value it is part of (a value "
-                    "that contains itself); write the values out", child.start_mark)
-            if id(child) not in size:
-                stack.append((child, False))
+        # a child on the current path is popped while still on it: the check above
+        stack.extend((child, False) for child in children if id(child) not in size)
     if size[id(root)] > written + MAX_EXPANSION:
         raise yaml.YAMLError(f"YAML aliases expand the document to {size[id(root)]:,} values "
                              f"from {written:,} written ones (limit {MAX_EXPANSION:,} more); "
