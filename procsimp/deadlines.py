@@ -41,6 +41,7 @@ from pydantic import (
 )
 
 from procsimp.calendar import EPS, whole_days
+from procsimp.intervals import Z95
 
 if TYPE_CHECKING:
     from procsimp.calendar import Calendar
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 DeadlineUnit = Literal["working_day", "day", "working_hour", "hour"]
 OnMiss = Literal["none", "deemed_granted", "issued_by_system"]
-Z95 = 1.959963984540054
 #: Units counted on the working calendar (they need one).
 WORKING_UNITS = frozenset({"working_day", "working_hour"})
 #: Calendar days in one time unit of a process without a calendar (time runs continuously).

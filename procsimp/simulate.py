@@ -63,7 +63,6 @@ ROW_BUDGET = 1 << 18
 #: ``simulate`` refuses a process in which a step would run more often than this per case on
 #: average (nested rework multiplies): the work would grow with that product, not the size.
 MAX_RUNS_PER_CASE = 1_000
-Z95 = 1.959963984540054
 NEG_INF = -np.inf
 
 _KIND_DURATION, _KIND_CHOICE, _KIND_REWORK, _KIND_DELAY, _KIND_REVISION = 0, 1, 2, 3, 4
