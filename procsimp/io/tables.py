@@ -405,22 +405,11 @@ def from_frame(df: pd.DataFrame, *, levels: list[str] | None = None, name: str |
                     if not _blank(cell["name"]) else ""}
             data.update(_extras_of(cell, "process", Process, where))
         elif record == "level":
-            level: dict[str, Any] = {"id": ident}
-            if not _blank(cell["name"]):
-                level["name"] = _field(Level, "name", cell["name"], f"{where}, column name")
-            if _flag(cell["locked"], f"{where}, column locked"):
-                level["locked"] = True
-            level.update(_extras_of(cell, "level", Level, where))
-            level_rows.append(level)
+            level_rows.append(_named_record(cell, "level", Level, {"id": ident}, where))
         elif record == "role":
-            role: dict[str, Any] = {"id": ident, "level": _text(cell["level"])
-                                    if not _blank(cell["level"]) else ""}
-            if not _blank(cell["name"]):
-                role["name"] = _field(Role, "name", cell["name"], f"{where}, column name")
-            if _flag(cell["locked"], f"{where}, column locked"):
-                role["locked"] = True
-            role.update(_extras_of(cell, "role", Role, where))
-            role_rows.append(role)
+            level_of = _text(cell["level"]) if not _blank(cell["level"]) else ""
+            role_rows.append(_named_record(cell, "role", Role,
+                                           {"id": ident, "level": level_of}, where))
         elif record == "step":
             step = _step(cell, ident, where)
             if not _blank(cell["level"]):
@@ -604,6 +593,17 @@ def pd_series(cells: list[Any], like: Any) -> Any:
     pd = _pandas()
     return pd.Series(cells, index=like.index,
                      dtype=object if any(isinstance(c, str) for c in cells) else like.dtype)
+
+
+def _named_record(cell: dict[str, Any], record: str, model: Any, data: dict[str, Any],
+                  where: str) -> dict[str, Any]:
+    """A level or role row as data: ``data`` plus its name, lock and any further fields."""
+    if not _blank(cell["name"]):
+        data["name"] = _field(model, "name", cell["name"], f"{where}, column name")
+    if _flag(cell["locked"], f"{where}, column locked"):
+        data["locked"] = True
+    data.update(_extras_of(cell, record, model, where))
+    return data
 
 
 def read_table(path: str | os.PathLike[str], **keywords: Any) -> Process:
