@@ -15,7 +15,7 @@ So, per replication, start(v) = max over predecessors u of finish(u) + delay(u, 
 and finish(v) = start(v) + duration(v); the lead time is the latest finish.
 delay(u, v) is the edge's own ``delay`` if set, else the process's
 ``handoff_delay`` if the two steps' roles differ, else 0 (as
-``procsimp.graph.edge_delay``). Exclusive choices (edges with ``p``) are drawn
+``procsimp.analysis.edge_delay``). Exclusive choices (edges with ``p``) are drawn
 once per replication at each splitting step; steps on branches not taken do
 not run. Rework is not modelled: the benchmark processes have none.
 
@@ -33,7 +33,7 @@ import simpy
 
 import procsimp as ps
 from procsimp.durations import Empirical, Lognormal, Pert, Triangular, Uniform
-from procsimp.graph import edge_delay
+from procsimp.analysis import edge_delay
 
 Sampler = Callable[[], float]
 

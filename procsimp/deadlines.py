@@ -214,10 +214,10 @@ class Clock:
     def __init__(self, process: Process, n: int) -> None:
         self.process = process
         self.steps = {s for d in process.deadlines for s in (d.from_, d.to) if s is not None}
-        ids = process.compiled.ids
-        self.index = {ids[v]: v for v in range(process.compiled.n) if ids[v] in self.steps}
+        ids = process.analysis.ids
+        self.index = {ids[v]: v for v in range(process.analysis.n) if ids[v] in self.steps}
         self.finish = {s: np.full(n, -np.inf) for s in self.steps}
-        c = process.compiled
+        c = process.analysis
         for step, v in self.index.items():
             b = c.innermost_block[v] if c.innermost_block else None
             while b is not None and c.blocks[b].exit == v:  # a block's exit: its last run

@@ -59,12 +59,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from procsimp._gc import paused
+from procsimp.analysis import block_plans, exclusive, flow, revision_mean
 from procsimp.durations import mean_of
-from procsimp.graph import block_plans, exclusive
 from procsimp.model import APPROVAL_KINDS
 
 if TYPE_CHECKING:
-    from procsimp.graph import ChoiceAnalysis, Compiled, Condition
+    from procsimp.analysis import Analysis, ChoiceAnalysis, Condition
     from procsimp.model import Process
 
 Method = Literal["flow", "enumeration", "monte_carlo"]
@@ -206,7 +206,7 @@ def measure(process: Process) -> Metrics:
 
 
 def _measure(process: Process) -> Metrics:
-    c = process.compiled
+    c = process.analysis
     roles = {r.id: r for r in process.roles}
     level_of = {s.id: roles[s.role].level for s in process.steps}
     layers = {level_of[s.id] for s in process.steps}
@@ -219,10 +219,10 @@ def _measure(process: Process) -> Metrics:
                 handoffs += 1
                 vertical += level_of[pred.id] != level_of[step.id]
     choices = c.choices
-    reach = _reach_probabilities(c)
-    _, lead_finish, lead_best = _flow(c, reach, c.mean_duration, delays=True)
+    reach = c.reach
+    _, lead_finish, lead_best = flow(c, c.mean_duration, delays=True)
     work = c.mean_work
-    _, touch_finish, _ = _flow(c, reach, work, delays=False)
+    _, touch_finish, _ = flow(c, work, delays=False)
     groups = _end_groups(c, choices)
     structure = _Structure(c, choices, reach, groups)
     lead, se, method = structure.expected(c.mean_duration, lead_finish, delays=True)
@@ -239,79 +239,7 @@ def _measure(process: Process) -> Metrics:
     )
 
 
-def _reach_probabilities(c: Compiled) -> tuple[list[float], list[list[float]]]:
-    """Probability that each step runs (first pass), and that each incoming edge fires."""
-    node = [0.0] * c.n
-    edge: list[list[float]] = [[] for _ in range(c.n)]
-    for v in c.order:
-        preds = c.preds[v]
-        if not preds:
-            node[v] = 1.0
-            continue
-        fires = [node[u] * (e.p if e.p is not None else 1.0)
-                 for u, e in zip(preds, c.pred_edges[v], strict=True)]
-        edge[v] = fires
-        node[v] = min(fires) if c.steps[v].join == "all" else min(1.0, math.fsum(fires))
-    return node, edge  # type: ignore[return-value]
-
-
-def _flow(c: Compiled, reach: tuple[list[float], list[list[float]]], durations: list[float],
-          *, delays: bool) -> tuple[list[float], list[float], list[int]]:
-    """Expected start and finish of each step given that it runs, and what set its start."""
-    _node_p, edge_p = reach
-    delay_means = c.mean_edge_delay
-    finish = [0.0] * c.n
-    start = [0.0] * c.n
-    best = [-1] * c.n
-    for v in c.order:
-        preds = c.preds[v]
-        if preds:
-            if delays:
-                arrivals = [finish[u] + d for u, d in zip(preds, delay_means[v], strict=True)]
-            else:
-                arrivals = [finish[u] for u in preds]
-            if c.steps[v].join == "all":
-                k = max(range(len(preds)), key=arrivals.__getitem__)
-                start[v] = arrivals[k]
-            else:
-                weights = edge_p[v]
-                total = math.fsum(weights)
-                k = max(range(len(preds)), key=weights.__getitem__)
-                weighted = math.fsum(w * a for w, a in zip(weights, arrivals, strict=True))
-                start[v] = (weighted / total
-                            if total > 0 else max(arrivals))
-            best[v] = preds[k]
-        finish[v] = start[v] + durations[v]
-        b = c.block_of_exit.get(v)
-        if b is not None:
-            blk = c.blocks[b]
-            once = finish[v] - start[blk.entry]
-            # the return: transport, then the revision by the applicant or drafter
-            back = (mean_of(blk.delay) + _revision(c, blk.exit)) if delays else 0.0
-            if blk.mode == "repeat":
-                finish[v] = start[blk.entry] + (once + blk.p * back) / (1.0 - blk.p)
-            else:
-                finish[v] = start[blk.entry] + (1.0 + blk.p) * once + blk.p * back
-    return start, finish, best
-
-
-def _revision(c: Compiled, exit_: int) -> float:
-    """Mean revision time of the send-back from step ``exit_`` (0 without one)."""
-    rework = c.steps[exit_].rework
-    return mean_of(rework.revision) if rework is not None else 0.0
-
-
-def schedule(c: Compiled) -> tuple[list[float], list[float]]:
-    """Expected start and finish of every step on mean durations (flow analysis).
-
-    A step in a rework block is scheduled on its first pass; a block's exit
-    finishes when the block is expected to be accepted.
-    """
-    start, finish, _ = _flow(c, _reach_probabilities(c), c.mean_duration, delays=True)
-    return start, finish
-
-
-def _end_groups(c: Compiled, choices: ChoiceAnalysis) -> list[list[int]] | None:
+def _end_groups(c: Analysis, choices: ChoiceAnalysis) -> list[list[int]] | None:
     """Final steps grouped by the outcomes they run under, or None when groups overlap.
 
     Final steps in one group always run together (the case ends at the latest of them);
@@ -366,7 +294,7 @@ class _Segment:
 class _Structure:
     """Plans, segments and final-step groups of a process, shared by lead and touch time."""
 
-    def __init__(self, c: Compiled, choices: ChoiceAnalysis,
+    def __init__(self, c: Analysis, choices: ChoiceAnalysis,
                  reach: tuple[list[float], list[list[float]]],
                  groups: list[list[int]] | None) -> None:
         self.c = c
@@ -414,7 +342,7 @@ class _Structure:
         return value, None, "enumeration"
 
 
-def _segments(c: Compiled, top: list[Item]) -> list[_Segment]:
+def _segments(c: Analysis, top: list[Item]) -> list[_Segment]:
     """Cut the top-level plan at the steps every case passes in sequence.
 
     A step cuts the process when every other step is before or after it: no edge jumps
@@ -500,7 +428,7 @@ def _flow_exact(structure: _Structure, durations: list[float], delays: bool) -> 
         k = max(range(len(arrivals)), key=lambda i: arrivals[i][0])
         return all(arrivals[k][0] >= hi for i, (_, hi) in enumerate(arrivals) if i != k)
 
-    back = [mean_of(blk.delay) + _revision(c, blk.exit) if delays else 0.0 for blk in c.blocks]
+    back = [mean_of(blk.delay) + revision_mean(c, blk.exit) if delays else 0.0 for blk in c.blocks]
     for v in c.order:
         if budget < 0:  # tangled beyond the budget: enumerate what is left
             for k in range(segment_of[v], len(exact)):
@@ -605,13 +533,13 @@ class _Outcomes:
     built from the distribution of one pass (choices inside it re-drawn on each pass).
     """
 
-    def __init__(self, c: Compiled, plans: dict[int | None, list[Item]],
+    def __init__(self, c: Analysis, plans: dict[int | None, list[Item]],
                  durations: list[float], delays: bool) -> None:
         self.c = c
         self.plans = plans
         self.durations = durations
         self.delays = c.mean_edge_delay if delays else None
-        self.back = [mean_of(blk.delay) + _revision(c, blk.exit) if delays else 0.0
+        self.back = [mean_of(blk.delay) + revision_mean(c, blk.exit) if delays else 0.0
                      for blk in c.blocks]
         self.branch_of = {(v, k): b for outs in c.branches.values()
                           for b, (v, k, _) in enumerate(outs)}
@@ -855,7 +783,7 @@ class _Outcomes:
         return start
 
 
-def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict,
+def _cost(c: Analysis, reach: tuple[list[float], list[list[float]]], roles: dict,
           work: list[float]) -> float:
     """Expected cost per case: every step paid each time it runs (AND branches add up)."""
     runs = expected_runs(c, reach)
@@ -863,11 +791,11 @@ def _cost(c: Compiled, reach: tuple[list[float], list[list[float]]], roles: dict
                      for v, step in enumerate(c.steps))
 
 
-def expected_runs(c: Compiled,
+def expected_runs(c: Analysis,
                   reach: tuple[list[float], list[list[float]]] | None = None) -> list[float]:
     """Expected number of times each step runs per case: the probability that it runs,
     times the expected passes of the rework blocks around it."""
-    node_p, _ = reach if reach is not None else _reach_probabilities(c)
+    node_p, _ = reach if reach is not None else c.reach
     # expected passes of a block: its own factor times those of every enclosing block;
     # blocks are ordered innermost first, so a parent comes after its children
     passes = [0.0] * len(c.blocks)
@@ -879,7 +807,7 @@ def expected_runs(c: Compiled,
             for v, inner in enumerate(c.innermost_block)]
 
 
-def _critical_path(c: Compiled, reach: tuple[list[float], list[list[float]]],
+def _critical_path(c: Analysis, reach: tuple[list[float], list[list[float]]],
                    finish: list[float], best: list[int]) -> tuple[str, ...]:
     """Walk back from the most likely, latest final step along the predecessors that set starts."""
     sinks = c.sinks()

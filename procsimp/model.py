@@ -20,7 +20,6 @@ steps) and reports each with its location and the id of the step it concerns.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -45,7 +44,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-    from procsimp.graph import Compiled
+    from procsimp.analysis import Analysis
 
 StepKind = Literal["task", "review", "approval", "signature", "handoff"]
 #: Step kinds whose steps give an approval (count towards ``approval_layers``).
@@ -266,6 +265,8 @@ class Process(Model):
     """Legal time limits and what a miss entails (see :mod:`procsimp.deadlines`)."""
 
     _source: Path | None = PrivateAttr(default=None)
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
+    """Views derived from the data (the analysis, lookups by id); never part of equality."""
 
     @model_validator(mode="wrap")
     @classmethod
@@ -283,10 +284,9 @@ class Process(Model):
         return hash(tuple(getattr(self, f) for f in type(self).model_fields))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Process:
-        """A copy with ``update`` applied (not validated again); cached graph views are dropped."""
+        """A copy with ``update`` applied (not validated again); its analysis is built anew."""
         copied = super().model_copy(update=update, deep=deep)
-        for name in _CACHED:
-            copied.__dict__.pop(name, None)
+        copied._derived = {}
         return copied
 
     @property
@@ -294,17 +294,25 @@ class Process(Model):
         """The file this process was loaded from, if any (not part of equality)."""
         return self._source
 
-    @cached_property
+    def _lookup(self, key: str, build: Any) -> Any:
+        """A view derived from the data (a pure function of it), built once."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build()
+            return value
+
+    @property
     def _steps_by_id(self) -> dict[str, Step]:
-        return {s.id: s for s in self.steps}
+        return self._lookup("steps", lambda: {s.id: s for s in self.steps})
 
-    @cached_property
+    @property
     def _roles_by_id(self) -> dict[str, Role]:
-        return {r.id: r for r in self.roles}
+        return self._lookup("roles", lambda: {r.id: r for r in self.roles})
 
-    @cached_property
+    @property
     def _levels_by_id(self) -> dict[str, Level]:
-        return {lv.id: lv for lv in self.levels}
+        return self._lookup("levels", lambda: {lv.id: lv for lv in self.levels})
 
     def step(self, step_id: str) -> Step:
         """The step with this id (:class:`~procsimp.ModelError` if there is none)."""
@@ -339,16 +347,18 @@ class Process(Model):
         """Position of a level in the hierarchy: 0 is the highest rank."""
         return [lv.id for lv in self.levels].index(level_id)
 
-    @cached_property
-    def compiled(self) -> Compiled:
-        """Integer-indexed view of the graph used by metrics and simulation (internal)."""
-        from procsimp._gc import paused
-        from procsimp.graph import compile_process
+    @property
+    def analysis(self) -> Analysis:
+        """The structure of the process, computed once (see :class:`procsimp.analysis.Analysis`).
 
-        with paused():
-            return compile_process(self)
+        Built when the process is validated; a process made without validation
+        (``model_construct``, ``model_copy(update=...)``) gets it on first use.
+        """
+        from procsimp.analysis import analyse
 
-    @cached_property
+        return self._lookup("analysis", lambda: analyse(self))  # type: ignore[no-any-return]
+
+    @property
     def graph(self) -> nx.DiGraph:
         """A frozen networkx view: nodes are step ids, edges precedence.
 
@@ -358,9 +368,9 @@ class Process(Model):
         here: ``graph`` stays acyclic. Mutating it raises ``NetworkXError``; use
         ``nx.DiGraph(proc.graph)`` for a mutable copy.
         """
-        from procsimp.graph import analysis_view
+        from procsimp.analysis import analysis_view
 
-        return analysis_view(self.compiled, self.name)
+        return self._lookup("graph", lambda: analysis_view(self.analysis, self.name))
 
     def _repr_svg_(self) -> str:
         """The swimlane diagram as SVG, for Jupyter (drawn without pyplot)."""
@@ -391,7 +401,6 @@ class Process(Model):
         return self._repr_summary()
 
 
-_CACHED = tuple(name for name, value in vars(Process).items() if isinstance(value, cached_property))
 
 
 def with_source(process: Process, source: str | Path | None) -> Process:

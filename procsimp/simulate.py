@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from procsimp.analysis import block_plans
 from procsimp.deadlines import Clock, OnTime, evaluate, start_dates
 from procsimp.durations import is_fixed
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, PrecisionWarning, SimulationError
-from procsimp.graph import block_plans
 from procsimp.intervals import (
     heavy_tailed_steps,
     mean_interval,
@@ -50,7 +50,7 @@ from procsimp.intervals import (
 )
 
 if TYPE_CHECKING:
-    from procsimp.graph import Compiled
+    from procsimp.analysis import Analysis
     from procsimp.model import Process
 
 #: Samples processed together. Fixed, so stream keys (and common random numbers) do not
@@ -224,23 +224,23 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise OptionError(f"simulate: seed must be a non-negative integer or None, got {seed!r}")
-    compiled = process.compiled
-    _check_workload(compiled)
-    multi = sum(1 for p in compiled.preds if len(p) > 1)
+    analysis = process.analysis
+    _check_workload(analysis)
+    multi = sum(1 for p in analysis.preds if len(p) > 1)
     track = bool(critical) if critical != "auto" else multi * CHUNK <= CRITICAL_BUDGET
     dates = None if start is None else start_dates(start, int(n))
-    engine = Engine(compiled, RandomDraws(compiled, int(seed)), track_critical=track)
+    engine = Engine(analysis, RandomDraws(analysis, int(seed)), track_critical=track)
     clock = Clock(process, int(n)) if process.deadlines else None
     engine.keep = clock.keep if clock is not None else frozenset()
     samples = np.empty(n)
-    counts = np.zeros(compiled.n, dtype=np.int64)
+    counts = np.zeros(analysis.n, dtype=np.int64)
     for chunk, lo in enumerate(range(0, n, CHUNK)):
         size = min(CHUNK, n - lo)
         engine.draws.start_chunk(chunk)
         samples[lo:lo + size] = engine.run(size, counts if track else None)
         if clock is not None:
             clock.record(lo, engine.kept)
-    crit = {compiled.ids[v]: float(counts[v]) / n for v in range(compiled.n)} if track else {}
+    crit = {analysis.ids[v]: float(counts[v]) / n for v in range(analysis.n)} if track else {}
     result = summarize(samples, seed=int(seed), time_unit=process.time_unit, critical=crit,
                        heavy_tails=heavy_tailed_steps(process))
     for note in result.notes:
@@ -275,8 +275,8 @@ def _stream_key(kind: int, *names: str) -> list[int]:
 class RandomDraws:
     """Random streams keyed by (seed, step id, chunk): common random numbers across variants."""
 
-    def __init__(self, compiled: Compiled, seed: int) -> None:
-        self.c = compiled
+    def __init__(self, analysis: Analysis, seed: int) -> None:
+        self.c = analysis
         self.seed = seed
         self.chunk = 0
         self._streams: dict[tuple[int, int, int], np.random.Generator] = {}
@@ -343,17 +343,17 @@ class RandomDraws:
 
 
 class Engine:
-    """Runs one chunk of samples through the compiled process."""
+    """Runs one chunk of samples through the analysis process."""
 
-    def __init__(self, compiled: Compiled, draws: RandomDraws, *,
+    def __init__(self, analysis: Analysis, draws: RandomDraws, *,
                  track_critical: bool = False) -> None:
-        self.c = compiled
+        self.c = analysis
         self.draws = draws
         self.track = track_critical
-        self.plans = block_plans(compiled)
-        self.sinks = {v for v in range(compiled.n) if not compiled.succs[v]}
+        self.plans = block_plans(analysis)
+        self.sinks = {v for v in range(analysis.n) if not analysis.succs[v]}
         #: (step, position in its preds) -> branch number, for probability edges
-        self.branch_of = {(v, k): b for u, outs in compiled.branches.items()
+        self.branch_of = {(v, k): b for u, outs in analysis.branches.items()
                           for b, (v, k, _) in enumerate(outs)}
         self.size = 0
         #: steps whose top-level finishes ``run`` keeps in ``kept`` (for deadlines' clocks)
@@ -516,37 +516,37 @@ class _State:
             self.choice.pop(u, None)
 
 
-def runs_per_case(compiled: Compiled) -> list[float]:
+def runs_per_case(analysis: Analysis) -> list[float]:
     """Expected number of times each step runs in one case (rework multiplies, nested)."""
     factor = [1.0 / (1.0 - blk.p) if blk.mode == "repeat" else 1.0 + blk.p
-              for blk in compiled.blocks]
+              for blk in analysis.blocks]
     runs = []
-    for v in range(compiled.n):
-        m, b = 1.0, compiled.innermost_block[v] if compiled.innermost_block else None
+    for v in range(analysis.n):
+        m, b = 1.0, analysis.innermost_block[v] if analysis.innermost_block else None
         while b is not None:
             m *= factor[b]
-            b = compiled.blocks[b].parent
+            b = analysis.blocks[b].parent
         runs.append(m)
     return runs
 
 
-def _check_workload(compiled: Compiled) -> None:
+def _check_workload(analysis: Analysis) -> None:
     """Refuse up front a process whose nested rework would make the simulation explode."""
-    if not compiled.blocks:
+    if not analysis.blocks:
         return
-    runs = runs_per_case(compiled)
-    worst = max(range(compiled.n), key=runs.__getitem__)
+    runs = runs_per_case(analysis)
+    worst = max(range(analysis.n), key=runs.__getitem__)
     if runs[worst] <= MAX_RUNS_PER_CASE:
         return
     chain = []
-    b = compiled.innermost_block[worst]
+    b = analysis.innermost_block[worst]
     while b is not None:
-        blk = compiled.blocks[b]
-        chain.append(f"{compiled.ids[blk.entry]!r}..{compiled.ids[blk.exit]!r} "
+        blk = analysis.blocks[b]
+        chain.append(f"{analysis.ids[blk.entry]!r}..{analysis.ids[blk.exit]!r} "
                      f"(p {blk.p!r}, {blk.mode})")
         b = blk.parent
     raise SimulationError(
-        f"simulate: step {compiled.ids[worst]!r} would run {runs[worst]:,.0f} times per case "
+        f"simulate: step {analysis.ids[worst]!r} would run {runs[worst]:,.0f} times per case "
         f"on average, inside {len(chain)} nested rework block(s) {', '.join(chain)}; the "
         f"simulation's work grows with that number (at most {MAX_RUNS_PER_CASE:,} is "
         f"simulated). Lower the send-back probabilities (rework.p) or nest fewer blocks; "

@@ -20,14 +20,14 @@ from pydantic import ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from procsimp._gc import paused
-from procsimp.deadlines import problems as deadline_problems
-from procsimp.graph import (
+from procsimp.analysis import (
     CycleError,
+    analyse,
     attach_blocks,
-    compile_process,
     probability,
     rework_blocks,
 )
+from procsimp.deadlines import problems as deadline_problems
 
 if TYPE_CHECKING:
     from procsimp.model import Process
@@ -233,42 +233,42 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
             problems += _cycle_problems(process, steps)
         return problems
     try:
-        compiled = compile_process(process, with_blocks=False)
+        analysis = analyse(process, with_blocks=False)
     except CycleError as exc:
         first = exc.cycle[0]
         i = next(i for i, s in steps if s.id == first)
         problems.append((("steps", i, "after"), "cycle", _cycle_message(exc.cycle)))
         return problems
-    blocks, block_problems = rework_blocks(process, compiled)
+    blocks, block_problems = rework_blocks(process, analysis)
     for v, msg in block_problems:
         problems.append((("steps", v, "rework"), "rework_block", msg))
-    for u, outs in compiled.branches.items():
+    for u, outs in analysis.branches.items():
         total = math.fsum(p for _, _, p in outs)
         if abs(total - 1.0) > PROBABILITY_TOLERANCE:
             v, k, _ = outs[0]
-            detail = ", ".join(f"{compiled.ids[w]} {p:g}" for w, _, p in outs)
+            detail = ", ".join(f"{analysis.ids[w]} {p:g}" for w, _, p in outs)
             problems.append((("steps", v, "after", k, "p"), "probability_sum",
-                             f"the alternatives after step {compiled.ids[u]!r} have "
+                             f"the alternatives after step {analysis.ids[u]!r} have "
                              f"probabilities summing to {total:g} ({detail}); they must sum to "
                              f"1 (an empty branch is an edge with p that skips ahead)"))
     if problems:
         return problems
-    attach_blocks(compiled, blocks)
-    choices = compiled.choices
+    analysis = attach_blocks(analysis, blocks)
+    choices = analysis.choices
     for v, msg in choices.problems:
         problems.append((("steps", v, "join"), "join", msg))
     if not choices.problems:
-        for v in compiled.order:
+        for v in analysis.order:
             cond = choices.node_cond[v]
             if cond is not None and probability(cond, choices.branch_p) == 0.0:
                 problems.append((("steps", v), "unreachable",
-                                 f"step {compiled.ids[v]!r} can never be reached: every path to "
+                                 f"step {analysis.ids[v]!r} can never be reached: every path to "
                                  f"it takes a branch with p 0; remove it or give the branch a "
                                  f"probability"))
-    problems += _artifact_problems(compiled)
+    problems += _artifact_problems(analysis)
     if not problems:
         # the model being validated is the one returned: it keeps the graph built here
-        process.__dict__["compiled"] = compiled
+        process._derived["analysis"] = analysis
     return problems
 
 
@@ -286,7 +286,7 @@ def _unique(key: str, noun: str, items: list[tuple[int, Any]], problems: list[Pr
 
 def _cycle_problems(process: Process, steps: list[tuple[int, Any]]) -> list[Problem]:
     """Cycle check on the readable steps of a partly invalid description."""
-    from procsimp.graph import find_cycle, topological_order
+    from procsimp.analysis import find_cycle, topological_order
 
     index = {s.id: j for j, (_, s) in enumerate(steps)}
     preds = [[index[e.step] for e in s.after if e.step in index and e.step != s.id]
@@ -309,15 +309,15 @@ def _cycle_message(cycle: list[str]) -> str:
             f"on {back!r}: rework: {{to: {to!r}, p: ...}}")
 
 
-def _artifact_problems(compiled: Any) -> list[Problem]:
+def _artifact_problems(analysis: Any) -> list[Problem]:
     """Each needed artifact must be produced by some step before the one needing it."""
-    steps = compiled.steps
+    steps = analysis.steps
     producers = {a for s in steps for a in s.produces}
     # most needs are met by a direct predecessor; only the rest need the ancestor pass
     unresolved: list[tuple[int, int, str]] = []
     for v, step in enumerate(steps):
         for k, art in enumerate(step.needs):
-            if not any(art in steps[u].produces for u in compiled.preds[v]):
+            if not any(art in steps[u].produces for u in analysis.preds[v]):
                 unresolved.append((v, k, art))
     if not unresolved:
         return []
@@ -328,10 +328,10 @@ def _artifact_problems(compiled: Any) -> list[Problem]:
     problems: list[Problem] = []
     # bitset of the artifacts available at each step (produced by an ancestor), freed once used
     available: dict[int, int] = {}
-    pending = [len(s) for s in compiled.succs]
-    for v in compiled.order:
+    pending = [len(s) for s in analysis.succs]
+    for v in analysis.order:
         have = 0
-        for u in compiled.preds[v]:
+        for u in analysis.preds[v]:
             have |= available[u]
             pending[u] -= 1
             if pending[u] == 0:
@@ -347,6 +347,6 @@ def _artifact_problems(compiled: Any) -> list[Problem]:
         for art in steps[v].produces:
             if art in bit:
                 have |= 1 << bit[art]
-        if compiled.succs[v]:
+        if analysis.succs[v]:
             available[v] = have
     return problems

@@ -16,8 +16,8 @@ import pytest
 from pydantic import ValidationError
 
 import procsimp as ps
+from procsimp.analysis import send_back_delay
 from procsimp.durations import mean_of
-from procsimp.graph import send_back_delay
 from procsimp.model import APPROVAL_KINDS
 from procsimp.simplify import PRESETS
 
@@ -419,7 +419,7 @@ DELAYERING = {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}}
 def _runs(p: ps.Process) -> dict[str, float]:
     from procsimp.metrics import expected_runs
 
-    return dict(zip(p.compiled.ids, expected_runs(p.compiled), strict=True))
+    return dict(zip(p.analysis.ids, expected_runs(p.analysis), strict=True))
 
 
 def _unit_cost(p: ps.Process, s: ps.Step) -> float:
@@ -429,7 +429,7 @@ def _unit_cost(p: ps.Process, s: ps.Step) -> float:
 
 def _delays(p: ps.Process) -> dict[tuple[str, str], float]:
     """Mean transfer delay of every edge, and of every send-back's transport (key: to, from)."""
-    c = p.compiled
+    c = p.analysis
     out = {(e.step, s.id): c.mean_edge_delay[v][k]
            for v, s in enumerate(c.steps) for k, e in enumerate(s.after)}
     for s in p.steps:

@@ -100,8 +100,8 @@ class TestProcess:
 
     def test_boxes_at_scheduled_start_with_duration_width(self, letter_process):
         fig = ps.plot.process(letter_process)
-        c = letter_process.compiled
-        start, finish = ps.metrics.schedule(c)
+        c = letter_process.analysis
+        start, finish = c.schedule
         for v, sid in enumerate(c.ids):
             (patch,) = fig.findobj(lambda a, sid=sid: (a.get_gid() or "").endswith(":" + sid)
                                    and isinstance(a, matplotlib.patches.Rectangle))

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import procsimp as ps
+from procsimp.analysis import ALWAYS
 from procsimp.durations import is_fixed, mean_of
-from procsimp.graph import ALWAYS
 from tests.strategies import processes
 
 EVERYTHING = processes(choices=True, rework=True, needs=True, open_choices=True, max_steps=12)
@@ -60,8 +60,8 @@ def test_lead_time_is_at_least_every_path(p: ps.Process) -> None:
 def test_lead_time_is_at_least_every_path_that_always_runs(p: ps.Process) -> None:
     """With choices, a path through one branch runs only sometimes, so the expected lead time
     may be shorter; a path through steps that run in every case may not be longer."""
-    c = p.compiled
-    always = [p.compiled.ids[v] for v in range(c.n) if c.choices.node_cond[v] == ALWAYS]
+    c = p.analysis
+    always = [p.analysis.ids[v] for v in range(c.n) if c.choices.node_cond[v] == ALWAYS]
     sure = nx.DiGraph(p.graph.subgraph(always))
     sure.remove_edges_from([(u, v) for u, v, q in sure.edges(data="p") if q is not None])
     best: dict[str, float] = {}

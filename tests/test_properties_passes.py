@@ -29,8 +29,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import procsimp as ps
+from procsimp.analysis import nearest_producers
 from procsimp.model import APPROVAL_KINDS
-from procsimp.passes._edit import nearest_producers
 from procsimp.passes.base import available_passes
 from procsimp.simplify import PRESETS
 from tests.strategies import pass_options, pass_processes, pipelines, processes
@@ -46,7 +46,7 @@ ORDER_EXAMPLES = {"thorough": 20}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 
 
 def required_order(p: ps.Process, circulate: bool) -> nx.DiGraph:
     """The precedence a pass must keep, as a graph over step ids (DESIGN.md, "Process files")."""
-    c = p.compiled
+    c = p.analysis
     near = nearest_producers(c, {a for s in p.steps for a in s.needs})
     g = nx.DiGraph()
     g.add_nodes_from(c.ids)

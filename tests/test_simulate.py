@@ -207,7 +207,7 @@ class TestDeepRework:
         # five nested blocks at p .7: the innermost steps run 3.3^5 = 412 times per case; the
         # old engine took minutes here (84 s for 10,000 cases), this takes seconds
         p = ps.Process.model_validate(nested_rework_dict(5, 0.7))
-        assert max(runs_per_case(p.compiled)) == pytest.approx((1 / 0.3) ** 5)
+        assert max(runs_per_case(p.analysis)) == pytest.approx((1 / 0.3) ** 5)
         sim = finishes_within(30, ps.simulate, p, n=10_000, seed=0)
         assert np.all(np.isfinite(sim.samples)) and sim.samples.min() >= 3 + 5
 
@@ -220,7 +220,7 @@ class TestDeepRework:
     @settings(max_examples=25)
     @given(process=deep_processes())
     def test_any_deep_process_finishes_or_is_refused(self, process):
-        if max(runs_per_case(process.compiled)) > MAX_RUNS_PER_CASE:
+        if max(runs_per_case(process.analysis)) > MAX_RUNS_PER_CASE:
             with pytest.raises(ps.SimulationError, match="nested rework"):
                 ps.simulate(process, n=200, seed=0)
             return

@@ -823,7 +823,7 @@ class _Writer:
         steps = list(proc.steps)
         index = {s.id: i for i, s in enumerate(steps)}
         rank = [0] * len(steps)
-        for i in proc.compiled.order:
+        for i in proc.analysis.order:
             rank[i] = max((rank[index[e.step]] + 1 for e in steps[i].after), default=0)
         task_ids = [f"Step_{i + 1}" for i in range(len(steps))]
         backs: dict[int, list[int]] = {}

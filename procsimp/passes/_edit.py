@@ -9,11 +9,11 @@ property tests check that they do).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from procsimp.analysis import edge_delay, handoff_between
 from procsimp.durations import add, mean_of
-from procsimp.graph import edge_delay, handoff_between
 from procsimp.model import Predecessor
 
 if TYPE_CHECKING:
@@ -231,97 +231,4 @@ class Draft:
         return merged
 
 
-N = TypeVar("N", bound=Hashable)
 
-
-class Ancestry(Generic[N]):
-    """Is ``u`` an ancestor of ``w``? Pruned searches on a fixed acyclic graph.
-
-    ``position`` numbers the steps in a topological order: ``u`` can only reach
-    ``w`` if it comes earlier, so a backward search from ``w`` visits only steps
-    ordered after ``u``: in a layered process, the few layers in between. A
-    search that visits more than ``budget`` steps answers False (callers treat
-    that as "keep the edge", which is always safe). Steps are any hashable ids.
-    """
-
-    def __init__(self, preds: Callable[[N], Iterable[N]], position: Mapping[N, int],
-                 budget: int = 100_000) -> None:
-        self.preds = preds
-        self.budget = budget
-        self.position = position
-
-    def reaches(self, u: N, w: N) -> bool:
-        pu, position = self.position[u], self.position
-        if pu >= position[w]:
-            return False
-        stack, seen, budget = [w], {w}, self.budget
-        while stack and budget > 0:
-            x = stack.pop()
-            for y in self.preds(x):
-                if y == u:
-                    return True
-                if position[y] > pu and y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-                    budget -= 1
-        return False
-
-
-def nearest_producers(compiled: Any, artifacts: set[str]) -> list[dict[str, frozenset[int]]]:
-    """For each step, the nearest earlier producers of each artifact in ``artifacts``.
-
-    "Nearest" are the latest producers among the step's ancestors: those that
-    come before no other producer of the artifact that is itself an ancestor
-    (a step needs the last version made). This depends only on which steps
-    come before which, not on the edges that say so, so dropping a redundant
-    edge never changes what a step needs (``parallelize`` stays idempotent).
-    An artifact made by a single step always resolves to that step (validation
-    made it an ancestor).
-    """
-    steps = compiled.steps
-    producers: dict[str, list[int]] = {}
-    for v, s in enumerate(steps):
-        for a in s.produces:
-            producers.setdefault(a, []).append(v)
-    shared = {a for a in artifacts if len(producers.get(a, ())) > 1}
-    near: list[dict[str, frozenset[int]]] = [{} for _ in steps]
-    if shared:
-        # carry an artifact forward only until its last consumer (in topological order)
-        position = {v: i for i, v in enumerate(compiled.order)}
-        last_use = {a: -1 for a in shared}
-        for v, s in enumerate(steps):
-            for a in s.needs:
-                if a in last_use:
-                    last_use[a] = max(last_use[a], position[v])
-        ancestry = Ancestry(lambda v: compiled.preds[v], position)
-        latest: dict[frozenset[int], frozenset[int]] = {}
-
-        def drop_earlier(group: frozenset[int]) -> frozenset[int]:
-            """The producers in ``group`` before none of the others (memoized by group)."""
-            if len(group) < 2:
-                return group
-            got = latest.get(group)
-            if got is None:
-                got = latest[group] = frozenset(
-                    u for u in group if not any(w != u and ancestry.reaches(u, w) for w in group))
-            return got
-
-        for v in compiled.order:
-            here = position[v]
-            prods: dict[str, frozenset[int]] = {}
-            for u in compiled.preds[v]:
-                inherited = dict(near[u])
-                for a in steps[u].produces:
-                    if a in shared:
-                        inherited[a] = frozenset({u})
-                for a, got in inherited.items():
-                    if last_use[a] >= here:
-                        prods[a] = prods[a] | got if a in prods else got
-            near[v] = {a: drop_earlier(group) for a, group in prods.items()}
-    sole = {a: frozenset(producers[a]) for a in artifacts - shared if a in producers}
-    if sole:
-        for v, s in enumerate(steps):
-            for a in s.needs:
-                if a in sole:
-                    near[v][a] = sole[a]
-    return near

@@ -43,9 +43,9 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from procsimp.analysis import handoff_between
 from procsimp.durations import mean_of
 from procsimp.errors import OptionError
-from procsimp.graph import handoff_between
 from procsimp.model import APPROVAL_KINDS, Process, Role, Step
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, LevelId, PassOptions, RoleId, register_pass

@@ -39,8 +39,8 @@ from typing import Annotated
 
 from pydantic import Field
 
+from procsimp.analysis import send_back_delay
 from procsimp.durations import Duration, mean_of, scaled
-from procsimp.graph import send_back_delay
 from procsimp.model import Process
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions, RoleId, register_pass

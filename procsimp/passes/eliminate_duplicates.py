@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from procsimp.graph import ALWAYS
+from procsimp.analysis import ALWAYS, Ancestry, nearest_producers
 from procsimp.model import Process
-from procsimp.passes._edit import Ancestry, Draft, nearest_producers
+from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions, register_pass
 
 CHECK_KINDS = ("review", "approval")
@@ -52,7 +52,7 @@ class EliminateDuplicatesOptions(PassOptions):
 def eliminate_duplicates(process: Process,
                          options: EliminateDuplicatesOptions) -> tuple[Process, list[Change]]:
     """Remove a repeated check of the same subject by the same office."""
-    c = process.compiled
+    c = process.analysis
     steps = c.steps
     roles = {r.id: r for r in process.roles}
     cond = c.choices.node_cond

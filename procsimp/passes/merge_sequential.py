@@ -51,7 +51,7 @@ def merge_sequential(process: Process,
             return True
         return options.same_level and draft.level_of(a) == draft.level_of(b)
 
-    order = [process.compiled.ids[v] for v in process.compiled.order]
+    order = [process.analysis.ids[v] for v in process.analysis.order]
     chains: list[list[str]] = []
     for chain in draft.chains(order, joinable):
         # locked steps stay on their own: split the chain around them

@@ -38,15 +38,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from procsimp.analysis import ALWAYS, Ancestry, nearest_producers
 from procsimp.durations import mean_of
-from procsimp.graph import ALWAYS
-from procsimp.metrics import schedule
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
-from procsimp.passes._edit import Ancestry, Draft, nearest_producers
+from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions, register_pass
 
 if TYPE_CHECKING:
-    from procsimp.graph import Compiled
+    from procsimp.analysis import Analysis
 
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
 SEARCH_BUDGET = 100_000
@@ -63,11 +62,11 @@ class ParallelizeOptions(PassOptions):
 @register_pass("parallelize", options=ParallelizeOptions)
 def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process, list[Change]]:
     """Replace habitual precedence by the real dependencies (needs/produces), in parallel."""
-    c = process.compiled
+    c = process.analysis
     n = c.n
     steps = c.steps
     cond = c.choices.node_cond
-    start, finish = schedule(c)
+    start, finish = c.schedule
 
     needed = {a for s in steps for a in s.needs}
     near_prod = nearest_producers(c, needed)
@@ -201,7 +200,7 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
     return draft.build(), changes
 
 
-def _lost_producers(c: Compiled, near_prod: list[dict[str, frozenset[int]]],
+def _lost_producers(c: Analysis, near_prod: list[dict[str, frozenset[int]]],
                     plans: dict[int, tuple[int, ...]], position: dict[int, int],
                     ) -> dict[int, dict[int, int]]:
     """Rewired steps that must keep waiting for producers on behalf of untouched consumers.
@@ -243,7 +242,7 @@ def _transitive_reduction(draft: Draft, process: Process) -> dict[str, dict[str,
     there is an ancestor of another predecessor: its direct edge is redundant.
     Returns, per step, each dropped predecessor -> the predecessor it comes through.
     """
-    order = [sid for sid in (process.compiled.ids[v] for v in process.compiled.order)
+    order = [sid for sid in (process.analysis.ids[v] for v in process.analysis.order)
              if sid in draft.steps]
     position = {sid: i for i, sid in enumerate(order)}
     steps = draft.steps

@@ -188,7 +188,7 @@ def single_window(process: Process,
                 and a.rework is None and b.rework is None and stays(a) is None
                 and stays(b) is None and v not in sent_back_to)
 
-    order = [process.compiled.ids[v] for v in process.compiled.order]
+    order = [process.analysis.ids[v] for v in process.analysis.order]
     for chain in draft.chains(order, joinable):
         names = [draft.steps[s].name for s in chain]
         draft.merge_chain(chain)
@@ -206,7 +206,7 @@ def _window_rate(process: Process, draft: Draft, moving: set[str],
     """The new window's rate and the words saying where it comes from."""
     if given is not None:
         return given, " (option rate)"
-    c = process.compiled
+    c = process.analysis
     runs = expected_runs(c)
     weights: dict[str, float] = {}
     for sid in moving:

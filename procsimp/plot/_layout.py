@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from procsimp.metrics import measure, schedule
+from procsimp.metrics import measure
 from procsimp.model import Process
 
 if TYPE_CHECKING:
@@ -100,8 +100,8 @@ def swimlane(process: Process, *, levels: Sequence[str] | None = None,
     used = {roles[s.role].level for s in process.steps}
     lane_ids = list(levels) if levels is not None else [lv for lv in ids if lv in used]
     lane_of = {lv: i for i, lv in enumerate(lane_ids)}
-    c = process.compiled
-    start, finish = schedule(c)
+    c = process.analysis
+    start, finish = c.schedule
     critical = measure(process).critical_path if process.steps else ()
     on_path = set(critical)
     ghost_set = set(ghost_steps)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.metrics import measure, schedule
+from procsimp.metrics import measure
 from procsimp.plot._style import (
     CRITICAL,
     FONT,
@@ -37,8 +37,8 @@ def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) ->
     Bars carry ``gid`` ``critical:ID`` or ``step:ID``; row labels are the step
     names (or role names when aggregated), shortened to 40 characters.
     """
-    c = proc.compiled
-    start, finish = schedule(c)
+    c = proc.analysis
+    start, finish = c.schedule
     on_path = set(measure(proc).critical_path) if proc.steps else set()
     order = sorted(range(c.n), key=lambda v: (start[v], finish[v]))
     by_role = c.n > max_rows

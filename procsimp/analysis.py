@@ -1,0 +1,792 @@
+"""Graph views of a process and the structural analyses shared by the library.
+
+Assumptions, stated once: precedence edges (``after``) form a directed acyclic
+graph; send-backs are not edges but :class:`Block` records (``rework``), each
+a single-entry single-exit region (edges enter it only at its entry ``to``
+and leave it only from the step that sends back), and two blocks are either
+nested or disjoint. Exclusive choices are edges with a probability ``p``.
+
+:func:`analyse` turns a process into integer-indexed adjacency lists
+in topological order; every analysis here is linear in the size of the graph
+(branch conditions are linear in the graph times the nesting of choices).
+
+A step's *condition* is the set of branch outcomes under which it runs, in
+disjunctive normal form: a frozenset of terms, each term a frozenset of
+``(split, branch)`` pairs that must all be chosen. ``{frozenset()}`` means
+"always". Conditions are what make ``join: all`` and ``join: any`` checkable:
+an AND join needs its incoming edges to run under the same condition, an any
+join needs them to be mutually exclusive.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import networkx as nx
+
+from procsimp.durations import mean_of
+
+if TYPE_CHECKING:
+    from procsimp.durations import Duration
+    from procsimp.model import Predecessor, Process, Step
+
+Term = frozenset[tuple[int, int]]
+Condition = frozenset[Term]
+ALWAYS: Condition = frozenset({frozenset()})
+#: Conditions with more terms than this are not tracked (the choice structure is too tangled).
+MAX_TERMS = 64
+
+
+@dataclass(frozen=True)
+class Block:
+    """A rework block: the steps from ``entry`` to ``exit`` that run again on a send-back."""
+
+    entry: int
+    exit: int
+    nodes: frozenset[int]
+    p: float
+    mode: str
+    delay: Duration
+    parent: int | None = None
+    """Index (in ``Analysis.blocks``) of the smallest block containing this one."""
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """What the library knows about the structure of a valid process, computed once.
+
+    Built when the process is validated and never changed afterwards (a frozen
+    dataclass; derived facts such as branch conditions are computed on first use
+    and then kept). Two layers:
+
+    * **by step id**, for passes, io and figures: :meth:`order_ids`, :meth:`predecessors`,
+      :meth:`successors`, :meth:`condition`, :meth:`block_of`, :meth:`rework_blocks`,
+      :meth:`reaches`, :meth:`mean_schedule`, :meth:`nearest_producers`;
+    * **by position**, for the numeric engines (``measure``, ``simulate``): a step's
+      position is its index in ``process.steps``; ``ids[v]`` and ``index[step_id]``
+      translate, and ``preds``, ``succs``, ``order``, ``blocks`` are lists of
+      positions. These lists are shared, never to be modified.
+
+    >>> import procsimp as ps
+    >>> p = ps.Process.model_validate({"levels": ["staff"],
+    ...     "roles": [{"id": "c", "level": "staff"}],
+    ...     "steps": [{"id": "a", "role": "c", "duration": 1},
+    ...               {"id": "b", "role": "c", "duration": 2, "after": ["a"]}]})
+    >>> p.analysis.order_ids(), p.analysis.successors("a"), p.analysis.reaches("a", "b")
+    (('a', 'b'), ('b',), True)
+    """
+
+    ids: list[str]
+    steps: list[Step]
+    index: dict[str, int]
+    preds: list[list[int]]
+    pred_edges: list[list[Predecessor]]
+    edge_delay: list[list[Duration]]
+    succs: list[list[int]]
+    #: positions in topological order (file order breaks ties)
+    order: list[int]
+    blocks: list[Block] = field(default_factory=list)
+    block_of_exit: dict[int, int] = field(default_factory=dict)
+    #: innermost block containing each step (index into ``blocks``), or None.
+    innermost_block: list[int | None] = field(default_factory=list)
+    #: for each step with probability edges: list of (successor, position in its preds, p).
+    branches: dict[int, list[tuple[int, int, float]]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    # --- derived facts, computed on first use ---------------------------------------------
+
+    @cached_property
+    def choices(self) -> ChoiceAnalysis:
+        """Branch conditions of every step (see :func:`analyse_choices`)."""
+        return analyse_choices(self)
+
+    @cached_property
+    def mean_duration(self) -> list[float]:
+        return [mean_of(s.duration) for s in self.steps]
+
+    @cached_property
+    def mean_work(self) -> list[float]:
+        return [mean_of(s.work if s.work is not None else s.duration) for s in self.steps]
+
+    @cached_property
+    def mean_edge_delay(self) -> list[list[float]]:
+        return [[mean_of(d) for d in ds] for ds in self.edge_delay]
+
+    @cached_property
+    def reach(self) -> tuple[list[float], list[list[float]]]:
+        """Probability that each step runs (first pass), and that each incoming edge fires."""
+        return reach_probabilities(self)
+
+    @cached_property
+    def schedule(self) -> tuple[list[float], list[float]]:
+        """Expected start and finish of every step (by position) on mean durations.
+
+        A step in a rework block is scheduled on its first pass; a block's exit
+        finishes when the block is expected to be accepted.
+        """
+        start, finish, _ = flow(self, self.mean_duration, delays=True)
+        return start, finish
+
+    @cached_property
+    def _rank(self) -> list[int]:
+        rank = [0] * self.n
+        for i, v in enumerate(self.order):
+            rank[v] = i
+        return rank
+
+    def sinks(self) -> list[int]:
+        return [v for v in self.order if not self.succs[v]]
+
+    # --- the surface by step id ------------------------------------------------------------
+
+    def _pos(self, step_id: str) -> int:
+        try:
+            return self.index[step_id]
+        except KeyError:
+            from procsimp.errors import ModelError
+
+            raise ModelError(f"the process has no step {step_id!r}") from None
+
+    def order_ids(self) -> tuple[str, ...]:
+        """Step ids in topological order (file order breaks ties)."""
+        return tuple(self.ids[v] for v in self.order)
+
+    def predecessors(self, step_id: str) -> tuple[str, ...]:
+        """Ids of the steps with an edge into ``step_id`` (its ``after`` list, in order)."""
+        return tuple(self.ids[u] for u in self.preds[self._pos(step_id)])
+
+    def successors(self, step_id: str) -> tuple[str, ...]:
+        """Ids of the steps that list ``step_id`` in their ``after``."""
+        return tuple(self.ids[w] for w in self.succs[self._pos(step_id)])
+
+    def condition(self, step_id: str) -> Condition | None:
+        """The branch outcomes under which ``step_id`` runs (see the module docstring).
+
+        Labels are ``(split position, branch number)``; ``ALWAYS`` means every case
+        runs it; ``None`` means the choices are too tangled to track.
+        """
+        return self.choices.node_cond[self._pos(step_id)]
+
+    def always_runs(self, step_id: str) -> bool:
+        """True when every case runs ``step_id`` (no choice decides it)."""
+        return self.condition(step_id) == ALWAYS
+
+    def rework_blocks(self) -> tuple[ReworkBlock, ...]:
+        """The send-back regions, smallest first, by step id."""
+        return tuple(ReworkBlock(self.ids[b.entry], self.ids[b.exit],
+                                 frozenset(self.ids[u] for u in b.nodes), b.p, b.mode, b.delay,
+                                 None if b.parent is None else
+                                 (self.ids[self.blocks[b.parent].entry],
+                                  self.ids[self.blocks[b.parent].exit]))
+                     for b in self.blocks)
+
+    def block_of(self, step_id: str) -> tuple[str, str] | None:
+        """``(entry, exit)`` of the innermost rework block containing ``step_id``, or None."""
+        b = self.innermost_block[self._pos(step_id)] if self.innermost_block else None
+        if b is None:
+            return None
+        return self.ids[self.blocks[b].entry], self.ids[self.blocks[b].exit]
+
+    def reaches(self, source: str, target: str) -> bool:
+        """True when a path of precedence edges leads from ``source`` to ``target``.
+
+        A search backwards from ``target`` that never visits a step ordered before
+        ``source``, so it is cheap for nearby steps.
+        """
+        s, t = self._pos(source), self._pos(target)
+        if s == t:
+            return True
+        rank = self._rank
+        if rank[s] > rank[t]:
+            return False
+        seen = {t}
+        stack = [t]
+        while stack:
+            w = stack.pop()
+            for u in self.preds[w]:
+                if u == s:
+                    return True
+                if u not in seen and rank[u] > rank[s]:
+                    seen.add(u)
+                    stack.append(u)
+        return False
+
+    def mean_schedule(self) -> dict[str, tuple[float, float]]:
+        """Expected ``(start, finish)`` of every step on mean durations (flow analysis).
+
+        A step in a rework block is scheduled on its first pass; a block's exit
+        finishes when the block is expected to be accepted.
+        """
+        start, finish = self.schedule
+        return {self.ids[v]: (start[v], finish[v]) for v in self.order}
+
+    def nearest_producers(self, artifacts: set[str]) -> dict[str, dict[str, frozenset[str]]]:
+        """For each step, the nearest earlier producers of each artifact it can see.
+
+        ``{step id: {artifact: ids of the producers no other producer of it lies
+        after}}``, for the artifacts named in ``artifacts``.
+        """
+        near = nearest_producers(self, artifacts)
+        return {self.ids[v]: {a: frozenset(self.ids[u] for u in us)
+                              for a, us in near[v].items()}
+                for v in self.order}
+
+
+@dataclass(frozen=True)
+class ReworkBlock:
+    """A send-back region by step id: ``entry`` .. ``exit`` runs again on a send-back."""
+
+    entry: str
+    exit: str
+    steps: frozenset[str]
+    p: float
+    mode: str
+    delay: Duration
+    parent: tuple[str, str] | None
+    """``(entry, exit)`` of the smallest block containing this one."""
+
+
+class CycleError(Exception):
+    """Raised by :func:`analyse` when ``after`` edges form a cycle."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        super().__init__(" -> ".join(cycle))
+        self.cycle = cycle
+
+
+def handoff_between(process: Process, role: str, other: str) -> Duration:
+    """The transfer delay between two roles when nothing overrides it (none within a role)."""
+    return process.handoff_delay if role != other else 0.0
+
+
+def edge_delay(process: Process, pred: Step, step: Step, edge: Predecessor) -> Duration:
+    """The transfer delay on an edge: its override, else the handoff delay between roles."""
+    if edge.delay is not None:
+        return edge.delay
+    return handoff_between(process, pred.role, step.role)
+
+
+def send_back_delay(process: Process, step: Step, target: Step) -> Duration:
+    """The return delay of ``step``'s rework to ``target``: its own, else the handoff delay."""
+    assert step.rework is not None
+    if step.rework.delay is not None:
+        return step.rework.delay
+    return handoff_between(process, step.role, target.role)
+
+
+def topological_order(preds: list[list[int]], succs: list[list[int]]) -> list[int] | None:
+    """Kahn's algorithm, smallest index first (so file order breaks ties); None on a cycle."""
+    indegree = [len(p) for p in preds]
+    ready = [v for v, d in enumerate(indegree) if d == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        v = heapq.heappop(ready)
+        order.append(v)
+        for w in succs[v]:
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                heapq.heappush(ready, w)
+    return order if len(order) == len(preds) else None
+
+
+def find_cycle(ids: list[str], succs: list[list[int]]) -> list[str]:
+    """Step ids around one cycle of the graph, first step repeated at the end."""
+    g = nx.DiGraph()
+    g.add_edges_from((u, w) for u, ws in enumerate(succs) for w in ws)
+    cycle = nx.find_cycle(g)
+    path = [ids[u] for u, _ in cycle]
+    return [*path, path[0]]
+
+
+def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
+    """Build the integer-indexed view of a process whose references are valid.
+
+    Raises :class:`CycleError` when ``after`` edges form a cycle.
+    """
+    steps = list(process.steps)
+    ids = [s.id for s in steps]
+    index = {sid: i for i, sid in enumerate(ids)}
+    preds: list[list[int]] = []
+    pred_edges: list[list[Predecessor]] = []
+    delays: list[list[Duration]] = []
+    succs: list[list[int]] = [[] for _ in steps]
+    branches: dict[int, list[tuple[int, int, float]]] = {}
+    for v, step in enumerate(steps):
+        ps_, es, ds = [], [], []
+        for k, edge in enumerate(step.after):
+            u = index[edge.step]
+            ps_.append(u)
+            es.append(edge)
+            ds.append(edge_delay(process, steps[u], step, edge))
+            succs[u].append(v)
+            if edge.p is not None:
+                branches.setdefault(u, []).append((v, k, edge.p))
+        preds.append(ps_)
+        pred_edges.append(es)
+        delays.append(ds)
+    order = topological_order(preds, succs)
+    if order is None:
+        raise CycleError(find_cycle(ids, succs))
+    analysis = Analysis(ids, steps, index, preds, pred_edges, delays, succs, order,
+                        innermost_block=[None] * len(steps), branches=branches)
+    if with_blocks:
+        blocks, problems = rework_blocks(process, analysis)
+        if not problems:
+            analysis = attach_blocks(analysis, blocks)
+    return analysis
+
+
+def block_nodes(analysis: Analysis, entry: int, exit_: int) -> set[int] | None:
+    """Steps on some path from ``entry`` to ``exit_`` (both included); None if there is none."""
+    forward = {entry}
+    stack = [entry]
+    while stack:
+        u = stack.pop()
+        for w in analysis.succs[u]:
+            if w not in forward:
+                forward.add(w)
+                stack.append(w)
+    if exit_ not in forward:
+        return None
+    nodes = {exit_}
+    stack = [exit_]
+    while stack:
+        w = stack.pop()
+        for u in analysis.preds[w]:
+            if u in forward and u not in nodes:
+                nodes.add(u)
+                stack.append(u)
+    return nodes
+
+
+def rework_blocks(process: Process,
+                  analysis: Analysis) -> tuple[list[Block], list[tuple[int, str]]]:
+    """The rework blocks of a process, and problems as (step index, message)."""
+    blocks: list[Block] = []
+    problems: list[tuple[int, str]] = []
+    for v, step in enumerate(analysis.steps):
+        rw = step.rework
+        if rw is None:
+            continue
+        if rw.to not in analysis.index:
+            continue  # reported as an unknown reference by validation
+        entry = analysis.index[rw.to]
+        nodes = block_nodes(analysis, entry, v)
+        if nodes is None:
+            problems.append((v, f"rework sends the file back to {rw.to!r}, which does not "
+                                f"come before {step.id!r}; send it back to an earlier step"))
+            continue
+        leaks = []
+        for u in nodes:
+            if u != entry:
+                leaks += [f"{analysis.ids[w]} -> {analysis.ids[u]}"
+                          for w in analysis.preds[u] if w not in nodes]
+            if u != v:
+                leaks += [f"{analysis.ids[u]} -> {analysis.ids[w]}"
+                          for w in analysis.succs[u] if w not in nodes]
+        if leaks:
+            problems.append((v, f"the rework block {rw.to!r} .. {step.id!r} must be entered only "
+                                f"at {rw.to!r} and left only from {step.id!r}, but has the edges "
+                                f"{', '.join(sorted(leaks)[:5])}; move those edges or the "
+                                f"send-back"))
+            continue
+        delay = send_back_delay(process, step, analysis.steps[entry])
+        blocks.append(Block(entry, v, frozenset(nodes), rw.p, rw.mode, delay))
+    return _nest(analysis, blocks, problems), problems
+
+
+def _nest(analysis: Analysis, blocks: list[Block], problems: list[tuple[int, str]]) -> list[Block]:
+    """Give each block its parent (smallest enclosing block); report overlapping blocks."""
+    ascending = sorted(blocks, key=lambda blk: len(blk.nodes))
+    parent: list[int | None] = [None] * len(ascending)
+    top: dict[int, int] = {}  # step -> outermost block seen so far containing it
+    for b, blk in enumerate(ascending):
+        inside: set[int] = set()
+        for u in blk.nodes:
+            c = top.get(u)
+            if c is not None and c not in inside:
+                inside.add(c)
+                if not ascending[c].nodes <= blk.nodes:
+                    a = ascending[c]
+                    problems.append((blk.exit, f"the rework blocks {analysis.ids[a.entry]!r} .. "
+                                               f"{analysis.ids[a.exit]!r} and "
+                                               f"{analysis.ids[blk.entry]!r} .. "
+                                               f"{analysis.ids[blk.exit]!r} overlap without one "
+                                               f"containing the other; nest them or make them "
+                                               f"disjoint"))
+                elif parent[c] is None:
+                    parent[c] = b
+            top[u] = b
+    return [Block(blk.entry, blk.exit, blk.nodes, blk.p, blk.mode, blk.delay, parent[b])
+            for b, blk in enumerate(ascending)]
+
+
+def attach_blocks(analysis: Analysis, blocks: list[Block]) -> Analysis:
+    """The analysis with valid rework blocks recorded (innermost block of each step)."""
+    innermost: list[int | None] = [None] * analysis.n
+    for b, blk in enumerate(blocks):  # ascending size: the first block seen is the innermost
+        for u in blk.nodes:
+            if innermost[u] is None:
+                innermost[u] = b
+    return replace(analysis, blocks=blocks,
+                   block_of_exit={blk.exit: b for b, blk in enumerate(blocks)},
+                   innermost_block=innermost)
+
+
+# --- ancestry and producers -----------------------------------------------------------
+
+
+N = TypeVar("N", bound=Hashable)
+
+
+class Ancestry(Generic[N]):
+    """Is ``u`` an ancestor of ``w``? Pruned searches on a fixed acyclic graph.
+
+    ``position`` numbers the steps in a topological order: ``u`` can only reach
+    ``w`` if it comes earlier, so a backward search from ``w`` visits only steps
+    ordered after ``u``: in a layered process, the few layers in between. A
+    search that visits more than ``budget`` steps answers False (callers treat
+    that as "keep the edge", which is always safe). Steps are any hashable ids.
+    """
+
+    def __init__(self, preds: Callable[[N], Iterable[N]], position: Mapping[N, int],
+                 budget: int = 100_000) -> None:
+        self.preds = preds
+        self.budget = budget
+        self.position = position
+
+    def reaches(self, u: N, w: N) -> bool:
+        pu, position = self.position[u], self.position
+        if pu >= position[w]:
+            return False
+        stack, seen, budget = [w], {w}, self.budget
+        while stack and budget > 0:
+            x = stack.pop()
+            for y in self.preds(x):
+                if y == u:
+                    return True
+                if position[y] > pu and y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+                    budget -= 1
+        return False
+
+
+def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str, frozenset[int]]]:
+    """For each step, the nearest earlier producers of each artifact in ``artifacts``.
+
+    "Nearest" are the latest producers among the step's ancestors: those that
+    come before no other producer of the artifact that is itself an ancestor
+    (a step needs the last version made). This depends only on which steps
+    come before which, not on the edges that say so, so dropping a redundant
+    edge never changes what a step needs (``parallelize`` stays idempotent).
+    An artifact made by a single step always resolves to that step (validation
+    made it an ancestor).
+    """
+    steps = analysis.steps
+    producers: dict[str, list[int]] = {}
+    for v, s in enumerate(steps):
+        for a in s.produces:
+            producers.setdefault(a, []).append(v)
+    shared = {a for a in artifacts if len(producers.get(a, ())) > 1}
+    near: list[dict[str, frozenset[int]]] = [{} for _ in steps]
+    if shared:
+        # carry an artifact forward only until its last consumer (in topological order)
+        position = {v: i for i, v in enumerate(analysis.order)}
+        last_use = {a: -1 for a in shared}
+        for v, s in enumerate(steps):
+            for a in s.needs:
+                if a in last_use:
+                    last_use[a] = max(last_use[a], position[v])
+        ancestry = Ancestry(lambda v: analysis.preds[v], position)
+        latest: dict[frozenset[int], frozenset[int]] = {}
+
+        def drop_earlier(group: frozenset[int]) -> frozenset[int]:
+            """The producers in ``group`` before none of the others (memoized by group)."""
+            if len(group) < 2:
+                return group
+            got = latest.get(group)
+            if got is None:
+                got = latest[group] = frozenset(
+                    u for u in group if not any(w != u and ancestry.reaches(u, w) for w in group))
+            return got
+
+        for v in analysis.order:
+            here = position[v]
+            prods: dict[str, frozenset[int]] = {}
+            for u in analysis.preds[v]:
+                inherited = dict(near[u])
+                for a in steps[u].produces:
+                    if a in shared:
+                        inherited[a] = frozenset({u})
+                for a, got in inherited.items():
+                    if last_use[a] >= here:
+                        prods[a] = prods[a] | got if a in prods else got
+            near[v] = {a: drop_earlier(group) for a, group in prods.items()}
+    sole = {a: frozenset(producers[a]) for a in artifacts - shared if a in producers}
+    if sole:
+        for v, s in enumerate(steps):
+            for a in s.needs:
+                if a in sole:
+                    near[v][a] = sole[a]
+    return near
+
+
+# --- the mean schedule (flow analysis) ---------------------------------------------------
+
+
+def reach_probabilities(c: Analysis) -> tuple[list[float], list[list[float]]]:
+    """Probability that each step runs (first pass), and that each incoming edge fires."""
+    node = [0.0] * c.n
+    edge: list[list[float]] = [[] for _ in range(c.n)]
+    for v in c.order:
+        preds = c.preds[v]
+        if not preds:
+            node[v] = 1.0
+            continue
+        fires = [node[u] * (e.p if e.p is not None else 1.0)
+                 for u, e in zip(preds, c.pred_edges[v], strict=True)]
+        edge[v] = fires
+        node[v] = min(fires) if c.steps[v].join == "all" else min(1.0, math.fsum(fires))
+    return node, edge  # type: ignore[return-value]
+
+
+def flow(c: Analysis, durations: list[float], *,
+         delays: bool) -> tuple[list[float], list[float], list[int]]:
+    """Expected start and finish of each step given that it runs, and what set its start."""
+    _node_p, edge_p = c.reach
+    delay_means = c.mean_edge_delay
+    finish = [0.0] * c.n
+    start = [0.0] * c.n
+    best = [-1] * c.n
+    for v in c.order:
+        preds = c.preds[v]
+        if preds:
+            if delays:
+                arrivals = [finish[u] + d for u, d in zip(preds, delay_means[v], strict=True)]
+            else:
+                arrivals = [finish[u] for u in preds]
+            if c.steps[v].join == "all":
+                k = max(range(len(preds)), key=arrivals.__getitem__)
+                start[v] = arrivals[k]
+            else:
+                weights = edge_p[v]
+                total = math.fsum(weights)
+                k = max(range(len(preds)), key=weights.__getitem__)
+                weighted = math.fsum(w * a for w, a in zip(weights, arrivals, strict=True))
+                start[v] = (weighted / total
+                            if total > 0 else max(arrivals))
+            best[v] = preds[k]
+        finish[v] = start[v] + durations[v]
+        b = c.block_of_exit.get(v)
+        if b is not None:
+            blk = c.blocks[b]
+            once = finish[v] - start[blk.entry]
+            # the return: transport, then the revision by the applicant or drafter
+            back = (mean_of(blk.delay) + revision_mean(c, blk.exit)) if delays else 0.0
+            if blk.mode == "repeat":
+                finish[v] = start[blk.entry] + (once + blk.p * back) / (1.0 - blk.p)
+            else:
+                finish[v] = start[blk.entry] + (1.0 + blk.p) * once + blk.p * back
+    return start, finish, best
+
+
+def revision_mean(c: Analysis, exit_: int) -> float:
+    """Mean revision time of the send-back from step ``exit_`` (0 without one)."""
+    rework = c.steps[exit_].rework
+    return mean_of(rework.revision) if rework is not None else 0.0
+
+
+
+# --- branch conditions --------------------------------------------------------------------
+
+
+def _conjoin(cond: Condition, label: tuple[int, int]) -> Condition:
+    split, branch = label
+    out = set()
+    for term in cond:
+        if any(s == split and b != branch for s, b in term):
+            continue  # contradicts an earlier choice at the same split
+        out.add(term | {label})
+    return frozenset(out)
+
+
+def simplify_condition(cond: Condition, branch_count: dict[int, int]) -> Condition:
+    """Merge terms that differ only in a complete set of branches of one split.
+
+    ``{a & s:0, a & s:1}`` becomes ``{a}`` when split ``s`` has two branches;
+    a term implied by a weaker one is dropped.
+    """
+    terms = set(cond)
+    changed = True
+    while changed:
+        changed = False
+        groups: dict[tuple[Term, int], dict[int, Term]] = {}
+        for term in terms:
+            for split, branch in term:
+                groups.setdefault((term - {(split, branch)}, split), {})[branch] = term
+        for (rest, split), by_branch in groups.items():
+            if len(by_branch) == branch_count[split]:
+                terms.difference_update(by_branch.values())
+                terms.add(rest)
+                changed = True
+                break
+    return frozenset(t for t in terms if not any(u < t for u in terms))
+
+
+def exclusive(a: Condition, b: Condition) -> bool:
+    """True when no outcome runs both conditions."""
+    for ta in a:
+        for tb in b:
+            choices = dict(ta)
+            if not any(s in choices and choices[s] != br for s, br in tb):
+                return False
+    return True
+
+
+def probability(cond: Condition, branch_p: dict[tuple[int, int], float]) -> float:
+    """Probability of a condition whose terms are mutually exclusive (as built here)."""
+    return math.fsum(math.prod(branch_p[lbl] for lbl in term) for term in cond)
+
+
+@dataclass
+class ChoiceAnalysis:
+    """Branch conditions of every step and what they say about the process's structure."""
+
+    edge_cond: list[list[Condition | None]]
+    node_cond: list[Condition | None]
+    branch_p: dict[tuple[int, int], float]
+    branch_count: dict[int, int]
+    #: every any-join closes complete alternatives and every condition is one term.
+    block_structured: bool
+    #: (step index, message) for joins that cannot work as declared.
+    problems: list[tuple[int, str]]
+
+
+def analyse_choices(analysis: Analysis) -> ChoiceAnalysis:
+    """Forward pass computing each step's branch condition and checking every join."""
+    if not analysis.branches:
+        always: list[Condition | None] = [ALWAYS] * analysis.n
+        stray = [(v, f"step {analysis.ids[v]!r} has join: any but no choice comes before it; "
+                     f"join: any merges exclusive alternatives (edges with p), use join: all")
+                 for v in analysis.order
+                 if analysis.steps[v].join == "any" and len(analysis.preds[v]) > 1]
+        return ChoiceAnalysis([[ALWAYS] * len(p) for p in analysis.preds], always, {}, {}, True,
+                              stray)
+    branch_p: dict[tuple[int, int], float] = {}
+    branch_count: dict[int, int] = {}
+    # label of the probability edge (u -> v at position k): (u, branch number)
+    edge_label: dict[tuple[int, int], tuple[int, int]] = {}
+    for u, outs in analysis.branches.items():
+        branch_count[u] = len(outs)
+        for b, (v, k, p) in enumerate(outs):
+            branch_p[(u, b)] = p
+            edge_label[(v, k)] = (u, b)
+    node_cond: list[Condition | None] = [None] * analysis.n
+    edge_cond: list[list[Condition | None]] = [[] for _ in range(analysis.n)]
+    problems: list[tuple[int, str]] = []
+    structured = True
+    ids = analysis.ids
+    for v in analysis.order:
+        preds = analysis.preds[v]
+        if not preds:
+            node_cond[v] = ALWAYS
+            continue
+        incoming: list[Condition | None] = []
+        for k, u in enumerate(preds):
+            cu = node_cond[u]
+            label = edge_label.get((v, k))
+            if cu is None:
+                incoming.append(None)
+            elif label is None:
+                incoming.append(cu)
+            else:
+                incoming.append(_conjoin(cu, label))
+        edge_cond[v] = incoming
+        step = analysis.steps[v]
+        if any(c is None for c in incoming):
+            node_cond[v] = None  # too tangled to track; simulation still handles it
+            structured = False
+            continue
+        known = [c for c in incoming if c is not None]
+        if step.join == "all":
+            first = known[0]
+            odd = [preds[k] for k, c in enumerate(known) if c != first]
+            if odd:
+                problems.append((v, f"step {ids[v]!r} has join: all but its predecessors "
+                                    f"{ids[preds[0]]!r} and {ids[odd[0]]!r} do not always run "
+                                    f"together (they lie on different branches of a choice), "
+                                    f"so it could wait forever; declare join: any if it merges "
+                                    f"alternatives, or restructure the choice"))
+            node_cond[v] = first
+        else:
+            for i in range(len(known)):
+                for j in range(i + 1, len(known)):
+                    if not exclusive(known[i], known[j]):
+                        problems.append((v, f"step {ids[v]!r} has join: any but its "
+                                            f"predecessors {ids[preds[i]]!r} and "
+                                            f"{ids[preds[j]]!r} can both run in one case; join: "
+                                            f"any merges only exclusive alternatives (edges "
+                                            f"with p), use join: all for parallel branches"))
+                        break
+                else:
+                    continue
+                break
+            merged = simplify_condition(frozenset().union(*known), branch_count)
+            if len(merged) > MAX_TERMS:
+                node_cond[v] = None
+                structured = False
+                continue
+            node_cond[v] = merged
+        if len(node_cond[v] or ()) > 1:
+            structured = False
+    return ChoiceAnalysis(edge_cond, node_cond, branch_p, branch_count, structured, problems)
+
+
+def analysis_view(analysis: Analysis, name: str) -> nx.DiGraph:
+    """The frozen DiGraph behind :attr:`Process.graph`: mean durations, effective delays.
+
+    Not to be confused with :func:`procsimp.to_networkx`, a mutable graph holding every
+    field of the file (for round trips).
+    """
+    g = nx.DiGraph(name=name)
+    for v, s in enumerate(analysis.steps):
+        g.add_node(s.id, step=s, role=s.role, kind=s.kind, duration=analysis.mean_duration[v])
+    for v, s in enumerate(analysis.steps):
+        for k, edge in enumerate(s.after):
+            g.add_edge(edge.step, s.id, edge=edge, p=edge.p,
+                       delay=analysis.mean_edge_delay[v][k])
+    return nx.freeze(g)
+
+
+def block_plans(analysis: Analysis) -> dict[int | None, list[tuple[str, int]]]:
+    """Per rework block (None: the top level), its items in topological order.
+
+    An item is ``("node", v)`` or ``("block", b)``: a nested block is one item of its
+    parent. ``measure``'s enumeration and ``simulate``'s engine both walk this plan.
+    """
+    plans: dict[int | None, list[tuple[str, int]]] = {None: []}
+    for block in range(len(analysis.blocks)):
+        plans[block] = []
+    for v in analysis.order:
+        chain: list[int] = []
+        up = analysis.innermost_block[v] if analysis.innermost_block else None
+        while up is not None:
+            chain.append(up)
+            up = analysis.blocks[up].parent
+        parent: int | None = None
+        for block in reversed(chain):
+            if analysis.blocks[block].entry == v:
+                plans[parent].append(("block", block))
+            parent = block
+        plans[parent].append(("node", v))
+    return plans
