@@ -36,6 +36,27 @@ from procsimp.simulate import SimulationResult, simulate
 
 __version__ = "0.1.0"
 
+
+def _notebook_svg(process: Process) -> str:
+    """The swimlane diagram of a process as SVG text (drawn without pyplot)."""
+    import io as _io
+
+    buffer = _io.StringIO()
+    plot.process(process).savefig(buffer, format="svg")
+    return buffer.getvalue()
+
+
+def _install_hooks() -> None:
+    """Give :class:`Process` its notebook picture and step table (see ``model.HOOKS``)."""
+    from procsimp import model as _model
+    from procsimp.io import tables as _tables
+
+    _model.HOOKS.setdefault("svg", _notebook_svg)
+    _model.HOOKS.setdefault("frame", _tables.to_frame)
+
+
+_install_hooks()
+
 __all__ = [
     "PRESETS",
     "Calendar",

@@ -19,7 +19,7 @@ steps) and reports each with its location and the id of the step it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -373,23 +373,15 @@ class Process(Model):
         return self._lookup("graph", lambda: analysis_view(self.analysis, self.name))
 
     def _repr_svg_(self) -> str:
-        """The swimlane diagram as SVG, for Jupyter (drawn without pyplot)."""
-        import io
-
-        from procsimp.plot import process as draw
-
-        buffer = io.StringIO()
-        draw(self).savefig(buffer, format="svg")
-        return buffer.getvalue()
+        """The swimlane diagram as SVG, for Jupyter (drawn by :mod:`procsimp.plot`)."""
+        return str(_hook("svg")(self))
 
     def to_frame(self) -> pd.DataFrame:
         """The steps as a pandas DataFrame, one row per step (see :mod:`procsimp.io.tables`).
 
         Raises :class:`~procsimp.MissingDependencyError` when pandas is not installed.
         """
-        from procsimp.io.tables import to_frame
-
-        return to_frame(self)
+        return _hook("frame")(self)
 
     def _repr_summary(self) -> str:
         return f"Process({self.name!r}, {len(self.steps)} steps, {len(self.roles)} roles)"
@@ -401,6 +393,23 @@ class Process(Model):
         return self._repr_summary()
 
 
+
+
+#: Conversions the model offers but other parts of the package perform: ``"svg"`` (the
+#: notebook picture, by :mod:`procsimp.plot`) and ``"frame"`` (the step table, by
+#: :mod:`procsimp.io.tables`). ``procsimp/__init__.py`` installs them, so the model imports
+#: neither plotting nor io (these are the package's only display hooks).
+HOOKS: dict[str, Callable[[Process], Any]] = {}
+
+
+def _hook(name: str) -> Callable[[Process], Any]:
+    try:
+        return HOOKS[name]
+    except KeyError:
+        from procsimp.errors import ProcsimpError
+
+        raise ProcsimpError(f"the {name!r} conversion of a process is installed when the procsimp "
+                            f"package is imported; import procsimp first") from None
 
 
 def with_source(process: Process, source: str | Path | None) -> Process:

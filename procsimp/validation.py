@@ -13,13 +13,13 @@ together. Every message names the step (by id) and says what to do.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from procsimp._gc import paused
 from procsimp.analysis import (
     CycleError,
     analyse,
@@ -39,20 +39,19 @@ PROBABILITY_TOLERANCE = 1e-6
 
 def check_process(cls: type[Process], data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
     """Validate ``data`` as a process; raise one ValidationError listing every problem."""
-    with paused():
-        try:
-            process: Process | None = handler(data)
-            structural: list[InitErrorDetails] = []
-        except ValidationError as exc:
-            process = None
-            errors = exc.errors()
-            structural = [_relabel(err, data) for err in errors]
-        if process is not None:
-            problems = whole_process_problems(process)
-        else:
-            partial = _readable_parts(data, errors)
-            problems = whole_process_problems(partial, known_ids=_raw_ids(data), full=False) \
-                if partial is not None else []
+    try:
+        process: Process | None = handler(data)
+        structural: list[InitErrorDetails] = []
+    except ValidationError as exc:
+        process = None
+        errors = exc.errors()
+        structural = [_relabel(err, data) for err in errors]
+    if process is not None:
+        problems = whole_process_problems(process)
+    else:
+        partial = _readable_parts(cls, data, errors)
+        problems = whole_process_problems(partial, known_ids=_raw_ids(data), full=False) \
+            if partial is not None else []
     if not structural and not problems:
         assert process is not None
         return process
@@ -122,15 +121,18 @@ def _raw_ids(data: Any) -> dict[str, set[str]]:
     return out
 
 
-def _readable_parts(data: Any, errors: list[Any]) -> Process | None:
+def _item_model(cls: type[Process], key: str) -> Any:
+    """The model of one item of the tuple field ``key`` (``tuple[Step, ...]`` -> ``Step``)."""
+    return typing.get_args(cls.model_fields[key].annotation)[0]
+
+
+def _readable_parts(cls: type[Process], data: Any, errors: list[Any]) -> Process | None:
     """A process built from the levels, roles and steps that validate on their own.
 
     An item with a bad field is read again without that field (so a step with a
     negative duration still has its role and predecessors checked); an item that
     cannot be read even so is ``None``.
     """
-    from procsimp.model import Level, Process, Role, Step
-
     if not isinstance(data, dict):
         return None
     bad_fields: dict[tuple[Any, Any], set[Any]] = {}
@@ -154,9 +156,9 @@ def _readable_parts(data: Any, errors: list[Any]) -> Process | None:
                 good.append(None)
         return tuple(good)
 
-    levels, roles, steps = (readable("levels", Level), readable("roles", Role),
-                            readable("steps", Step))
-    process = Process.model_construct(levels=levels, roles=roles, steps=steps,
+    levels, roles, steps = (readable(key, _item_model(cls, key))
+                            for key in ("levels", "roles", "steps"))
+    process = cls.model_construct(levels=levels, roles=roles, steps=steps,
                                       handoff_delay=0.0, name="", time_unit="day",
                                       description="")
     return process
