@@ -790,3 +790,36 @@ def block_plans(analysis: Analysis) -> dict[int | None, list[tuple[str, int]]]:
             parent = block
         plans[parent].append(("node", v))
     return plans
+
+
+__all__ = [
+    "ALWAYS",
+    "MAX_TERMS",
+    "Analysis",
+    "Ancestry",
+    "Block",
+    "ChoiceAnalysis",
+    "Condition",
+    "CycleError",
+    "ReworkBlock",
+    "Term",
+    "analyse",
+    "analyse_choices",
+    "analysis_view",
+    "attach_blocks",
+    "block_nodes",
+    "block_plans",
+    "edge_delay",
+    "exclusive",
+    "find_cycle",
+    "flow",
+    "handoff_between",
+    "nearest_producers",
+    "probability",
+    "reach_probabilities",
+    "revision_mean",
+    "rework_blocks",
+    "send_back_delay",
+    "simplify_condition",
+    "topological_order",
+]

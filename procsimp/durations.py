@@ -421,3 +421,23 @@ def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
 
 
 Sum.model_rebuild()
+
+
+__all__ = [
+    "MAX_DURATION",
+    "Distribution",
+    "Duration",
+    "Empirical",
+    "Exponential",
+    "Gamma",
+    "Lognormal",
+    "Pert",
+    "Sum",
+    "Triangular",
+    "Uniform",
+    "add",
+    "is_fixed",
+    "mean_of",
+    "sample",
+    "scaled",
+]

@@ -60,3 +60,15 @@ class PrecisionWarning(UserWarning):
 
     The same reasons are in the result's ``notes``; see :mod:`procsimp.intervals`.
     """
+
+
+__all__ = [
+    "FileFormatError",
+    "MissingDependencyError",
+    "ModelError",
+    "OptionError",
+    "PassError",
+    "PrecisionWarning",
+    "ProcsimpError",
+    "SimulationError",
+]

@@ -352,3 +352,6 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
         if analysis.succs[v]:
             available[v] = have
     return problems
+
+
+__all__ = ["PROBABILITY_TOLERANCE", "check_process", "format_errors", "whole_process_problems"]

@@ -68,3 +68,6 @@ def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) ->
     ax.grid(axis="x", color="#dddddd", lw=0.5)
     ax.set_axisbelow(True)
     return fig
+
+
+__all__ = ["MAX_ROWS", "gantt"]

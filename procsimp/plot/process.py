@@ -13,7 +13,7 @@ Artists carry a ``gid`` saying what they show: ``step:ID``, ``critical:ID``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from procsimp.plot import _layout
 from procsimp.plot._style import (
@@ -28,6 +28,7 @@ from procsimp.plot._style import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -97,8 +98,8 @@ def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
         width = max(b.finish - b.start, xmax * 0.004)
         centre[b.key] = (b.start, b.start + width, y)
         if b.kind == "aggregate":
-            style = {"facecolor": "#d9d9d9", "hatch": None, "edgecolor": "#888888",
-                     "linewidth": 0.5}
+            style: dict[str, Any] = {"facecolor": "#d9d9d9", "hatch": None,
+                                     "edgecolor": "#888888", "linewidth": 0.5}
             gid = f"aggregate:{b.key.removeprefix('lane:')}"
         else:
             style = {**KIND_STYLE[b.kind], **(CRITICAL if b.critical else NORMAL)}
@@ -148,7 +149,8 @@ def legend(ax: Axes, layouts: list[_layout.Swimlane], *, where: Figure | None = 
     from matplotlib.patches import Patch
 
     kinds = {b.kind for lay in layouts for b in lay.boxes}
-    handles = [Patch(label=k, **{**KIND_STYLE[k], **NORMAL}) for k in KIND_STYLE if k in kinds]
+    handles: list[Artist] = [Patch(label=k, **{**KIND_STYLE[k], **NORMAL})
+                             for k in KIND_STYLE if k in kinds]
     if "aggregate" in kinds:
         handles.append(Patch(facecolor="#d9d9d9", edgecolor="#888888",
                              label="other steps (aggregated)"))
@@ -162,3 +164,6 @@ def legend(ax: Axes, layouts: list[_layout.Swimlane], *, where: Figure | None = 
     else:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=FONT,
                   frameon=False)
+
+
+__all__ = ["ROW_INCHES", "WIDTH_INCHES", "draw_swimlane", "figure_height", "legend", "process"]
