@@ -37,26 +37,25 @@ def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) ->
     Bars carry ``gid`` ``critical:ID`` or ``step:ID``; row labels are the step
     names (or role names when aggregated), shortened to 40 characters.
     """
-    c = proc.analysis
-    start, finish = c.schedule
+    times = proc.analysis.mean_schedule()
     on_path = set(measure(proc).critical_path) if proc.steps else set()
-    order = sorted(range(c.n), key=lambda v: (start[v], finish[v]))
-    by_role = c.n > max_rows
+    order = sorted(proc.steps, key=lambda s: times[s.id])  # stable: file order breaks ties
+    by_role = len(order) > max_rows
     if by_role:
         roles = {r.id: r for r in proc.roles}
-        keys = list(dict.fromkeys(c.steps[v].role for v in order))
+        keys = list(dict.fromkeys(s.role for s in order))
         labels = [roles[k].name or k for k in keys]
-        row_of = {v: keys.index(c.steps[v].role) for v in order}
+        row_of = {s.id: keys.index(s.role) for s in order}
     else:
-        labels = [c.steps[v].name for v in order]
-        row_of = {v: i for i, v in enumerate(order)}
+        labels = [s.name for s in order]
+        row_of = {s.id: i for i, s in enumerate(order)}
     fig, ax = figure_and_axes(ax, (11.0, 1.2 + 0.24 * len(labels)))
-    span = max(finish, default=0.0) or 1.0
-    for v in order:
-        step = c.steps[v]
+    span = max((f for _, f in times.values()), default=0.0) or 1.0
+    for step in order:
+        start, finish = times[step.id]
         critical = step.id in on_path
         style = {**KIND_STYLE[step.kind], **(CRITICAL if critical else NORMAL)}
-        ax.barh(row_of[v], max(finish[v] - start[v], span * 0.003), left=start[v], height=0.7,
+        ax.barh(row_of[step.id], max(finish - start, span * 0.003), left=start, height=0.7,
                 gid=("critical:" if critical else "step:") + step.id, **style)
     ax.set_yticks(range(len(labels)), [shorten(lb, 40) for lb in labels], fontsize=FONT)
     ax.set_ylim(len(labels) - 0.5, -0.5)
