@@ -33,7 +33,6 @@ lead time to each pass in turn.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -42,10 +41,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from procsimp.deadlines import OnTimeChange, paired_change
-from procsimp.errors import MissingDependencyError, OptionError
+from procsimp.errors import OptionError
 from procsimp.intervals import mean_interval
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Process
+from procsimp.render import Cell, Renderable, Table, Tables, require
 from procsimp.simplify import Result
 from procsimp.simulate import SimulationResult, simulate
 
@@ -152,7 +152,7 @@ class PassCut:
 
 
 @dataclass(frozen=True, repr=False)
-class Report:
+class Report(Renderable):
     """Before/after comparison returned by :func:`compare`: plain data, printable.
 
     ``metrics`` holds every numeric metric (see :data:`METRICS`); ``simulation``
@@ -216,12 +216,7 @@ class Report:
         MissingDependencyError
             pandas is not installed (``pip install pandas``).
         """
-        try:
-            import pandas as pd
-        except ImportError:
-            raise MissingDependencyError(
-                "Report.to_frame needs pandas, which is not installed; run "
-                "`pip install pandas` (or `pip install procsimp[pandas]`)") from None
+        pd = require("pandas", "Report.to_frame")
         rows: dict[str, dict[str, float | None]] = {}
         for r in self.metrics:
             rows[r.name] = {"before": r.before, "after": r.after, "cut": r.cut,
@@ -246,38 +241,54 @@ class Report:
                 ("p50", s.before.p50, s.after.p50, s.p50_cut),
                 ("p90", s.before.p90, s.after.p90, s.p90_cut)]
 
-    def _tables(self) -> list[tuple[str, list[str], list[list[str]]]]:
-        """(title, header, rows) of each table, every cell already formatted."""
+    def tables(self) -> Tables:
+        """The report's tables (metrics, simulated lead time, on time, cut by pass) and notes.
+
+        Every cell keeps its value (:class:`~procsimp.render.Cell`): ``to_frames()`` and
+        ``to_excel()`` hold the numbers, the text the formatted figures.
+        """
         t = self._time
         title = (f"{self.before_name}: before -> after" if self.before_name == self.after_name
                  else f"{self.before_name} -> {self.after_name}")
-        tables = [(title,
-                   ["metric", "before", "after", "cut", "cut %"],
-                   [[r.name.replace("_", " "), _fmt(r.before, r.kind, t), _fmt(r.after, r.kind, t),
-                     _fmt_cut(r.cut, r.kind, t), _pct(r.relative_cut)] for r in self.metrics])]
+        tables = [Table(title, ("metric", "before", "after", "cut", "cut %"), tuple(
+            (r.name.replace("_", " "), Cell(r.before, _fmt(r.before, r.kind, t)),
+             Cell(r.after, _fmt(r.after, r.kind, t)), Cell(r.cut, _fmt_cut(r.cut, r.kind, t)),
+             Cell(r.relative_cut, _pct(r.relative_cut))) for r in self.metrics),
+            name="metrics")]
         if self.simulation is not None:
-            tables.append((
+            tables.append(Table(
                 f"Simulated lead time, {self.n:,} paired cases (seed {self.seed})",
-                ["statistic", "before", "after", "cut", "95% CI of the cut", "cut %"],
-                [[stat, t(before), t(after), t(est.value),
-                  f"[{t(est.ci[0])}, {t(est.ci[1])}]", _pct(_relative(est.value, before))]
-                 for stat, before, after, est in self._simulated()]))
+                ("statistic", "before", "after", "cut", "95% CI of the cut", "cut %"), tuple(
+                    (stat, Cell(before, t(before)), Cell(after, t(after)),
+                     Cell(est.value, t(est.value)),
+                     Cell(est.ci, f"[{t(est.ci[0])}, {t(est.ci[1])}]"),
+                     Cell(_relative(est.value, before), _pct(_relative(est.value, before))))
+                    for stat, before, after, est in self._simulated()),
+                name="simulated", units={c: self.time_unit for c in ("before", "after", "cut",
+                                                                     "95% CI of the cut")}))
         if self.on_time:
-            tables.append((
+            tables.append(Table(
                 f"On time, {self.n:,} paired cases",
-                ["deadline", "within", "before", "after", "change", "95% CI of the change"],
-                [[c.id + (f" ({c.on_miss.replace('_', ' ')} when late)"
-                          if c.on_miss != "none" else ""),
-                  f"{c.within:g} {c.unit.replace('_', ' ')}s", f"{c.before:.1%}",
-                  f"{c.after:.1%}", _pp(c.change), f"[{_pp(c.ci[0])}, {_pp(c.ci[1])}]"]
-                 for c in self.on_time]))
+                ("deadline", "within", "before", "after", "change", "95% CI of the change"),
+                tuple((c.id + (f" ({c.on_miss.replace('_', ' ')} when late)"
+                               if c.on_miss != "none" else ""),
+                       Cell(c.within, f"{c.within:g} {c.unit.replace('_', ' ')}s"),
+                       Cell(c.before, f"{c.before:.1%}"), Cell(c.after, f"{c.after:.1%}"),
+                       Cell(c.change, _pp(c.change)),
+                       Cell(c.ci, f"[{_pp(c.ci[0])}, {_pp(c.ci[1])}]"))
+                      for c in self.on_time), name="on_time"))
         if self.attribution is not None:
-            tables.append((
+            tables.append(Table(
                 "Lead-time cut by pass (expected, on mean durations)",
-                ["pass", "steps", "layers", "lead time", "lead-time cut", "changes", "skipped"],
-                [[a.name, str(a.steps), str(a.layers), t(a.lead_time), t(a.lead_time_cut),
-                  str(a.changes), str(a.skipped)] for a in self.attribution]))
-        return tables
+                ("pass", "steps", "layers", "lead time", "lead-time cut", "changes", "skipped"),
+                tuple((a.name, Cell(a.steps, str(a.steps)), Cell(a.layers, str(a.layers)),
+                       Cell(a.lead_time, t(a.lead_time)), Cell(a.lead_time_cut,
+                                                               t(a.lead_time_cut)),
+                       Cell(a.changes, str(a.changes)), Cell(a.skipped, str(a.skipped)))
+                      for a in self.attribution),
+                name="attribution", units={"lead time": self.time_unit,
+                                           "lead-time cut": self.time_unit}))
+        return Tables(tuple(tables), tuple(self._footer()))
 
     def _time(self, value: float) -> str:
         return f"{value:,.2f} {self.time_unit}s"
@@ -296,33 +307,6 @@ class Report:
                          "the interval of the mean cut comes from the paired differences, "
                          f"{quantiles}.")
         return lines + list(self.notes)
-
-    def to_markdown(self) -> str:
-        """The report as Markdown tables: metric | before | after | cut | cut %."""
-        parts = []
-        for title, header, rows in self._tables():
-            parts.append(f"**{title}**\n\n" + _grid(header, rows, markdown=True))
-        parts.append("\n".join(self._footer()))
-        return "\n\n".join(parts) + "\n"
-
-    def __str__(self) -> str:
-        parts = [f"{title}\n" + _grid(header, rows, markdown=False)
-                 for title, header, rows in self._tables()]
-        parts.append("\n".join(self._footer()))
-        return "\n\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        out = []
-        for title, header, rows in self._tables():
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-            body = "".join(
-                "<tr>" + "".join(f'<td style="text-align:{"left" if i == 0 else "right"}">'
-                                 f"{html.escape(cell)}</td>" for i, cell in enumerate(row))
-                + "</tr>" for row in rows)
-            out.append(f"<table><caption>{html.escape(title)}</caption>"
-                       f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        out += [f"<p>{html.escape(line)}</p>" for line in self._footer()]
-        return "<div>" + "".join(out) + "</div>"
 
     def __repr__(self) -> str:
         lead = self.metric("lead_time")
@@ -537,25 +521,6 @@ def _pp(value: float) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
-
-
-def _grid(header: list[str], rows: list[list[str]], *, markdown: bool) -> str:
-    """A table with the first column left-aligned and the others right-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        padded = [c.ljust(w) if i == 0 else c.rjust(w)
-                  for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
-        return "| " + " | ".join(padded) + " |" if markdown else "  " + "  ".join(padded)
-
-    lines = [line(header)]
-    if markdown:
-        lines.append("|" + "|".join(("-" * (w + 1) + ":") if i else (":" + "-" * (w + 1))
-                                    for i, w in enumerate(widths)) + "|")
-    else:
-        lines.append("  " + "  ".join("-" * w for w in widths))
-    lines += [line(r) for r in rows]
-    return "\n".join(lines)
 
 
 __all__ = ["METRICS", "Estimate", "MetricCut", "PassCut", "Report", "SimulatedCut",

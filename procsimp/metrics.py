@@ -53,15 +53,15 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from procsimp._gc import paused
 from procsimp.analysis import block_plans, exclusive, flow, revision_mean
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS
+from procsimp.render import Cell, Renderable, Table, Tables
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis, ChoiceAnalysis, Condition
@@ -99,8 +99,9 @@ _ROOT = -1
 _CHOICE, _REWORK, _PASS = 1, 2, 3
 
 
-class Metrics(BaseModel):
-    """What :func:`measure` reports about a process (frozen)."""
+class Metrics(Renderable, BaseModel):
+    """What :func:`measure` reports about a process (frozen); shown as a table
+    (:class:`~procsimp.render.Renderable`: text, Markdown, HTML, DataFrame, Excel)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -144,46 +145,40 @@ class Metrics(BaseModel):
     critical_path: tuple[str, ...]
     """Step ids on the longest path of the mean-duration schedule (most likely branches)."""
 
-    def __str__(self) -> str:
+    def tables(self) -> Tables:
+        """One table, figure by figure (``str(metrics)`` and the other renderings)."""
         u = self.time_unit
         lead = f"{self.lead_time:.2f} {u}s"
         if self.lead_time_method != "flow":
             lead += f" ({self.lead_time_method.replace('_', ' ')}"
             lead += f", se {self.lead_time_se:.3f})" if self.lead_time_se is not None else ")"
-        rows = [
-            ("steps", str(self.steps)),
-            ("roles involved", str(self.roles_involved)),
-            ("layers", str(self.layers)),
-            ("approval layers", str(self.approval_layers)),
-            ("handoffs", f"{self.handoffs} ({self.vertical_handoffs} vertical)"),
-            ("lead time", lead),
-            ("touch time", f"{self.touch_time:.2f} {u}s"),
-            ("cycle efficiency", f"{self.cycle_efficiency:.1%}"),
-            ("cost per case", f"{self.cost:,.2f}"),
-            ("critical path", " -> ".join(self.critical_path) or "(none)"),
-        ]
-        if self.lead_time_method == "enumeration":
-            rows.append(("note", "flow analysis is not exact here (a choice or rework inside "
+        rows = (
+            ("steps", self.steps),
+            ("roles involved", self.roles_involved),
+            ("layers", self.layers),
+            ("approval layers", self.approval_layers),
+            ("handoffs", Cell(self.handoffs,
+                              f"{self.handoffs} ({self.vertical_handoffs} vertical)")),
+            ("lead time", Cell(self.lead_time, lead)),
+            ("touch time", Cell(self.touch_time, f"{self.touch_time:.2f} {u}s")),
+            ("cycle efficiency", Cell(self.cycle_efficiency, f"{self.cycle_efficiency:.1%}")),
+            ("cost per case", Cell(self.cost, f"{self.cost:,.2f}")),
+            ("critical path", Cell(list(self.critical_path),
+                                   " -> ".join(self.critical_path) or "(none)")),
+        )
+        notes = {"enumeration": ("flow analysis is not exact here (a choice or rework inside "
                                  "parallel branches, or choices not block-structured); lead "
-                                 "time is the exact expectation over every outcome"))
-        elif self.lead_time_method == "monte_carlo":
-            rows.append(("note", "flow analysis is not exact here and the outcomes are too "
+                                 "time is the exact expectation over every outcome",),
+                 "monte_carlo": ("flow analysis is not exact here and the outcomes are too "
                                  "many to enumerate; lead time is a Monte Carlo estimate on "
-                                 "mean durations"))
-        width = max(len(k) for k, _ in rows)
-        return "\n".join([f"{self.name}"] + [f"  {k:<{width}}  {v}" for k, v in rows])
+                                 "mean durations",)}.get(self.lead_time_method, ())
+        return Tables((Table(self.name, ("metric", "value"), rows, name="metrics",
+                             notes=notes, header=False, align="ll",
+                             index="metric"),))
 
-    def _repr_html_(self) -> str:
-        """The metrics as an HTML table, for Jupyter (the rows of ``str(metrics)``)."""
-        import html
-
-        head, *rows = str(self).split("\n")
-        cells = "".join(
-            f"<tr><th style=\"text-align:left\">{html.escape(k)}</th>"
-            f"<td style=\"text-align:left\">{html.escape(v.strip())}</td></tr>"
-            for k, _, v in (row.strip().partition("  ") for row in rows))
-        return (f"<table><caption>{html.escape(head)}</caption>"
-                f"<tbody>{cells}</tbody></table>")
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON-ready plain data (``model_dump(mode="json")``)."""
+        return self.model_dump(mode="json")
 
 
 def measure(process: Process) -> Metrics:
@@ -201,11 +196,6 @@ def measure(process: Process) -> Metrics:
     >>> ps.measure(p).lead_time  # Dumas et al., ch. 7: 10 + 0.9*20 + 0.1*10
     29.0
     """
-    with paused():
-        return _measure(process)
-
-
-def _measure(process: Process) -> Metrics:
     c = process.analysis
     roles = {r.id: r for r in process.roles}
     level_of = {s.id: roles[s.role].level for s in process.steps}
