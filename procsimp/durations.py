@@ -71,21 +71,27 @@ class _Dist(BaseModel):
         """``n`` independent draws."""
 
 
-class Triangular(_Dist):
-    """Triangular distribution on [low, high] with its peak at ``mode``."""
+class _ThreePoint(_Dist):
+    """A three-point estimate: ``low <= mode <= high``."""
 
-    dist: Literal["triangular"] = "triangular"
+    dist: str
     low: NonNegative
     mode: NonNegative
     high: NonNegative
 
     @model_validator(mode="after")
-    def _ordered(self) -> Triangular:
+    def _ordered(self) -> _ThreePoint:
         if not self.low <= self.mode <= self.high:
             raise ValueError(
-                f"triangular needs low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
+                f"{self.dist} needs low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
             )
         return self
+
+
+class Triangular(_ThreePoint):
+    """Triangular distribution on [low, high] with its peak at ``mode``."""
+
+    dist: Literal["triangular"] = "triangular"
 
     @property
     def mean(self) -> float:
@@ -97,21 +103,10 @@ class Triangular(_Dist):
         return rng.triangular(self.low, self.mode, self.high, n)
 
 
-class Pert(_Dist):
+class Pert(_ThreePoint):
     """Beta-PERT distribution (shape 4): the classic three-point estimate."""
 
     dist: Literal["pert"] = "pert"
-    low: NonNegative
-    mode: NonNegative
-    high: NonNegative
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Pert:
-        if not self.low <= self.mode <= self.high:
-            raise ValueError(
-                f"pert needs low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
-            )
-        return self
 
     @property
     def mean(self) -> float:
