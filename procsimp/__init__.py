@@ -7,9 +7,22 @@
 """
 
 from procsimp import plot  # figures; matplotlib itself loads on the first drawing
+from procsimp.analysis import Analysis
 from procsimp.calendar import Calendar
 from procsimp.compare import Report, compare
 from procsimp.deadlines import Deadline, OnTime
+from procsimp.durations import (
+    Duration,
+    Empirical,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Pert,
+    Sum,
+    Triangular,
+    Uniform,
+    mean_of,
+)
 from procsimp.errors import (
     FileFormatError,
     MissingDependencyError,
@@ -25,7 +38,10 @@ from procsimp.metrics import Metrics, measure
 from procsimp.model import Level, Predecessor, Process, Rework, Role, Step
 from procsimp.passes.base import (
     Change,
+    LevelId,
     PassOptions,
+    RoleId,
+    StepId,
     available_passes,
     register_pass,
     unregister_pass,
@@ -59,12 +75,19 @@ _install_hooks()
 
 __all__ = [
     "PRESETS",
+    "Analysis",
     "Calendar",
     "Change",
     "Deadline",
+    "Duration",
+    "Empirical",
+    "Exponential",
     "Failure",
     "FileFormatError",
+    "Gamma",
     "Level",
+    "LevelId",
+    "Lognormal",
     "Metrics",
     "MissingDependencyError",
     "ModelError",
@@ -72,6 +95,7 @@ __all__ = [
     "OptionError",
     "PassError",
     "PassOptions",
+    "Pert",
     "PortfolioResult",
     "PrecisionWarning",
     "Predecessor",
@@ -81,9 +105,14 @@ __all__ = [
     "Result",
     "Rework",
     "Role",
+    "RoleId",
     "SimulationError",
     "SimulationResult",
     "Step",
+    "StepId",
+    "Sum",
+    "Triangular",
+    "Uniform",
     "__version__",
     "available_passes",
     "compare",
@@ -92,6 +121,7 @@ __all__ = [
     "from_networkx",
     "load",
     "loads",
+    "mean_of",
     "measure",
     "plot",
     "portfolio",
