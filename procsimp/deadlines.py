@@ -42,6 +42,7 @@ from pydantic import (
 
 from procsimp.calendar import EPS, whole_days
 from procsimp.intervals import Z95
+from procsimp.render import Cell, Renderable, Table, Tables
 
 if TYPE_CHECKING:
     from procsimp.calendar import Calendar
@@ -92,7 +93,7 @@ class Deadline(BaseModel):
 
 
 @dataclass(frozen=True, repr=False)
-class OnTime:
+class OnTime(Renderable):
     """How the simulated cases fared against one deadline.
 
     ``share`` is the share of cases on time, ``ci`` its 95 % Wilson interval;
@@ -142,6 +143,25 @@ class OnTime:
                 "mean_lateness": plain(self.mean_lateness),
                 "p90_lateness": plain(self.lateness_quantile(0.9))}
 
+    def tables(self) -> Tables:
+        """One row: the deadline, its share on time with the interval, cases, rule, lateness.
+
+        ``str()`` stays the one-line sentence; HTML, Markdown, frames and Excel show this.
+        """
+        d = self.deadline
+        unit = d.unit.replace("_", " ")
+        rule = d.on_miss.replace("_", " ")
+        row = (d.id, Cell(d.within, f"{d.within:g} {unit}s"),
+               Cell(self.share, _share(self.share)),
+               Cell(self.ci, f"[{_share(self.ci[0])}, {_share(self.ci[1])}]"), self.cases,
+               Cell(self.deemed, f"{_share(self.deemed)} {rule}" if d.by_rule else "-"),
+               Cell(self.mean_lateness, "-" if math.isnan(self.mean_lateness)
+                    else f"{self.mean_lateness:.2f} {unit}s"))
+        return Tables((Table(f"On time: {d.id}", (
+            "deadline", "within", "on time", "95% CI", "cases", "decided by the rule",
+            "mean lateness of late cases"), (row,), units={"mean lateness of late cases": d.unit},
+            name="on_time"),))
+
     def __str__(self) -> str:
         d = self.deadline
         unit = d.unit.replace("_", " ")
@@ -155,6 +175,10 @@ class OnTime:
 
     def __repr__(self) -> str:
         return f"OnTime({self.deadline.id!r}, share={self.share:.4g}, cases={self.cases})"
+
+
+def _share(x: float) -> str:
+    return f"{x:.1%}" if math.isfinite(x) else "n/a"
 
 
 def wilson(share: float, n: int, z: float = Z95) -> tuple[float, float]:

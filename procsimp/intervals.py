@@ -176,3 +176,7 @@ def _round_up(x: float) -> int:
         return 0
     step = 10 ** max(0, math.floor(math.log10(x)) - 1)
     return int(math.ceil(x / step) * step)
+
+
+__all__ = ["MIN_CASES", "Z95", "heavy_tailed_steps", "lognormal_skewness", "mean_interval",
+           "precision_notes", "quantile_interval", "skewness"]

@@ -60,7 +60,9 @@ from procsimp.compare import METRICS, compare
 from procsimp.errors import MissingDependencyError, OptionError, PrecisionWarning
 from procsimp.io import load
 from procsimp.model import Process
+from procsimp.render import Cell, Renderable, Table, Tables, require
 from procsimp.simplify import resolve, simplify
+from procsimp.simulate import check_cases, check_seed
 
 if TYPE_CHECKING:
     import pandas
@@ -97,8 +99,13 @@ class Failure:
 
 
 @dataclass(frozen=True, repr=False)
-class PortfolioResult:
-    """What :func:`portfolio` returns: one row per process x scenario, and the failures."""
+class PortfolioResult(Renderable):
+    """What :func:`portfolio` returns: one row per process x scenario, and the failures.
+
+    Shown as tables (:class:`~procsimp.render.Renderable`: Markdown, HTML, Excel, every
+    table as a frame in ``to_frames()``); ``str()`` is :meth:`summary`, :meth:`to_frame`
+    the rows and :meth:`to_dict` its own plain data, as before.
+    """
 
     rows: tuple[dict[str, Any], ...]
     """One plain record per process x scenario, keys as :data:`COLUMNS`, in input order."""
@@ -123,12 +130,12 @@ class PortfolioResult:
         MissingDependencyError
             pandas is not installed (``pip install pandas``).
         """
-        pd = _pandas("PortfolioResult.to_frame")
+        pd = require("pandas", "PortfolioResult.to_frame")
         return pd.DataFrame(list(self.rows), columns=list(COLUMNS))
 
     def failures_frame(self) -> pandas.DataFrame:
         """The failures as a pandas DataFrame (process, source, scenario, error_type, error)."""
-        pd = _pandas("PortfolioResult.failures_frame")
+        pd = require("pandas", "PortfolioResult.failures_frame")
         return pd.DataFrame([asdict(f) for f in self.failures],
                             columns=["process", "source", "scenario", "error_type", "error"])
 
@@ -144,6 +151,31 @@ class PortfolioResult:
         """The cut per scenario and time unit, weighted by volume where known (:class:`Total`)."""
         return totals(self.rows, metric)
 
+    def tables(self) -> Tables:
+        """The cut per scenario and time unit, every row (a detail table: frames, dicts and
+        Excel only) and the failures."""
+        tables = [Table("Portfolio: cut per scenario and time unit", (
+            "scenario", "time unit", "processes", "cases a year", "lead-time cut", "per",
+            "cut a year", "layers cut"), tuple(
+                (t.scenario, t.time_unit, t.processes, t.cases_per_year,
+                 Cell(t.cut, f"{t.cut:,.2f} {t.time_unit}s"), "case" if t.weighted else "process",
+                 Cell(t.cut_per_year, "-" if t.cut_per_year is None
+                      else f"{t.cut_per_year:,.0f} {t.time_unit}s"), t.layers_cut)
+                for t in self.totals()),
+            notes=(f"{self.processes} processes x {len(self.scenarios)} scenarios, "
+                   f"{len(self.failures)} failures; the flow lead time (on mean durations); "
+                   f"cuts per case weighted by cases a year where every process of the unit "
+                   f"declares it, else per process",), name="totals")]
+        tables.append(Table("Portfolio rows", COLUMNS,
+                            tuple(tuple(r.get(c) for c in COLUMNS) for r in self.rows),
+                            name="rows", display=False))
+        if self.failures:
+            tables.append(Table("Failures", ("process", "source", "scenario", "error type",
+                                             "error"),
+                                tuple((f.process, f.source, f.scenario, f.error_type, f.error)
+                                      for f in self.failures), name="failures", align="lllll"))
+        return Tables(tuple(tables))
+
     def summary(self) -> str:
         """The cut per scenario and time unit (flow lead time and layers), and the failures."""
         lines = [f"Portfolio: {self.processes} processes x {len(self.scenarios)} scenarios, "
@@ -153,7 +185,7 @@ class PortfolioResult:
                   f"{f' ({f.scenario})' if f.scenario else ''}: {f.error}" for f in self.failures]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # the sentences of summary(), as before
         return self.summary()
 
     def __repr__(self) -> str:
@@ -218,7 +250,7 @@ def totals(rows: Iterable[Mapping[str, Any]], metric: str = "lead_time") -> list
     if rows and column not in rows[0]:
         raise OptionError(f"portfolio totals: no column {column!r}; metric is a time column "
                           f"pair such as lead_time, touch_time or simulated_mean")
-    volume_known = {}
+    volume_known: dict[str, bool] = {}
     for r in rows:
         known = _volume(r) is not None
         volume_known[r["time_unit"]] = volume_known.get(r["time_unit"], True) and known
@@ -297,10 +329,8 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         ``chunk_size``, no process found, or an executor of an unknown kind.
     """
     plan = _scenarios(scenarios)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0 or n == 1:
-        raise OptionError(f"portfolio: n must be 0 (no simulation) or at least 2, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise OptionError(f"portfolio: seed must be a non-negative integer, got {seed!r}")
+    n = check_cases(n, "portfolio", none_ok=True)
+    seed = check_seed(seed, "portfolio", draw=False)
     items = _items(processes)
     size = chunk_size if chunk_size is not None else max(
         1, min(MAX_CHUNK, math.ceil(len(items) * len(plan) / 64)))
@@ -510,16 +540,6 @@ def _progress_bar(progress: bool | None, total: int) -> Any:
                 "tqdm` (or `pip install procsimp[progress]`), or pass progress=None") from None
         return None
     return tqdm(total=total, unit="task", desc="portfolio")
-
-
-def _pandas(what: str) -> Any:
-    try:
-        import pandas as pd
-    except ImportError:
-        raise MissingDependencyError(
-            f"{what} needs pandas, which is not installed; run `pip install pandas` (or "
-            f"`pip install procsimp[pandas]`)") from None
-    return pd
 
 
 def _json_number(value: Any) -> Any:

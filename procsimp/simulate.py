@@ -39,7 +39,6 @@ import numpy as np
 
 from procsimp.analysis import block_plans
 from procsimp.deadlines import Clock, OnTime, evaluate, start_dates
-from procsimp.durations import is_fixed
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, PrecisionWarning, SimulationError
 from procsimp.intervals import (
@@ -48,6 +47,7 @@ from procsimp.intervals import (
     precision_notes,
     quantile_interval,
 )
+from procsimp.render import Cell, Renderable, Table, Tables
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis
@@ -69,7 +69,7 @@ _KIND_DURATION, _KIND_CHOICE, _KIND_REWORK, _KIND_DELAY, _KIND_REVISION = 0, 1, 
 
 
 @dataclass(frozen=True, repr=False)
-class SimulationResult:
+class SimulationResult(Renderable):
     """Lead times of ``n`` simulated cases, with summary statistics and their intervals.
 
     ``mean_ci``, ``p50_ci``, ``p90_ci`` and ``p95_ci`` are 95 % confidence
@@ -80,6 +80,9 @@ class SimulationResult:
     reason. ``critical`` gives, for each
     step, the share of samples in which it lay on the chain of steps that set
     the lead time (empty when criticality was not tracked).
+
+    Shown as tables (:class:`~procsimp.render.Renderable`: ``str()``, Markdown, HTML,
+    DataFrames, Excel); :meth:`to_dict` keeps its own plain-data shape.
     """
 
     samples: np.ndarray
@@ -122,25 +125,39 @@ class SimulationResult:
                                   else None),
                 "on_time": {k: v.to_dict() for k, v in self.on_time.items()}}
 
-    def __str__(self) -> str:
-        u = self.time_unit
-        lines = [f"Simulated lead time ({self.n:,} cases, seed {self.seed})"]
-        for name, value, ci in (("mean", self.mean, self.mean_ci), ("p50", self.p50, self.p50_ci),
-                                ("p90", self.p90, self.p90_ci), ("p95", self.p95, self.p95_ci)):
-            interval = (f"95% CI [{ci[0]:.2f}, {ci[1]:.2f}]" if math.isfinite(ci[0])
-                        else "95% CI n/a (too few cases)")
-            lines.append(f"  {name:<5} {value:10.2f} {u}s   {interval}")
-        lines.append(f"  std   {self.std:10.2f} {u}s")
+    def tables(self) -> Tables:
+        """The summary, the steps most often critical, the calendar days and the deadlines."""
+        tables = [self._summary(f"Simulated lead time ({self.n:,} cases, seed {self.seed})",
+                                "lead_time")]
         top = sorted(self.critical.items(), key=lambda kv: -kv[1])[:5]
         if top:
-            lines.append("  most often critical: " + ", ".join(f"{k} {v:.0%}" for k, v in top))
-        lines.extend(f"  note: {note}" for note in self.notes)
+            tables.append(Table(
+                f"Most often critical (top {len(top)} of {len(self.critical):,} steps)",
+                ("step", "share of cases"), tuple((k, Cell(v, f"{v:.0%}")) for k, v in top),
+                name="critical"))
         if self.calendar_days is not None:
-            c = self.calendar_days
-            lines.append(f"  calendar days: mean {c.mean:.2f} (95% CI [{c.mean_ci[0]:.2f}, "
-                         f"{c.mean_ci[1]:.2f}]), p50 {c.p50:.2f}, p90 {c.p90:.2f}")
-        lines.extend(f"  deadline {o}" for o in self.on_time.values())
-        return "\n".join(lines)
+            tables.append(self.calendar_days._summary(
+                f"Calendar days from the start dates ({self.n:,} cases)", "calendar_days"))
+        if self.on_time:
+            rows = tuple(row for o in self.on_time.values() for row in o.tables().tables[0].rows)
+            tables.append(replace(next(iter(self.on_time.values())).tables().tables[0],
+                                  title=f"On time ({self.n:,} cases)", rows=rows))
+        return Tables(tuple(tables))
+
+    def _summary(self, title: str, name: str) -> Table:
+        """Mean, quantiles and spread with their 95 % intervals, and the precision notes."""
+        u = self.time_unit
+
+        def t(x: float) -> Cell:
+            return Cell(x, f"{x:,.2f} {u}s" if math.isfinite(x) else "n/a")
+
+        rows = [(stat, t(v), t(ci[0]), t(ci[1])) for stat, v, ci in (
+            ("mean", self.mean, self.mean_ci), ("p50", self.p50, self.p50_ci),
+            ("p90", self.p90, self.p90_ci), ("p95", self.p95, self.p95_ci))]
+        rows.append(("std", t(self.std), Cell(None, ""), Cell(None, "")))
+        columns = ("statistic", "value", "95% CI low", "95% CI high")
+        return Table(title, columns, tuple(rows), units=dict.fromkeys(columns[1:], u),
+                     notes=self.notes, name=name, index="statistic")
 
     def __repr__(self) -> str:
         return (f"SimulationResult(n={self.n}, mean={self.mean:.4g}, p50={self.p50:.4g}, "
@@ -182,6 +199,39 @@ def summarize(samples: np.ndarray, *, seed: int | None, time_unit: str,
         notes=precision_notes(ordered, heavy_tails=heavy_tails))
 
 
+def check_cases(n: Any, who: str, *, none_ok: bool = False) -> int:
+    """``n`` as a number of simulated cases, or an :class:`~procsimp.OptionError` saying
+    what ``who`` (``"compare"``) accepts: a positive integer, or with ``none_ok`` 0 (no
+    simulation) or at least 2 (the cut's interval needs two cases).
+
+    >>> check_cases(10, "simulate"), check_cases(0, "compare", none_ok=True)
+    (10, 0)
+    """
+    integer = isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+    if none_ok:
+        if not integer or n < 0 or n == 1:
+            raise OptionError(f"{who}: n must be 0 (no simulation) or at least 2 simulated "
+                              f"cases, got {n!r}")
+    elif not integer or n < 1:
+        raise OptionError(f"{who}: n must be a positive integer number of cases, got {n!r}")
+    return int(n)
+
+
+def check_seed(seed: Any, who: str, *, draw: bool = True) -> int:
+    """``seed`` as a non-negative integer; None draws a fresh one (unless ``draw`` is
+    False), anything else is an :class:`~procsimp.OptionError` naming ``who``.
+
+    >>> check_seed(7, "simulate")
+    7
+    """
+    if seed is None and draw:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError(f"{who}: seed must be a non-negative integer"
+                          f"{' or None' if draw else ''}, got {seed!r}")
+    return int(seed)
+
+
 def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
              critical: bool | str = "auto", start: Any = None) -> SimulationResult:
     """Simulate ``n`` cases of a process and summarize their lead times.
@@ -216,14 +266,10 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         Nested rework would make a step run more than :data:`MAX_RUNS_PER_CASE` times
         per case on average (the message names the step and the blocks).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise OptionError(f"simulate: n must be a positive integer number of cases, got {n!r}")
+    n = check_cases(n, "simulate")
     if critical not in (True, False, "auto"):
         raise OptionError(f"simulate: critical must be True, False or 'auto', got {critical!r}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise OptionError(f"simulate: seed must be a non-negative integer or None, got {seed!r}")
+    seed = check_seed(seed, "simulate")
     analysis = process.analysis
     _check_workload(analysis)
     multi = sum(1 for p in analysis.preds if len(p) > 1)
@@ -301,14 +347,14 @@ class RandomDraws:
 
     def duration(self, v: int, size: int) -> np.ndarray | float:
         d = self.c.steps[v].duration
-        if is_fixed(d):
-            return float(d)  # type: ignore[arg-type]
+        if isinstance(d, (int, float)):  # a fixed duration
+            return float(d)
         return draw_duration(d, self._rng(_KIND_DURATION, v), size)
 
     def delay(self, v: int, k: int, size: int) -> np.ndarray | float:
         d = self.c.edge_delay[v][k]
-        if is_fixed(d):
-            return float(d)  # type: ignore[arg-type]
+        if isinstance(d, (int, float)):
+            return float(d)
         return draw_duration(d, self._rng(_KIND_DELAY, v, k), size)
 
     def choice(self, u: int, size: int) -> np.ndarray:
@@ -329,13 +375,16 @@ class RandomDraws:
     def rework_delay(self, v: int, size: int) -> np.ndarray | float:
         """The return of a send-back from ``v``: transport, then the revision."""
         b = self.c.blocks[self.c.block_of_exit[v]]
-        if is_fixed(b.delay):
-            back: np.ndarray | float = float(b.delay)  # type: ignore[arg-type]
+        back: np.ndarray | float
+        if isinstance(b.delay, (int, float)):
+            back = float(b.delay)
         else:
             back = draw_duration(b.delay, self._rng(_KIND_DELAY, v), size)
-        revision = self.c.steps[v].rework.revision  # type: ignore[union-attr]
-        if is_fixed(revision):
-            return back + float(revision)  # type: ignore[arg-type]
+        rework = self.c.steps[v].rework
+        assert rework is not None  # v closes a rework block
+        revision = rework.revision
+        if isinstance(revision, (int, float)):
+            return back + float(revision)
         return back + draw_duration(revision, self._rng(_KIND_REVISION, v), size)
 
 
@@ -552,3 +601,8 @@ def _check_workload(analysis: Analysis) -> None:
         f"simulated). Lower the send-back probabilities (rework.p) or nest fewer blocks; "
         f"ps.measure gives the expected lead time without simulating")
 
+
+
+__all__ = ["CHUNK", "CRITICAL_BUDGET", "MAX_RUNS_PER_CASE", "Engine", "RandomDraws",
+           "SimulationResult", "check_cases", "check_seed", "runs_per_case", "simulate",
+           "summarize"]

@@ -114,3 +114,6 @@ def removed_steps(before: Process, after: Process, result: Result | None) -> set
             gone.update(change.steps[1:])  # the first step keeps its id and carries on
     kept = {s.id for s in after.steps}
     return {s.id for s in before.steps if s.id in gone and s.id not in kept}
+
+
+__all__ = ["before_after", "removed_steps"]

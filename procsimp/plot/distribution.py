@@ -53,3 +53,6 @@ def distribution(sim_before: SimulationResult, sim_after: SimulationResult | Non
     ax.legend(fontsize=FONT, loc="lower right", frameon=False)
     ax.set_title("Lead time distribution", fontsize=FONT + 2, loc="left")
     return fig
+
+
+__all__ = ["distribution"]

@@ -120,3 +120,6 @@ def portfolio(table: Any, metric: str = "lead_time", ax: Sequence[Axes] | None =
                                                 if per == "case" else ""),
                       fontsize=FONT + 2, loc="left")
     return fig
+
+
+__all__ = ["SCENARIO_COLOURS", "portfolio"]

@@ -53,9 +53,10 @@ def savings(result: Result, ax: Sequence[Axes] | None = None) -> Figure:
         if len(axes) != 2:
             raise OptionError(f"savings needs two axes (lead time, layers), got {len(axes)}")
         fig = axes[0].figure
-    for axis, col, what, fmt in ((axes[0], 1, f"flow lead time ({unit})", "{:.1f}"),
-                                 (axes[1], 2, "layers", "{:.0f}")):
-        values = [r[col] for r in rows]
+    lead_times = [lead for _, lead, _ in rows]
+    layers = [count for _, _, count in rows]
+    for axis, values, what, fmt in ((axes[0], lead_times, f"flow lead time ({unit})", "{:.1f}"),
+                                    (axes[1], layers, "layers", "{:.0f}")):
         labels = [r[0] for r in rows] + ["after"]
         x = range(len(labels))
         axis.bar(0, values[0], color=BEFORE_COLOUR, gid="start")
@@ -81,3 +82,6 @@ def savings(result: Result, ax: Sequence[Axes] | None = None) -> Figure:
     axes[0].set_title(f"What each pass cut: {result.original.name}", fontsize=FONT + 2,
                       loc="left")
     return fig
+
+
+__all__ = ["savings", "waterfall"]
