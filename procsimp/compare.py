@@ -47,7 +47,7 @@ from procsimp.metrics import Metrics, measure
 from procsimp.model import Process
 from procsimp.render import Cell, Renderable, Table, Tables, require
 from procsimp.simplify import Result
-from procsimp.simulate import SimulationResult, simulate
+from procsimp.simulate import SimulationResult, check_cases, check_seed, simulate
 
 if TYPE_CHECKING:
     import pandas
@@ -382,15 +382,12 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
         raise OptionError(f"compare: {timed} counts working time on a calendar but {plain} "
                           f"runs continuously; give both the same calendar (or neither) so "
                           f"their days mean the same")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 or n == 1:
-        raise OptionError(f"compare: n must be 0 (no simulation) or at least 2 simulated cases, "
-                          f"got {n!r}")
+    n = check_cases(n, "compare", none_ok=True)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) \
             or bootstrap < 0:
         raise OptionError(f"compare: bootstrap must be a number of resamples (0: no "
                           f"bootstrap), got {bootstrap!r}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    seed = check_seed(seed, "compare")
 
     m_before, m_after = measure(before), measure(after)
     rows = tuple(_metric_cut(name, kind, getattr(m_before, name), getattr(m_after, name))
