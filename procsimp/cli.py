@@ -238,20 +238,22 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _passes(args: argparse.Namespace) -> int:
-    from procsimp.passes.base import available_passes
-    from procsimp.simplify import PRESETS
+    from procsimp.passes.base import pass_table
+    from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
 
-    passes = available_passes()
+    table = pass_table()
+    default = list(DEFAULT_PIPELINE)
     if args.json:
-        print(json.dumps({"passes": passes, "presets": {
+        print(json.dumps({"passes": {row.name: row.summary for row in table},
+                          "default_pipeline": default, "presets": {
             p.name: {"description": p.description, "passes": list(p.passes),
                      "options": {k: dict(v) for k, v in p.options.items()}}
             for p in PRESETS.values()}}, indent=2))
         return 0
-    width = max(map(len, [*passes, *PRESETS]), default=0)
-    print("passes:")
-    for name, summary in passes.items():
-        print(f"  {name:<{width}}  {summary}")
+    width = max(map(len, [*(row.name for row in table), *PRESETS]), default=0)
+    print("passes (* in the default pipeline):")
+    for row in table:
+        print(f"{'*' if row.name in default else ' '} {row.name:<{width}}  {row.summary}")
     print("presets:")
     for preset in PRESETS.values():
         print(f"  {preset.name:<{width}}  {' -> '.join(preset.passes)}: {preset.description}")
@@ -547,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"for the traceback, and please report it)", file=sys.stderr)
         return 1
 
+
+__all__ = ["build_parser", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

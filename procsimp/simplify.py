@@ -1,16 +1,18 @@
 """The simplification pipeline: run passes in order, keep every change and every step.
 
+The pipelines are read off the pass table (:data:`procsimp.passes.BUILTIN_PASSES`):
+:data:`DEFAULT_PIPELINE` is its rows marked ``default``, the ``all`` preset every
+built-in pass in table order.
+
 >>> import procsimp as ps
->>> p = ps.Process.model_validate({"levels": ["head", "middle", "staff"],
-...     "roles": [{"id": "boss", "level": "head"}, {"id": "mid", "level": "middle"},
-...               {"id": "clerk", "level": "staff"}],
-...     "steps": [{"id": "draft", "role": "clerk", "duration": 2},
-...               {"id": "ok", "role": "mid", "kind": "approval", "duration": 1,
-...                "after": ["draft"]},
-...               {"id": "sign", "role": "boss", "kind": "signature", "after": ["ok"]}]})
->>> res = ps.simplify(p, ["delayer"], options={"delayer": {"remove_levels": ["middle"]}})
->>> [c.kind for c in res.changes], len(res.process.steps), len(p.steps)
-(['removed'], 2, 3)
+>>> p = ps.Process.model_validate({"handoff_delay": 1, "levels": ["staff"],
+...     "roles": [{"id": "clerk", "level": "staff"}, {"id": "cashier", "level": "staff"}],
+...     "steps": [{"id": "count", "role": "clerk", "duration": 1},
+...               {"id": "check", "role": "clerk", "duration": 1, "after": ["count"]},
+...               {"id": "pay", "role": "cashier", "duration": 1, "after": ["check"]}]})
+>>> res = ps.simplify(p)
+>>> [(c.pass_name, c.kind) for c in res.changes], len(res.process.steps), len(p.steps)
+([('merge_sequential', 'merged'), ('digitize', 'retimed')], 2, 3)
 """
 
 from __future__ import annotations
@@ -19,16 +21,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import procsimp.passes  # noqa: F401 - registers the built-in passes
-from procsimp._gc import paused
 from procsimp.errors import OptionError, PassError
 from procsimp.model import Level, Process, Role, Step
+from procsimp.passes import BUILTIN_PASSES
 from procsimp.passes.base import Change, PassOptions, available_passes, get_pass
+from procsimp.passes.context import PassContext
 
-#: What ``simplify(proc)`` runs when no passes are named: every pass that needs no options.
-DEFAULT_PIPELINE: tuple[str, ...] = (
-    "eliminate_duplicates", "merge_sequential", "parallelize", "digitize",
-)
+#: What ``simplify(proc)`` runs when no passes are named: the rows of the pass table marked
+#: ``default`` (they need no options and leave the posts as they are).
+DEFAULT_PIPELINE: tuple[str, ...] = tuple(row.name for row in BUILTIN_PASSES if row.default)
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("all",
            "Every reform at once: delayering, duplicate checks removed, one-stop window, "
            "sequential steps merged, reviews in parallel, digitalisation.",
-           ("delayer", "eliminate_duplicates", "single_window", "merge_sequential",
-            "parallelize", "digitize"),
+           tuple(row.name for row in BUILTIN_PASSES),
            {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]},
             "digitize": {"delay": 0, "duration_factor": 0.5}}),
 )}
@@ -206,11 +206,10 @@ def simplify(process: Process, passes: str | Sequence[str] | None = None,
     current = process
     runs: list[PassRun] = []
     changes: list[Change] = []
-    with paused():
-        for name, opts in pipeline:
-            current, made = _run(name, current, opts)
-            runs.append(PassRun(name, opts, current, tuple(made)))
-            changes += made
+    for name, opts in pipeline:
+        current, made = _run(name, current, opts)
+        runs.append(PassRun(name, opts, current, tuple(made)))
+        changes += made
     return Result(process, current, tuple(changes), tuple(runs))
 
 
@@ -231,7 +230,7 @@ def _run(name: str, process: Process, options: PassOptions) -> tuple[Process, li
     info = get_pass(name)
     info.check_names(process, options)
     try:
-        out = info.function(process, options)
+        out = info.function(PassContext(process, name) if info.context else process, options)
     except OptionError:
         raise
     except Exception as exc:  # a pass's own error, or its bug, names the pass
@@ -294,3 +293,16 @@ def output_problems(process: Process) -> list[str]:
 def _kind(value: Any) -> str:
     text = repr(value)
     return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+__all__ = [
+    "DEFAULT_PIPELINE",
+    "PRESETS",
+    "PassRun",
+    "Preset",
+    "Result",
+    "output_problems",
+    "resolve",
+    "run_pass",
+    "simplify",
+]

@@ -20,6 +20,7 @@ from procsimp.analysis import send_back_delay
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS
 from procsimp.simplify import PRESETS
+from tests.strategies.passes import BUILTIN
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 
@@ -411,8 +412,6 @@ class TestSingleWindow:
 
 # --- every built-in pass and preset on every example ------------------------------------------
 
-BUILTIN = ("delayer", "merge_sequential", "parallelize", "eliminate_duplicates", "digitize",
-           "single_window")
 DELAYERING = {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}}
 
 

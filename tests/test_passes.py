@@ -1,8 +1,15 @@
-"""Simplification passes: titled before/after fixtures, hand-computed worked cases, options."""
+"""Simplification passes: titled before/after fixtures, hand-computed worked cases, options.
+
+The fixture runner: :func:`run_case` runs one ``fixtures/passes/<pass>/<case>.yaml``;
+:func:`check_fixture_coverage` fails for a pass of the table without one (both also run
+on a pass of its own in tests/test_adding_a_pass.py).
+"""
 
 from __future__ import annotations
 
+import importlib
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,42 +17,64 @@ import pytest
 import yaml
 
 import procsimp as ps
+from procsimp.passes import BUILTIN_PASSES
+from procsimp.passes._docs import index_page
 from procsimp.passes.base import get_pass
 from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
+from tests.strategies.passes import BUILTIN
 
 FIXTURES = Path(__file__).parent / "fixtures" / "passes"
-CASES = sorted(FIXTURES.glob("*/*.yaml"))
+
+
+def fixture_cases(root: Path = FIXTURES) -> list[Path]:
+    """Every ``<root>/<pass>/<case>.yaml``."""
+    return sorted(root.glob("*/*.yaml"))
+
+
+CASES = fixture_cases()
 
 
 def _case_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
+def check_fixture_coverage(names: Iterable[str], root: Path = FIXTURES) -> None:
+    """Fail unless each pass of ``names`` has at least one fixture case under ``root``."""
+    covered = {p.parent.name for p in fixture_cases(root)}
+    missing = [name for name in names if name not in covered]
+    assert not missing, (f"passes without fixtures: {', '.join(missing)}; add a titled "
+                         f"before/after case to {root}/<pass>/<case>.yaml for each")
+
+
+def run_case(path: Path) -> None:
+    """Run the pass named by the case's folder on ``before``: it gives ``after`` and the
+    ``changes`` kinds, a valid process, and nothing more when run again."""
+    case: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    before = ps.Process.model_validate(case["before"])
+    expected = ps.Process.model_validate(case["after"])
+    result = ps.simplify(before, [path.parent.name],
+                         options={path.parent.name: case.get("options", {})})
+    assert ps.dumps(result.process) == ps.dumps(expected), case["title"]
+    assert result.process == expected
+    assert sorted(c.kind for c in result.changes) == sorted(case["changes"]), [
+        str(c) for c in result.changes]
+    assert all(c.reason for c in result.changes)
+    # the result is a valid process, and running the pass again changes nothing
+    assert ps.Process.model_validate(result.process.model_dump()) == result.process
+    again = ps.simplify(result.process, [path.parent.name],
+                        options={path.parent.name: case.get("options", {})})
+    assert again.process == result.process
+
+
 class TestFixtures:
     """Each ``fixtures/passes/<pass>/<case>.yaml`` holds a titled before/after pair."""
 
     def test_every_builtin_pass_has_fixtures(self) -> None:
-        covered = {p.parent.name for p in CASES}
-        assert covered >= {"delayer", "merge_sequential", "parallelize", "eliminate_duplicates",
-                           "digitize", "single_window"}
+        check_fixture_coverage(BUILTIN)
 
     @pytest.mark.parametrize("path", CASES, ids=_case_id)
     def test_case(self, path: Path) -> None:
-        case: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-        before = ps.Process.model_validate(case["before"])
-        expected = ps.Process.model_validate(case["after"])
-        result = ps.simplify(before, [path.parent.name],
-                             options={path.parent.name: case.get("options", {})})
-        assert ps.dumps(result.process) == ps.dumps(expected), case["title"]
-        assert result.process == expected
-        assert sorted(c.kind for c in result.changes) == sorted(case["changes"]), [
-            str(c) for c in result.changes]
-        assert all(c.reason for c in result.changes)
-        # the result is a valid process, and running the pass again changes nothing
-        assert ps.Process.model_validate(result.process.model_dump()) == result.process
-        again = ps.simplify(result.process, [path.parent.name],
-                            options={path.parent.name: case.get("options", {})})
-        assert again.process == result.process
+        run_case(path)
 
 
 def lognormal_mean(median: float, p90: float) -> float:
@@ -149,6 +178,34 @@ class TestPipelineAndOptions:
         for name in PRESETS:
             res = ps.simplify(letter_process, name)
             assert ps.measure(res.process).lead_time <= ps.measure(letter_process).lead_time
+
+
+class TestTable:
+    """Everything that lists the passes reads the one table."""
+
+    def test_the_pipelines_come_from_the_table(self) -> None:
+        names = tuple(row.name for row in BUILTIN_PASSES)
+        assert PRESETS["all"].passes == names == BUILTIN
+        assert tuple(row.name for row in BUILTIN_PASSES if row.default) == DEFAULT_PIPELINE
+        assert tuple(ps.available_passes())[:len(names)] == names
+        # the default pipeline needs no options: each runs on its options model's defaults
+        assert all(get_pass(name).parse_options({}) for name in DEFAULT_PIPELINE)
+
+    def test_each_row_is_its_module_and_options(self) -> None:
+        for row in BUILTIN_PASSES:
+            module = importlib.import_module(f"procsimp.passes.{row.name}")
+            assert getattr(module, row.name) is row.function
+            assert row.options.__module__ == module.__name__
+            assert row.summary == row.function.__doc__.strip().splitlines()[0]
+
+    def test_the_docs_index_is_generated_from_the_table(self, repo_root: Path) -> None:
+        page = repo_root / "docs" / "passes" / "index.md"
+        assert page.read_text(encoding="utf-8") == index_page(BUILTIN_PASSES), (
+            "docs/passes/index.md is stale: python -m procsimp.passes._docs > "
+            "docs/passes/index.md")
+        for row in BUILTIN_PASSES:
+            assert f"[{row.name}]({row.name}.md)" in page.read_text(encoding="utf-8")
+            assert (page.parent / f"{row.name}.md").exists()
 
 
 class TestCustomPass:

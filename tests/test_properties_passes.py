@@ -9,6 +9,10 @@ lead time; is idempotent; and accounts for every step removed or merged in a Cha
 The same holds for every preset and for pipelines of two and three passes in every
 order (each order is a parametrized case, so none is left to chance).
 
+The passes are the rows of the pass table (``BUILTIN``), each drawing its options from its
+options model (``PassOptions.strategy``); :func:`check_pass` and :func:`check_pipeline` are
+the bodies, which tests/test_adding_a_pass.py runs on a pass of its own.
+
 The processes come from :func:`tests.strategies.pass_processes`: steps with and
 without ``needs`` side by side, chains of one post before consumers, locked steps in
 rework blocks, hard edges with delays (issue 19). In the ``ci`` profile the single-pass
@@ -33,10 +37,9 @@ from procsimp.analysis import nearest_producers
 from procsimp.model import APPROVAL_KINDS
 from procsimp.passes.base import available_passes
 from procsimp.simplify import PRESETS
-from tests.strategies import pass_options, pass_processes, pipelines, processes
+from tests.strategies import pass_processes, processes
+from tests.strategies.passes import BUILTIN, pass_options, pipelines
 
-BUILTIN = ["delayer", "merge_sequential", "parallelize", "eliminate_duplicates", "digitize",
-           "single_window"]
 ANY_PROCESS = pass_processes()
 #: Every pipeline of two and of three different passes, in every order (30 + 120).
 ORDERS = [list(o) for k in (2, 3) for o in itertools.permutations(BUILTIN, k)]
@@ -131,8 +134,8 @@ def check_invariants(before: ps.Process, after: ps.Process, changes: list[ps.Cha
     assert not_slower(before, after), (ps.measure(before), ps.measure(after))
 
 
-@given(data=st.data(), process=ANY_PROCESS, name=st.sampled_from(BUILTIN))
-def test_every_pass_keeps_the_invariants(data: Any, process: ps.Process, name: str) -> None:
+def check_pass(data: Any, process: ps.Process, name: str) -> None:
+    """Run pass ``name`` with drawn options: pure, valid, invariants kept, idempotent."""
     options = data.draw(pass_options(name, process), label="options")
     snapshot = process.model_dump()
     after, changes = ps.run_pass(process, name, **options)
@@ -140,6 +143,11 @@ def test_every_pass_keeps_the_invariants(data: Any, process: ps.Process, name: s
     check_invariants(process, after, changes, circulate=options.get("circulate_approvals", False))
     again, _ = ps.run_pass(after, name, **options)
     assert again == after, "not idempotent"
+
+
+@given(data=st.data(), process=ANY_PROCESS, name=st.sampled_from(BUILTIN))
+def test_every_pass_keeps_the_invariants(data: Any, process: ps.Process, name: str) -> None:
+    check_pass(data, process, name)
 
 
 def check_pipeline(data: Any, process: ps.Process, names: list[str]) -> None:

@@ -10,6 +10,7 @@ import pytest
 import procsimp as ps
 from procsimp.errors import PassError
 from procsimp.passes.base import LevelId, RoleId, StepId, get_pass, named_fields
+from procsimp.passes.context import PassContext
 
 
 @pytest.fixture
@@ -239,6 +240,27 @@ class TestOutputChecks:
         res = ps.simplify(letter_process, [name])
         assert [c.pass_name for c in res.changes] == [name]
         assert res.changes_of(name) == res.changes
+
+    def test_a_pass_taking_the_context(self, letter_process: ps.Process) -> None:
+        seen: list[PassContext] = []
+
+        @ps.register_pass("look", context=True)
+        def look(ctx: PassContext, options: Any) -> tuple[ps.Process, list[ps.Change]]:
+            """Looks at what the runner hands it."""
+            seen.append(ctx)
+            return ctx.process, [ctx.change("skipped", ("sign",), "Nothing to do.")]
+
+        try:
+            res = ps.simplify(letter_process, ["look"])
+        finally:
+            ps.unregister_pass("look")
+        ctx = seen[0]
+        assert ctx.process is letter_process and ctx.name == "look"
+        assert ctx.analysis is letter_process.analysis
+        assert ctx.order == ("draft", "initial_section", "initial_division", "sign")
+        assert ctx.needed == {"draft_letter"} and ctx.rework_targets == frozenset()
+        assert set(ctx.draft.steps) == {"draft", "initial_section", "initial_division", "sign"}
+        assert [(c.pass_name, c.kind) for c in res.changes] == [("look", "skipped")]
 
     def test_a_valid_output_is_measured_without_validating_again(
             self, letter_process: ps.Process) -> None:

@@ -9,7 +9,8 @@ property tests check that they do).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 from procsimp.analysis import edge_delay, handoff_between
@@ -43,6 +44,12 @@ class Draft:
 
     def edge(self, u: str, v: str) -> Predecessor | None:
         return next((e for e in self.steps[v].after if e.step == u), None)
+
+    def out_edge(self, u: str, v: str) -> Predecessor:
+        """The edge ``u -> v`` of a successor ``v`` of ``u`` (it exists)."""
+        edge = self.edge(u, v)
+        assert edge is not None, f"{v} does not follow {u}"
+        return edge
 
     def default_delay(self, u: str, v: str) -> Duration:
         """The handoff delay an edge u -> v would carry without its own ``delay``."""
@@ -91,7 +98,8 @@ class Draft:
         return self.process.model_copy(update={"steps": tuple(self.steps.values()), **update})
 
     # --- shared rewrites --------------------------------------------------------------
-    def bypass_blocker(self, x: str, needed: set[str], rework_targets: set[str]) -> str | None:
+    def bypass_blocker(self, x: str, needed: AbstractSet[str],
+                       rework_targets: AbstractSet[str]) -> str | None:
         """Why step ``x`` cannot be taken out of the flow without breaking it, or None."""
         step = self.steps[x]
         if any(e.p is not None for w in self.succs[x] for e in self.steps[w].after
@@ -103,7 +111,7 @@ class Draft:
             return "files are sent back to it for revision"
         if step.join == "any" and len(step.after) > 1:
             return "it merges alternatives"
-        used = needed.intersection(step.produces)
+        used = {a for a in step.produces if a in needed}
         if used:
             return f"its output {sorted(used)[0]!r} is needed later"
         incoming_p = any(e.p is not None for e in step.after)
@@ -131,8 +139,7 @@ class Draft:
         step = self.steps[x]
         added = []
         for w in list(self.succs[x]):
-            out = self.edge(x, w)
-            assert out is not None
+            out = self.out_edge(x, w)
             route = mean_of(step.duration) + mean_of(self.delay(out, w))
             new_after: list[Predecessor] = []
             for e in self.steps[w].after:
@@ -154,7 +161,7 @@ class Draft:
         self.delete(x)
         return added
 
-    def chains(self, order: list[str], joinable: Callable[[str, str], bool]) -> list[list[str]]:
+    def chains(self, order: Sequence[str], joinable: Callable[[str, str], bool]) -> list[list[str]]:
         """Maximal chains ``a -> b -> ...`` where each link is the only edge out of ``a`` and
         into ``b`` and ``joinable(a, b)`` holds; single steps are not returned."""
         found: list[list[str]] = []
@@ -229,6 +236,3 @@ class Draft:
             self.delete(sid)
         self.replace(merged)
         return merged
-
-
-

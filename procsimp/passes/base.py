@@ -1,10 +1,12 @@
-"""What every simplification pass shares: :class:`Change`, options, the registry.
+"""What every simplification pass shares: :class:`Change`, options, the pass table.
 
 A pass is a pure function ``(Process, options) -> (Process, list[Change])``
 registered under its name with :func:`register_pass`, together with a
 pydantic model of its options (``extra="forbid"``, so a misspelt option is an
-error, not a silent no-op). The built-in passes register themselves the same
-way, so a user's pass is a first-class citizen:
+error, not a silent no-op). Every pass is a row (:class:`PassInfo`) of one
+ordered table: the built-in rows come first, declared in
+:data:`procsimp.passes.BUILTIN_PASSES`; :func:`register_pass` appends a
+user's row, so a user's pass is a first-class citizen:
 
 >>> import procsimp as ps
 >>> class ScaleOptions(ps.PassOptions):
@@ -42,6 +44,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from procsimp.errors import OptionError
 
 if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
     from procsimp.model import Process
 
 ChangeKind = Literal["removed", "merged", "reassigned", "retimed", "reordered", "edge_dropped",
@@ -147,22 +151,49 @@ def _listing(ids: list[str]) -> str:
     return shown + (f", ... ({len(ids)} in all)" if len(ids) > LISTED else "") or "(none)"
 
 
+def ids_of(process: Process, kind: NameKind) -> list[str]:
+    """The ids of the levels, roles or steps of ``process``, in file order."""
+    if kind == "level":
+        return [lv.id for lv in process.levels]
+    if kind == "role":
+        return [r.id for r in process.roles]
+    return [s.id for s in process.steps]
+
+
 class PassOptions(BaseModel):
     """Base of every pass's options: frozen, unknown options refused."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def strategy(cls, process: Process) -> SearchStrategy[dict[str, Any]]:
+        """A hypothesis strategy of valid options for this pass on ``process``, as a mapping.
+
+        The property tests run every pass of the table with options drawn from it.
+        The default draws each field from its type (booleans, ``Literal`` values,
+        numbers within the field's bounds, ids of ``process`` for :data:`LevelId`,
+        :data:`RoleId` and :data:`StepId`, tuples and ``| None`` of these) or leaves
+        it out, so it takes its default; a field of another type keeps its default.
+        Override it when the fields constrain each other (a validator that refuses
+        some combinations) or need values of their own. Needs ``hypothesis``.
+        """
+        from procsimp.passes._strategies import from_fields
+
+        return from_fields(cls, process)
 
 
 class NoOptions(PassOptions):
     """A pass without options."""
 
 
-PassFunction = Callable[["Process", Any], "tuple[Process, list[Change]]"]
+#: ``function(process, options) -> (process, changes)``; with ``context=True`` the first
+#: argument is a :class:`~procsimp.passes.context.PassContext` instead of the process.
+PassFunction = Callable[[Any, Any], "tuple[Process, list[Change]]"]
 
 
 @dataclass(frozen=True)
 class PassInfo:
-    """A registered pass: its name, function, options model and one-line summary."""
+    """A row of the pass table: name, function, options model, default, one-line summary."""
 
     name: str
     function: PassFunction
@@ -170,6 +201,10 @@ class PassInfo:
     summary: str
     names: Mapping[str, NameKind] = field(default_factory=dict)
     """Option fields that name levels, roles or steps (see :func:`named_fields`)."""
+    default: bool = False
+    """Runs in the default pipeline (``simplify(process)`` with no passes named)."""
+    context: bool = False
+    """The function takes a :class:`~procsimp.passes.context.PassContext`, not the process."""
 
     def check_names(self, process: Process, options: PassOptions) -> None:
         """:class:`OptionError` when an option names a level, role or step ``process`` lacks.
@@ -183,9 +218,7 @@ class PassInfo:
         problems = []
         for option, kind in self.names.items():
             if kind not in have:
-                items = {"level": process.levels, "role": process.roles,
-                         "step": process.steps}[kind]
-                have[kind] = [x.id for x in items]
+                have[kind] = ids_of(process, kind)
             known = set(have[kind])
             for value in dict.fromkeys(_strings(getattr(options, option, None))):
                 if value in known:
@@ -230,30 +263,54 @@ class PassInfo:
                               f"{type(exc).__name__}: {exc}") from exc
 
 
+def pass_row(function: PassFunction, options: type[PassOptions] = NoOptions, *,
+             name: str | None = None, default: bool = False, context: bool = False) -> PassInfo:
+    """One row of the pass table: named like ``function`` unless ``name`` is given, its
+    summary the first line of the function's docstring."""
+    name = function.__name__ if name is None else name
+    names = _checked(name, options)
+    doc = (function.__doc__ or "").strip().splitlines()
+    return PassInfo(name, function, options, doc[0] if doc else name, names,
+                    default=default, context=context)
+
+
+def _checked(name: object, options: object) -> dict[str, NameKind]:
+    """The named fields of a row's options; :class:`OptionError` for a bad name or model."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise OptionError(f"a pass name must be an identifier, got {name!r}")
+    if not (isinstance(options, type) and issubclass(options, PassOptions)):
+        raise OptionError(f"options of pass {name!r} must be a PassOptions subclass")
+    return named_fields(options)
+
+
+#: The pass table: every registered pass by name, in order (the built-in rows first).
 _REGISTRY: dict[str, PassInfo] = {}
 
 
-def register_pass(name: str, *, options: type[PassOptions] = NoOptions,
-                  replace: bool = False) -> Callable[[PassFunction], PassFunction]:
+def add_row(row: PassInfo, *, replace: bool = False) -> None:
+    """Append ``row`` to the pass table (in place of a row of that name with ``replace``)."""
+    if row.name in _REGISTRY and not replace:
+        raise OptionError(f"a pass named {row.name!r} is already registered; pass "
+                          f"replace=True to override it")
+    _REGISTRY[row.name] = row
+
+
+def register_pass(name: str, *, options: type[PassOptions] = NoOptions, replace: bool = False,
+                  context: bool = False) -> Callable[[PassFunction], PassFunction]:
     """Decorator registering ``function(process, options) -> (process, changes)`` as a pass.
 
     The function must be pure (never mutate its input), record every step it
     removes, merges, reassigns or re-times in a :class:`Change`, never increase
     the lead time, and be idempotent. ``options`` is a :class:`PassOptions`
-    subclass describing its options.
+    subclass describing its options. With ``context=True`` the function receives
+    a :class:`~procsimp.passes.context.PassContext` (the process, its analysis, a
+    draft to edit and the facts passes share) instead of the process. The pass
+    becomes the last row of the pass table; it does not run by default.
     """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise OptionError(f"a pass name must be an identifier, got {name!r}")
-    if not (isinstance(options, type) and issubclass(options, PassOptions)):
-        raise OptionError(f"options of pass {name!r} must be a PassOptions subclass")
-    names = named_fields(options)
+    _checked(name, options)  # refused at once, before a function is decorated
 
     def decorate(function: PassFunction) -> PassFunction:
-        if name in _REGISTRY and not replace:
-            raise OptionError(f"a pass named {name!r} is already registered; pass "
-                              f"replace=True to override it")
-        doc = (function.__doc__ or "").strip().splitlines()
-        _REGISTRY[name] = PassInfo(name, function, options, doc[0] if doc else name, names)
+        add_row(pass_row(function, options, name=name, context=context), replace=replace)
         return function
 
     return decorate
@@ -273,6 +330,33 @@ def get_pass(name: str) -> PassInfo:
                           f"{', '.join(_REGISTRY)}") from None
 
 
+def pass_table() -> tuple[PassInfo, ...]:
+    """Every row of the pass table, in order: the built-in passes, then the registered ones."""
+    return tuple(_REGISTRY.values())
+
+
 def available_passes() -> dict[str, str]:
-    """Registered pass names with their one-line summaries."""
+    """Registered pass names with their one-line summaries, in the table's order."""
     return {name: info.summary for name, info in _REGISTRY.items()}
+
+
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "LevelId",
+    "NoOptions",
+    "PassFunction",
+    "PassInfo",
+    "PassOptions",
+    "RoleId",
+    "StepId",
+    "add_row",
+    "available_passes",
+    "get_pass",
+    "ids_of",
+    "named_fields",
+    "pass_row",
+    "pass_table",
+    "register_pass",
+    "unregister_pass",
+]

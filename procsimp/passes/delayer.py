@@ -39,7 +39,7 @@ climbs).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
 
@@ -48,7 +48,12 @@ from procsimp.durations import mean_of
 from procsimp.errors import OptionError
 from procsimp.model import APPROVAL_KINDS, Process, Role, Step
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, LevelId, PassOptions, RoleId, register_pass
+from procsimp.passes.base import Change, LevelId, PassOptions, RoleId
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from procsimp.passes.context import PassContext
 
 
 class DelayerOptions(PassOptions):
@@ -72,16 +77,25 @@ class DelayerOptions(PassOptions):
             raise ValueError("give either remove_levels or keep_levels")
         return self
 
+    @classmethod
+    def strategy(cls, process: Process) -> SearchStrategy[dict[str, Any]]:
+        """Levels to remove or to keep (one of the two), and how to reassign the work."""
+        from procsimp.passes._strategies import ids, st
 
-@register_pass("delayer", options=DelayerOptions)
-def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Change]]:
+        levels = ids(process, "level")
+        return st.builds(lambda key, chosen, reassign: {key: chosen, "reassign": reassign},
+                         st.sampled_from(["remove_levels", "keep_levels"]),
+                         st.lists(st.sampled_from(levels), unique=True, max_size=len(levels)),
+                         st.sampled_from(["functional", "below"]))
+
+
+def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Change]]:
     """Remove hierarchy levels: their approvals go, their other work is reassigned."""
-    draft = Draft(process)
+    process, draft = ctx.process, ctx.draft
     changes: list[Change] = []
 
-    def note(kind: str, steps: tuple[str, ...], reason: str, **values: object) -> None:
-        changes.append(Change(pass_name="delayer", kind=kind, steps=steps,  # type: ignore[arg-type]
-                              reason=reason, **values))
+    def note(kind: Any, steps: tuple[str, ...], reason: str, **values: Any) -> None:
+        changes.append(ctx.change(kind, steps, reason, **values))
 
     order = [lv.id for lv in process.levels]
     if options.keep_levels is not None:
@@ -125,8 +139,6 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
                               f"{draft.roles[signer_id].level!r}; name a post at a level that "
                               f"stays ({', '.join(remaining)})")
 
-    needed = {a for s in process.steps for a in s.needs}
-    targets_of_rework = {s.rework.to for s in process.steps if s.rework is not None}
     outside = {r.id for r in process.roles if r.external and r.level in removed}
     for r in process.roles:
         theirs = tuple(s.id for s in process.steps if s.role == r.id)
@@ -154,7 +166,7 @@ def delayer(process: Process, options: DelayerOptions) -> tuple[Process, list[Ch
             if not _move_signature(draft, step, removed, options.signatories, note):
                 still_signs.add(role.id)
             continue
-        blocker = draft.bypass_blocker(sid, needed, targets_of_rework)
+        blocker = draft.bypass_blocker(sid, ctx.needed, ctx.rework_targets)
         if blocker is not None:
             # the step cannot leave the flow, so it stays as a check without signing authority
             draft.replace(step.model_copy(update={"kind": "review"}))
@@ -316,7 +328,7 @@ def _cost_words(draft: Draft, step_ids: tuple[str, ...], old: Role, new: Role) -
             f"{before:,.2f}.")
 
 
-def _subordinate(process: Process, role_id: str, level: str):  # type: ignore[no-untyped-def]
+def _subordinate(process: Process, role_id: str, level: str) -> Role | None:
     """A post at ``level`` reporting (directly or not) to ``role_id``, else any post there."""
     reports = {r.id: r.reports_to for r in process.roles}
     candidates = [r for r in process.roles if r.level == level]

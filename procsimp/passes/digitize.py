@@ -35,15 +35,19 @@ technology* (electronic documents remove transport and waiting).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from procsimp.analysis import send_back_delay
 from procsimp.durations import Duration, mean_of, scaled
 from procsimp.model import Process
-from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, RoleId, register_pass
+from procsimp.passes.base import Change, PassOptions, RoleId
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from procsimp.passes.context import PassContext
 
 
 class DigitizeOptions(PassOptions):
@@ -57,11 +61,23 @@ class DigitizeOptions(PassOptions):
     """Only transfers from or to these roles, and only their steps (default: every post of
     this organisation)."""
 
+    @classmethod
+    def strategy(cls, process: Process) -> SearchStrategy[dict[str, Any]]:
+        """A delay of any family, a factor from 0 to 1, and now and then a few roles."""
+        from procsimp.passes._strategies import durations, ids, sometimes, st
 
-@register_pass("digitize", options=DigitizeOptions)
-def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[Change]]:
+        roles = ids(process, "role")
+        scope = st.lists(st.sampled_from(roles), unique=True, min_size=1) if roles else None
+        return st.builds(
+            lambda delay, factor, chosen: {"delay": delay, "duration_factor": factor,
+                                           **({"roles": chosen} if chosen else {})},
+            durations(1.0), st.sampled_from([0.0, 0.25, 0.5, 1.0]),
+            sometimes(30).flatmap(lambda on: scope if on and scope else st.just([])))
+
+
+def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[Change]]:
     """Make paper handoffs electronic and speed up digitizable steps."""
-    draft = Draft(process)
+    process, draft = ctx.process, ctx.draft
     scope = set(options.roles) if options.roles is not None else None
     outside = {r.id for r in process.roles if r.external and (scope is None or r.id not in scope)}
     target = mean_of(options.delay)
@@ -81,12 +97,12 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
     handoff_delay = options.delay if cut_default else process.handoff_delay
     old_handoff = mean_of(process.handoff_delay)
     if cut_default:
-        changes.append(Change(pass_name="digitize", kind="retimed", steps=(),
-                              reason=f"Paper transfers between desks become electronic: the "
-                                     f"handoff delay goes from {old_handoff:g} to {target:g} "
-                                     f"{unit}s (send-backs without their own delay included; "
-                                     f"revision times stay).",
-                              before=old_handoff, after=target))
+        changes.append(ctx.change("retimed", (),
+                                  f"Paper transfers between desks become electronic: the "
+                                  f"handoff delay goes from {old_handoff:g} to {target:g} "
+                                  f"{unit}s (send-backs without their own delay included; "
+                                  f"revision times stay).",
+                                  before=old_handoff, after=target))
     kept_outside: set[str] = set()
     for sid, step in list(draft.steps.items()):
         update: dict[str, object] = {}
@@ -133,41 +149,40 @@ def digitize(process: Process, options: DigitizeOptions) -> tuple[Process, list[
             update["duration"] = new_duration
             if step.work is not None:
                 update["work"] = scaled(step.work, options.duration_factor)
-            changes.append(Change(
-                pass_name="digitize", kind="retimed", steps=(sid,),
-                reason=f"{step.name!r} is done electronically: its duration goes from "
-                       f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
+            changes.append(ctx.change(
+                "retimed", (sid,),
+                f"{step.name!r} is done electronically: its duration goes from "
+                f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
                 before=mean_of(step.duration), after=mean_of(new_duration)))
         if sped_up:
             names = ", ".join(f"{draft.steps[u].name!r} ({d:g} {unit}s)"
                               for u, d in sped_up.items())
-            changes.append(Change(
-                pass_name="digitize", kind="retimed", steps=(sid,),
-                edges=tuple((u, sid) for u in sped_up),
-                reason=f"{step.name!r} receives the file electronically from {names}: the "
-                       f"transfer takes {target:g} {unit}s.",
-                before=dict(sped_up), after=dict.fromkeys(sped_up, target)))
+            changes.append(ctx.change(
+                "retimed", (sid,),
+                f"{step.name!r} receives the file electronically from {names}: the "
+                f"transfer takes {target:g} {unit}s.",
+                edges=tuple((u, sid) for u in sped_up), before=dict(sped_up),
+                after=dict.fromkeys(sped_up, target)))
         if sent_back is not None:
             assert rework is not None
             revision = mean_of(rework.revision)
-            changes.append(Change(
-                pass_name="digitize", kind="retimed", steps=(sid,),
-                reason=f"{step.name!r} sends its send-backs to "
-                       f"{draft.steps[rework.to].name!r} electronically: the way back goes "
-                       f"from {sent_back:g} to {target:g} {unit}s"
-                       + (f"; the revision ({revision:g} {unit}s) stays." if revision else "."),
+            changes.append(ctx.change(
+                "retimed", (sid,),
+                f"{step.name!r} sends its send-backs to "
+                f"{draft.steps[rework.to].name!r} electronically: the way back goes "
+                f"from {sent_back:g} to {target:g} {unit}s"
+                + (f"; the revision ({revision:g} {unit}s) stays." if revision else "."),
                 before=sent_back, after=target))
         if update:
             draft.replace(step.model_copy(update=update))
     if kept_outside:
         posts = sorted({f"{r.name or r.id} ({r.organisation})" for r in process.roles
                         if r.id in outside})
-        changes.append(Change(
-            pass_name="digitize", kind="skipped",
-            steps=tuple(s for s in draft.steps if s in kept_outside),
-            reason=f"Steps of and transfers to and from {', '.join(posts)} stay as they are: "
-                   f"another organisation is not part of this reform (name its post in the "
-                   f"option roles to include it)."))
+        changes.append(ctx.change(
+            "skipped", tuple(s for s in draft.steps if s in kept_outside),
+            f"Steps of and transfers to and from {', '.join(posts)} stay as they are: "
+            f"another organisation is not part of this reform (name its post in the "
+            f"option roles to include it)."))
     if not any(c.kind != "skipped" for c in changes):
         return process, changes
     return draft.build(handoff_delay=handoff_delay), changes

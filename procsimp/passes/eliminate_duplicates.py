@@ -31,12 +31,14 @@ unnecessary tasks, such as repeated controls).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from procsimp.analysis import ALWAYS, Ancestry, nearest_producers
 from procsimp.model import Process
-from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, register_pass
+from procsimp.passes.base import Change, PassOptions
+
+if TYPE_CHECKING:
+    from procsimp.passes.context import PassContext
 
 CHECK_KINDS = ("review", "approval")
 
@@ -48,11 +50,10 @@ class EliminateDuplicatesOptions(PassOptions):
     """What counts as the same office: the same role, or any role at the same level."""
 
 
-@register_pass("eliminate_duplicates", options=EliminateDuplicatesOptions)
-def eliminate_duplicates(process: Process,
+def eliminate_duplicates(ctx: PassContext,
                          options: EliminateDuplicatesOptions) -> tuple[Process, list[Change]]:
     """Remove a repeated check of the same subject by the same office."""
-    c = process.analysis
+    process, c = ctx.process, ctx.analysis
     steps = c.steps
     roles = {r.id: r for r in process.roles}
     cond = c.choices.node_cond
@@ -81,10 +82,7 @@ def eliminate_duplicates(process: Process,
         return process, []
 
     ancestry = Ancestry(lambda v: c.preds[v], {v: i for i, v in enumerate(c.order)})
-    draft: Draft | None = None  # built on the first duplicate found
     removed: set[int] = set()
-    needed = {a for s in steps for a in s.needs}
-    rework_targets = {s.rework.to for s in steps if s.rework is not None}
     changes: list[Change] = []
     for group in candidates:
         for i, v in enumerate(group[1:], start=1):
@@ -93,26 +91,24 @@ def eliminate_duplicates(process: Process,
                           and ancestry.reaches(u, v)), None)
             if first is None:
                 continue
-            if draft is None:
-                draft = Draft(process)
+            draft = ctx.draft  # built on the first duplicate found
             sid, step, earlier = c.ids[v], steps[v], steps[first]
             what = f"{step.name!r} repeats {earlier.name!r} (same {step.kind} of " \
                    f"{', '.join(repr(a) for a in step.needs)} by the same office)"
-            blocked = draft.lock_reason(step) or draft.bypass_blocker(sid, needed,
-                                                                      rework_targets)
+            blocked = draft.lock_reason(step) or draft.bypass_blocker(sid, ctx.needed,
+                                                                      ctx.rework_targets)
             if blocked is not None:
-                changes.append(Change(pass_name="eliminate_duplicates", kind="skipped",
-                                      steps=(sid,), reason=f"{what} but is kept: {blocked}."))
+                changes.append(ctx.change("skipped", (sid,), f"{what} but is kept: {blocked}."))
                 continue
             preds = [e.step for e in draft.steps[sid].after]
             succs = list(draft.succs[sid])
             added = draft.bypass(sid)
             removed.add(v)
-            changes.append(Change(
-                pass_name="eliminate_duplicates", kind="removed", steps=(sid,),
-                reason=f"{what}, with nothing changed in between: the second check is removed.",
+            changes.append(ctx.change(
+                "removed", (sid,),
+                f"{what}, with nothing changed in between: the second check is removed.",
                 edges=tuple((u, sid) for u in preds) + tuple((sid, w) for w in succs),
                 added_edges=tuple(added), before=c.ids[first]))
-    if draft is None or not removed:
+    if not removed:
         return process, changes
-    return draft.build(), changes
+    return ctx.draft.build(), changes

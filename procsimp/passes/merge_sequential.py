@@ -22,10 +22,14 @@ tasks into composite tasks) and fewer *handoffs*.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from procsimp.durations import mean_of
 from procsimp.model import Process
-from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, register_pass
+from procsimp.passes.base import Change, PassOptions
+
+if TYPE_CHECKING:
+    from procsimp.passes.context import PassContext
 
 
 class MergeSequentialOptions(PassOptions):
@@ -35,13 +39,12 @@ class MergeSequentialOptions(PassOptions):
     """Also merge consecutive steps of different roles at the same level."""
 
 
-@register_pass("merge_sequential", options=MergeSequentialOptions)
-def merge_sequential(process: Process,
+def merge_sequential(ctx: PassContext,
                      options: MergeSequentialOptions) -> tuple[Process, list[Change]]:
     """Merge chains of consecutive steps by the same role (or level) into one step."""
-    draft = Draft(process)
+    process, draft = ctx.process, ctx.draft
     changes: list[Change] = []
-    rework_targets = {s.rework.to for s in process.steps if s.rework is not None}
+    rework_targets = ctx.rework_targets
 
     def joinable(u: str, v: str) -> bool:
         a, b = draft.steps[u], draft.steps[v]
@@ -51,9 +54,8 @@ def merge_sequential(process: Process,
             return True
         return options.same_level and draft.level_of(a) == draft.level_of(b)
 
-    order = [process.analysis.ids[v] for v in process.analysis.order]
     chains: list[list[str]] = []
-    for chain in draft.chains(order, joinable):
+    for chain in draft.chains(ctx.order, joinable):
         # locked steps stay on their own: split the chain around them
         run: list[str] = []
         for sid in chain:
@@ -61,9 +63,8 @@ def merge_sequential(process: Process,
             if lock is None:
                 run.append(sid)
                 continue
-            changes.append(Change(pass_name="merge_sequential", kind="skipped", steps=(sid,),
-                                  reason=f"{draft.steps[sid].name!r} not merged with its "
-                                         f"neighbours: {lock}."))
+            changes.append(ctx.change("skipped", (sid,), f"{draft.steps[sid].name!r} not merged "
+                                                         f"with its neighbours: {lock}."))
             if len(run) > 1:
                 chains.append(run)
             run = []
@@ -73,8 +74,7 @@ def merge_sequential(process: Process,
     for chain in chains:
         names = [draft.steps[s].name for s in chain]
         last = chain[-1]
-        out_delays = {w: draft.delay(draft.edge(last, w), w)  # type: ignore[arg-type]
-                      for w in draft.succs[last]}
+        out_delays = {w: draft.delay(draft.out_edge(last, w), w) for w in draft.succs[last]}
         merged = draft.merge_chain(chain)
         # a merged step of another role must not make the next handoff slower
         for w, before in out_delays.items():
@@ -91,8 +91,7 @@ def merge_sequential(process: Process,
         if len(roles) > 1:
             reason = (f"{_list(names)} (same level) merged into one step performed by "
                       f"{who.name or who.id}: the file no longer changes hands between them.")
-        changes.append(Change(pass_name="merge_sequential", kind="merged", steps=tuple(chain),
-                              reason=reason, before=names, after=merged.id))
+        changes.append(ctx.change("merged", tuple(chain), reason, before=names, after=merged.id))
     if not chains:
         return process, changes
     return draft.build(), changes

@@ -42,10 +42,11 @@ from procsimp.analysis import ALWAYS, Ancestry, nearest_producers
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, register_pass
+from procsimp.passes.base import Change, PassOptions
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis
+    from procsimp.passes.context import PassContext
 
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
 SEARCH_BUDGET = 100_000
@@ -59,17 +60,15 @@ class ParallelizeOptions(PassOptions):
     """Let approvals and signatures that need nothing from each other run at once."""
 
 
-@register_pass("parallelize", options=ParallelizeOptions)
-def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process, list[Change]]:
+def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process, list[Change]]:
     """Replace habitual precedence by the real dependencies (needs/produces), in parallel."""
-    c = process.analysis
-    n = c.n
+    process, c = ctx.process, ctx.analysis
     steps = c.steps
+    n = len(steps)
     cond = c.choices.node_cond
     start, finish = c.schedule
 
-    needed = {a for s in steps for a in s.needs}
-    near_prod = nearest_producers(c, needed)
+    near_prod = nearest_producers(c, set(ctx.needed))
     # the chain of initials: a step with an approval at or before it, and one after it
     track_appr = not options.circulate_approvals
     approval_upto = [False] * n
@@ -97,7 +96,7 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
         return True
 
     position = {v: i for i, v in enumerate(c.order)}
-    draft = Draft(process)
+    draft = ctx.draft
     slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
     left: dict[int, str] = {}  # step -> why it keeps its order although it has habit edges
 
@@ -153,14 +152,13 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
     changes: list[Change] = []
     for v in c.order:
         if v in left and v not in plans:
-            changes.append(Change(
-                pass_name="parallelize", kind="skipped", steps=(c.ids[v],),
-                reason=f"{steps[v].name!r} keeps its order: {left[v]}."))
+            changes.append(ctx.change("skipped", (c.ids[v],),
+                                      f"{steps[v].name!r} keeps its order: {left[v]}."))
         if v in slow and v not in plans:
-            changes.append(Change(
-                pass_name="parallelize", kind="skipped", steps=(c.ids[v],),
-                reason=f"{steps[v].name!r} keeps its order: receiving the file straight from "
-                       f"{steps[slow[v]].name!r} would take longer than the current route."))
+            changes.append(ctx.change(
+                "skipped", (c.ids[v],),
+                f"{steps[v].name!r} keeps its order: receiving the file straight from "
+                f"{steps[slow[v]].name!r} would take longer than the current route."))
     for v, planned in plans.items():
         direct = {c.index[e.step]: e for e in steps[v].after}
         draft.set_after(c.ids[v], tuple(direct[u] if u in direct else Predecessor(step=c.ids[u])
@@ -175,7 +173,7 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
                 edge = next(e for e in steps[w].after if e.step == uid)
                 draft.set_after(c.ids[w], (*draft.steps[c.ids[w]].after, edge))
 
-    reductions = _transitive_reduction(draft, process)
+    reductions = _transitive_reduction(draft, ctx.order)
     for original in process.steps:
         sid = original.id
         new = draft.steps[sid]
@@ -187,14 +185,13 @@ def parallelize(process: Process, options: ParallelizeOptions) -> tuple[Process,
             continue
         dropped = [u for u in old if u not in new.predecessors]
         added = [u for u in new.predecessors if u not in old]
-        changes.append(Change(
-            pass_name="parallelize", kind="reordered" if added else "edge_dropped",
-            steps=(sid,), edges=tuple((u, sid) for u in dropped),
-            added_edges=tuple((u, sid) for u in added), before=list(old),
-            after=list(new.predecessors),
-            reason=_reason(draft, process, sid, dropped, added, reductions.get(sid, {}),
-                           {c.ids[u]: c.ids[x] for u, x in on_behalf.get(c.index[sid], {}).items()
-                            if c.ids[u] in added})))
+        changes.append(ctx.change(
+            "reordered" if added else "edge_dropped", (sid,),
+            _reason(draft, process, sid, dropped, added, reductions.get(sid, {}),
+                    {c.ids[u]: c.ids[x] for u, x in on_behalf.get(c.index[sid], {}).items()
+                     if c.ids[u] in added}),
+            edges=tuple((u, sid) for u in dropped), added_edges=tuple((u, sid) for u in added),
+            before=list(old), after=list(new.predecessors)))
     if not any(ch.kind != "skipped" for ch in changes):
         return process, changes
     return draft.build(), changes
@@ -233,7 +230,8 @@ def _lost_producers(c: Analysis, near_prod: list[dict[str, frozenset[int]]],
     return keep
 
 
-def _transitive_reduction(draft: Draft, process: Process) -> dict[str, dict[str, str]]:
+def _transitive_reduction(draft: Draft, topological: tuple[str, ...]
+                          ) -> dict[str, dict[str, str]]:
     """Drop plain edges u -> v when v already follows u through another predecessor w.
 
     One backward search per step, from all its predecessors at once, over the
@@ -242,8 +240,7 @@ def _transitive_reduction(draft: Draft, process: Process) -> dict[str, dict[str,
     there is an ancestor of another predecessor: its direct edge is redundant.
     Returns, per step, each dropped predecessor -> the predecessor it comes through.
     """
-    order = [sid for sid in (process.analysis.ids[v] for v in process.analysis.order)
-             if sid in draft.steps]
+    order = [sid for sid in topological if sid in draft.steps]
     position = {sid: i for i, sid in enumerate(order)}
     steps = draft.steps
     dropped: dict[str, dict[str, str]] = {}

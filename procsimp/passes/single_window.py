@@ -37,13 +37,19 @@ Reijers & Limam Mansar (2005) heuristic: *case manager* / *contact reduction*
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from procsimp.durations import mean_of
 from procsimp.errors import OptionError
 from procsimp.metrics import expected_runs
 from procsimp.model import Money, Process, Role, Step
-from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, PassOptions, RoleId, register_pass
+from procsimp.passes.base import Change, PassOptions, RoleId
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from procsimp.passes._edit import Draft
+    from procsimp.passes.context import PassContext
 
 WINDOW_ID = "single_window"
 WINDOW_NAME = "One-stop service window (PTSP)"
@@ -59,12 +65,20 @@ class SingleWindowOptions(PassOptions):
     """Rate of a window the pass creates (default: the rates of the desks it replaces,
     weighted by the work it takes over from each)."""
 
+    @classmethod
+    def strategy(cls, process: Process) -> SearchStrategy[dict[str, Any]]:
+        """Now and then a window named among the roles (``rate`` and ``role`` exclude each
+        other, and the default derived from the fields would draw both)."""
+        from procsimp.passes._strategies import ids, sometimes, st
 
-@register_pass("single_window", options=SingleWindowOptions)
-def single_window(process: Process,
+        window = st.sampled_from(ids(process, "role")).map(lambda role: {"role": role})
+        return sometimes(30).flatmap(lambda on: window if on else st.just({}))
+
+
+def single_window(ctx: PassContext,
                   options: SingleWindowOptions) -> tuple[Process, list[Change]]:
     """Move every applicant contact to one front-office window and merge consecutive ones."""
-    draft = Draft(process)
+    process, draft = ctx.process, ctx.draft
     named = draft.roles.get(options.role or WINDOW_ID)
     if options.role is not None:
         assert named is not None  # the runner checked the name
@@ -102,11 +116,10 @@ def single_window(process: Process,
             return None
         step = draft.steps[sid]
         neighbours = [e.step for e in step.after if e.delay is None]
-        neighbours += [w for w in draft.succs[sid] if draft.edge(sid, w).delay is None]  # type: ignore[union-attr]
+        neighbours += [w for w in draft.succs[sid] if draft.out_edge(sid, w).delay is None]
         if step.rework is not None and step.rework.delay is None:
             neighbours.append(step.rework.to)
-        neighbours += [o for o in sent_back_to.get(sid, ())
-                       if draft.steps[o].rework.delay is None]  # type: ignore[union-attr]
+        neighbours += [o for o in sent_back_to.get(sid, ()) if _return_delay(draft, o) is None]
         return next((n for n in neighbours if n not in moving and n != sid
                      and draft.steps[n].role == step.role != window_id), None)
 
@@ -115,9 +128,8 @@ def single_window(process: Process,
     for s in facing:
         why = stays(s) if s.role != window_id else None
         if why is not None:
-            changes.append(Change(pass_name="single_window", kind="skipped", steps=(s.id,),
-                                  reason=f"{s.name!r} stays with {_post(draft, s.role)}: "
-                                         f"{why}."))
+            changes.append(ctx.change("skipped", (s.id,),
+                                      f"{s.name!r} stays with {_post(draft, s.role)}: {why}."))
     stable = False
     while not stable:  # drop contacts whose move would slow a neighbour that stays behind
         stable = True
@@ -126,20 +138,20 @@ def single_window(process: Process,
             if neighbour is not None and neighbour not in moving:
                 moving.discard(sid)
                 stable = False
-                changes.append(Change(
-                    pass_name="single_window", kind="skipped", steps=(sid,),
-                    reason=f"{draft.steps[sid].name!r} stays with "
-                           f"{_post(draft, draft.steps[sid].role)}: at the window it would add "
-                           f"a handoff to {draft.steps[neighbour].name!r}."))
+                changes.append(ctx.change(
+                    "skipped", (sid,),
+                    f"{draft.steps[sid].name!r} stays with "
+                    f"{_post(draft, draft.steps[sid].role)}: at the window it would add "
+                    f"a handoff to {draft.steps[neighbour].name!r}."))
     desks_before = {s.role for s in facing}
     sources = {draft.steps[sid].role for sid in moving}
     if named is None and len(sources) == 1:
         # every contact that can move is at one desk already: that desk is the window
         window_id = sources.pop()
-        changes.append(Change(
-            pass_name="single_window", kind="skipped", steps=tuple(sorted(moving)),
-            reason=f"The contacts that can move are all with {_post(draft, window_id)} "
-                   f"already: it serves as the single window, and no second desk is created."))
+        changes.append(ctx.change(
+            "skipped", tuple(sorted(moving)),
+            f"The contacts that can move are all with {_post(draft, window_id)} "
+            f"already: it serves as the single window, and no second desk is created."))
         moving = set()
     desks_after = {s.role for s in facing if s.id not in moving}
     if moving:
@@ -147,10 +159,10 @@ def single_window(process: Process,
     fewer = len(desks_after) < len(desks_before) or (
         named is not None and len(desks_after) == len(desks_before))
     if moving and not fewer:
-        changes.append(Change(
-            pass_name="single_window", kind="skipped", steps=tuple(sorted(moving)),
-            reason=f"The contacts stay where they are: at the window the applicant would still "
-                   f"meet {len(desks_after)} desks instead of {len(desks_before)}."))
+        changes.append(ctx.change(
+            "skipped", tuple(sorted(moving)),
+            f"The contacts stay where they are: at the window the applicant would still "
+            f"meet {len(desks_after)} desks instead of {len(desks_before)}."))
         moving = set()
 
     if not moving and window_id not in draft.roles:
@@ -176,11 +188,10 @@ def single_window(process: Process,
         elif basis:
             cost = f" The window is paid {window.rate:,.2f}{basis}, so the cost stays."
         draft.replace(step.model_copy(update={"role": window.id}))
-        changes.append(Change(pass_name="single_window", kind="reassigned", steps=(sid,),
-                              reason=f"{step.name!r} moves from {_post(draft, old.id)} to "
-                                     f"the {label}: the applicant deals with one front "
-                                     f"office.{cost}",
-                              before=old.id, after=window.id))
+        changes.append(ctx.change("reassigned", (sid,),
+                                  f"{step.name!r} moves from {_post(draft, old.id)} to the "
+                                  f"{label}: the applicant deals with one front office.{cost}",
+                                  before=old.id, after=window.id))
 
     def joinable(u: str, v: str) -> bool:
         a, b = draft.steps[u], draft.steps[v]
@@ -188,13 +199,12 @@ def single_window(process: Process,
                 and a.rework is None and b.rework is None and stays(a) is None
                 and stays(b) is None and v not in sent_back_to)
 
-    order = [process.analysis.ids[v] for v in process.analysis.order]
-    for chain in draft.chains(order, joinable):
+    for chain in draft.chains(ctx.order, joinable):
         names = [draft.steps[s].name for s in chain]
         draft.merge_chain(chain)
-        changes.append(Change(pass_name="single_window", kind="merged", steps=tuple(chain),
-                              reason=f"{', '.join(map(repr, names))} become one visit to the "
-                                     f"{label}.", before=names, after=chain[0]))
+        changes.append(ctx.change("merged", tuple(chain), f"{', '.join(map(repr, names))} "
+                                  f"become one visit to the {label}.",
+                                  before=names, after=chain[0]))
     if not any(c.kind != "skipped" for c in changes):
         return process, changes
     used = {s.role for s in draft.steps.values()} | {r.id for r in process.roles}
@@ -223,6 +233,13 @@ def _window_rate(process: Process, draft: Draft, moving: set[str],
     if len(set(rates.values())) == 1:
         return rate, f" like the desks it replaces ({desks})"
     return rate, f", the rates of the desks it replaces ({desks}) weighted by the work it takes"
+
+
+def _return_delay(draft: Draft, sender: str) -> Any:
+    """The ``delay`` of the send-back of step ``sender`` (None: the default handoff)."""
+    rework = draft.steps[sender].rework
+    assert rework is not None
+    return rework.delay
 
 
 def _post(draft: Draft, role_id: str) -> str:

@@ -783,33 +783,5 @@ def tangled_process_dicts(draw: st.DrawFn, max_steps: int = 10) -> dict[str, Any
 
 # --- simplification passes -------------------------------------------------------------------
 
-
-@st.composite
-def pass_options(draw: st.DrawFn, name: str, process: ps.Process) -> dict[str, Any]:
-    """Valid options for the built-in pass ``name`` on ``process`` (empty for unknown passes)."""
-    level_ids = [lv.id for lv in process.levels]
-    role_ids = [r.id for r in process.roles]
-    if name == "delayer":
-        chosen = draw(st.lists(st.sampled_from(level_ids), unique=True, max_size=len(level_ids)))
-        key = draw(st.sampled_from(["remove_levels", "keep_levels"]))
-        return {key: chosen, "reassign": draw(st.sampled_from(["functional", "below"]))}
-    if name == "merge_sequential":
-        return {"same_level": draw(st.booleans())}
-    if name == "parallelize":
-        return {"circulate_approvals": draw(st.booleans())}
-    if name == "eliminate_duplicates":
-        return {"by": draw(st.sampled_from(["role", "level"]))}
-    if name == "digitize":
-        out: dict[str, Any] = {"delay": draw(durations(1.0)),
-                               "duration_factor": draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))}
-        if draw(_sometimes(30)):
-            out["roles"] = draw(st.lists(st.sampled_from(role_ids), unique=True, min_size=1))
-        return out
-    if name == "single_window" and draw(_sometimes(30)):
-        return {"role": draw(st.sampled_from(role_ids))}
-    return {}
-
-
-def pipelines(names: list[str], max_size: int = 4) -> st.SearchStrategy[list[str]]:
-    """Random pipelines of registered passes (repeats allowed)."""
-    return st.lists(st.sampled_from(names), min_size=1, max_size=max_size)
+from tests.strategies.passes import pass_options as pass_options  # noqa: E402 - one place
+from tests.strategies.passes import pipelines as pipelines  # noqa: E402
