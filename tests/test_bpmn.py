@@ -398,9 +398,9 @@ class TestHostileXml:
             loads_bpmn(text)
 
     def test_huge(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from procsimp.io import files
+        from procsimp.io import base
 
-        monkeypatch.setattr(files, "MAX_BYTES", 1000)
+        monkeypatch.setattr(base, "MAX_BYTES", 1000)
         path = tmp_path / "huge.bpmn"
         path.write_text(minimal("<task id='a'/>" * 200), encoding="utf-8")
         with pytest.raises(ps.FileFormatError, match="too large"):

@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 
 import procsimp as ps
 from procsimp.io import bpmn as bpmn_io
+from procsimp.io import base as base_io
 from procsimp.io import files as files_io
 from procsimp.io import xmlsafe
 from tests.conftest import LETTER
@@ -425,7 +426,7 @@ class TestNotFiles:
     def test_file_growing_past_the_limit_is_not_read_whole(
             self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         # the size check is on the read itself, not on what stat claimed
-        monkeypatch.setattr(files_io, "MAX_BYTES", 100)
+        monkeypatch.setattr(base_io, "MAX_BYTES", 100)
         path = tmp_path / "big.yaml"
         path.write_text("#" * 101, encoding="utf-8")
         with pytest.raises(ps.FileFormatError, match="too large"):

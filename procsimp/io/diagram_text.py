@@ -1,4 +1,8 @@
-"""What Mermaid and Graphviz DOT export share: lanes by level, labels, edge captions."""
+"""What Mermaid and Graphviz DOT export share: lanes by level, labels, edge captions.
+
+The lanes and the order of steps in them come from the shared layout
+(:func:`procsimp.layout.lanes`), as in the figures and the BPMN diagram.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ import re
 from dataclasses import dataclass
 
 from procsimp.durations import mean_of
+from procsimp.layout import lanes
 from procsimp.model import Process
+
+__all__ = ["Edge", "Lane", "layout", "printable"]
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
@@ -36,15 +43,16 @@ class Edge:
 def layout(process: Process) -> tuple[list[Lane], list[Edge]]:
     """Lanes (one per level that performs a step, highest rank first) and captioned edges."""
     node = {s.id: f"n{i}" for i, s in enumerate(process.steps)}
-    by_level: dict[str, list[tuple[str, str, str]]] = {lv.id: [] for lv in process.levels}
-    for s in process.steps:
-        level = process.level_of(s).id
+    step = {s.id: s for s in process.steps}
+
+    def entry(sid: str) -> tuple[str, str, str]:
+        s = step[sid]
         mean = mean_of(s.duration)  # the mean, to 3 significant digits, with its unit
         unit = process.time_unit + ("" if mean == 1 else "s")
-        label = f"{printable(s.name)} ({printable(s.role)}, {mean:.3g} {unit})"
-        by_level[level].append((node[s.id], label, s.kind))
-    lanes = [Lane(printable(lv.name or lv.id), tuple(by_level[lv.id]))
-             for lv in process.levels if by_level[lv.id]]
+        return node[sid], f"{printable(s.name)} ({printable(s.role)}, {mean:.3g} {unit})", s.kind
+
+    out = [Lane(printable(lane.label), tuple(entry(sid) for sid in lane.steps))
+           for lane in lanes(process) if lane.steps]
     edges: list[Edge] = []
     for s in process.steps:
         for e in s.after:
@@ -52,4 +60,4 @@ def layout(process: Process) -> tuple[list[Lane], list[Edge]]:
         if s.rework is not None:
             edges.append(Edge(node[s.id], node[s.rework.to],
                               f"rework p={s.rework.p:g}", rework=True))
-    return lanes, edges
+    return out, edges

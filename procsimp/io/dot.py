@@ -23,8 +23,11 @@ digraph "process" {
 
 from __future__ import annotations
 
+from procsimp.io.base import Format
 from procsimp.io.diagram_text import layout, printable
 from procsimp.model import APPROVAL_KINDS, Process
+
+__all__ = ["FORMAT", "dumps_dot", "quote"]
 
 
 def quote(text: str) -> str:
@@ -58,3 +61,7 @@ def dumps_dot(process: Process) -> str:
         lines.append(f"  {e.source} -> {e.target}{tail};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+#: Export-only: a diagram for people, not read back.
+FORMAT = Format("dot", (".dot",), None, dumps_dot)

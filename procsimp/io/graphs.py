@@ -61,7 +61,7 @@ def from_networkx(graph: nx.DiGraph, *, source: str = "<graph>") -> Process:
     Raises :class:`~procsimp.FileFormatError` for a graph that is not directed
     and :class:`~procsimp.ModelError` for an invalid process.
     """
-    from procsimp.io.files import from_data
+    from procsimp.io.base import from_data
 
     if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
         raise FileFormatError(f"{source}: expected a networkx DiGraph, got "

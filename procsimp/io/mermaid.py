@@ -19,8 +19,11 @@ flowchart LR
 
 from __future__ import annotations
 
+from procsimp.io.base import Format
 from procsimp.io.diagram_text import layout
 from procsimp.model import APPROVAL_KINDS, Process
+
+__all__ = ["FORMAT", "dumps_mermaid", "escape"]
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,:;()/+=?!'")
 
@@ -53,3 +56,7 @@ def dumps_mermaid(process: Process) -> str:
         else:
             lines.append(f"  {e.source} --> {e.target}")
     return "\n".join(lines) + "\n"
+
+
+#: Export-only: a diagram for people, not read back.
+FORMAT = Format("mermaid", (".mmd",), None, dumps_mermaid)

@@ -373,7 +373,7 @@ def from_frame(df: pd.DataFrame, *, levels: list[str] | None = None, name: str |
     ModelError
         The process it describes is invalid.
     """
-    from procsimp.io.files import from_data
+    from procsimp.io.base import from_data
 
     _pandas()
     columns = [str(c) for c in getattr(df, "columns", [])]
@@ -562,7 +562,7 @@ def write_table(process: Process, path: str | os.PathLike[str]) -> None:
     FileFormatError
         An unknown suffix, a cell longer than Excel holds, or a failed write.
     """
-    from procsimp.io.files import write_atomic
+    from procsimp.io.base import write_atomic
 
     target = Path(path)
     suffix = _suffix(target)
