@@ -200,7 +200,7 @@ def test_the_command_line_lists_it(new_pass: ModuleType,
 
 
 def test_the_docs_index_lists_it(new_pass: ModuleType) -> None:
-    row = f"| [{NAME}]({NAME}.md) | {SUMMARY} | `factor`, `roles` |  |"
+    row = f"| [{NAME}]({NAME}.md) | {SUMMARY} | `factor`, `roles` |  |  |"
     assert row in index_page().splitlines()
     assert NAME not in index_page(BUILTIN_PASSES)  # the committed page: built-in passes only
 

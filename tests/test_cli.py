@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 import procsimp as ps
 from procsimp.cli import main
+from procsimp.passes import BUILTIN_PASSES
 from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
+from tests.strategies.passes import BUILTIN
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 LETTER = EXAMPLES / "outgoing_letter.yaml"
@@ -279,12 +281,10 @@ def command_lines(draw: st.DrawFn, tmp: Path) -> list[str]:
              str(EXAMPLES / "business_licence.yaml")]
     outputs = st.sampled_from(SUFFIXES).map(lambda sfx: str(tmp / f"out{sfx}"))
     numbers = st.sampled_from(["0", "2", "20", "-1", "1", "x", "1e3", "99999999999"])
-    passes = st.sampled_from(["delayer", "digitize", "parallelize", "single_window",
-                              "merge_sequential", "eliminate_duplicates", "nope", ""])
+    passes = st.sampled_from([*BUILTIN, "nope", ""])
+    option_names = sorted({f for row in BUILTIN_PASSES for f in row.options.model_fields})
     options = st.builds(lambda p, k, v: f"{p}.{k}={v}", passes,
-                        st.sampled_from(["remove_levels", "keep_levels", "roles", "role",
-                                         "delay", "duration_factor", "reassign", "bogus",
-                                         "signatories", "circulate_approvals", "by"]),
+                        st.sampled_from([*option_names, "bogus"]),
                         st.sampled_from(YAML_VALUES)) | st.text(max_size=8)
     flag = st.one_of(
         st.tuples(st.just("-n"), numbers), st.tuples(st.just("--seed"), numbers),

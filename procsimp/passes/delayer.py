@@ -349,3 +349,6 @@ def _label(draft: Draft, level: str) -> str:
 
 def _kind(kind: str) -> str:
     return "Signature" if kind == "signature" else "Approval"
+
+
+__all__ = ["DelayerOptions", "delayer"]

@@ -67,12 +67,13 @@ class DigitizeOptions(PassOptions):
         from procsimp.passes._strategies import durations, ids, sometimes, st
 
         roles = ids(process, "role")
-        scope = st.lists(st.sampled_from(roles), unique=True, min_size=1) if roles else None
+        none: SearchStrategy[list[str]] = st.just([])
+        scope = st.lists(st.sampled_from(roles), unique=True, min_size=1) if roles else none
         return st.builds(
             lambda delay, factor, chosen: {"delay": delay, "duration_factor": factor,
                                            **({"roles": chosen} if chosen else {})},
             durations(1.0), st.sampled_from([0.0, 0.25, 0.5, 1.0]),
-            sometimes(30).flatmap(lambda on: scope if on and scope else st.just([])))
+            sometimes(30).flatmap(lambda on: scope if on else none))
 
 
 def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[Change]]:
@@ -186,3 +187,6 @@ def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[
     if not any(c.kind != "skipped" for c in changes):
         return process, changes
     return draft.build(handoff_delay=handoff_delay), changes
+
+
+__all__ = ["DigitizeOptions", "digitize"]

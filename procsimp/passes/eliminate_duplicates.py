@@ -112,3 +112,6 @@ def eliminate_duplicates(ctx: PassContext,
     if not removed:
         return process, changes
     return ctx.draft.build(), changes
+
+
+__all__ = ["EliminateDuplicatesOptions", "eliminate_duplicates"]

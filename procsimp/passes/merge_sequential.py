@@ -100,3 +100,6 @@ def merge_sequential(ctx: PassContext,
 def _list(names: list[str]) -> str:
     quoted = [repr(n) for n in names]
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+__all__ = ["MergeSequentialOptions", "merge_sequential"]

@@ -294,3 +294,6 @@ def _reason(draft: Draft, process: Process, sid: str, dropped: list[str], added:
     own = "" if len(kept_for) == len(added) else f"it needs {needs} from earlier steps; "
     return (text + f": {own}{names(list(kept_for))} must still come before "
             f"{names(consumers)}, which is left as it is and needs what they make.")
+
+
+__all__ = ["ParallelizeOptions", "parallelize"]

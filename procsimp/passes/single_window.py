@@ -245,3 +245,6 @@ def _return_delay(draft: Draft, sender: str) -> Any:
 def _post(draft: Draft, role_id: str) -> str:
     role = draft.roles[role_id]
     return role.name or role.id
+
+
+__all__ = ["SingleWindowOptions", "single_window"]
