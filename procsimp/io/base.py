@@ -1,17 +1,18 @@
-"""What every format builds on: limits, bounded reads, atomic writes, safe YAML, validation.
+"""What every format builds on: limits, bounded reads, atomic writes, safe YAML.
 
 The formats (:mod:`procsimp.io.data`, :mod:`procsimp.io.bpmn`,
 :mod:`procsimp.io.mermaid`, :mod:`procsimp.io.dot`, :mod:`procsimp.io.tables`)
-import this module; the dispatcher (:mod:`procsimp.io.files`) imports the
-formats. Nothing here imports a format or the dispatcher, so there is no cycle.
+import this module and :mod:`procsimp.io.plain` (validation of plain data);
+the dispatcher (:mod:`procsimp.io.files`) imports the formats. This module
+imports nothing of procsimp but its errors, so anything (the result tables
+writing Excel, the CLI) can write atomically without an import cycle.
 
 - :class:`Format`: one row of the table of formats (name, suffixes, reader,
   writer, the options each takes);
 - :func:`read_bytes`: the bytes of a process file, refusing devices, pipes and
   anything above :data:`MAX_BYTES`;
 - :func:`write_atomic`, :func:`clean_temporaries`: all-or-nothing saves;
-- :class:`SafeLoader`: the YAML loader (no tags, bounded aliases, no repeated keys);
-- :func:`from_data`: parsed data validated as a process, every problem listed.
+- :class:`SafeLoader`: the YAML loader (no tags, bounded aliases, no repeated keys).
 """
 
 from __future__ import annotations
@@ -22,20 +23,20 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
-from procsimp.errors import FileFormatError, ModelError, OptionError
-from procsimp.model import Process
-from procsimp.validation import format_errors
+from procsimp.errors import FileFormatError, OptionError
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_EXPANSION", "MAX_LISTED", "Format", "SafeLoader",
-           "clean_temporaries", "from_data", "read_bytes", "to_data", "write_atomic"]
+if TYPE_CHECKING:
+    from procsimp.model import Process
+
+__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_EXPANSION", "Format", "SafeLoader",
+           "clean_temporaries", "read_bytes", "write_atomic"]
 
 #: A reader: the file's bytes (or text) and the name to give in messages, plus its options.
-Reader = Callable[..., Process]
+Reader = Callable[..., "Process"]
 #: A writer: the process, plus its options, as text.
 Writer = Callable[..., str]
 
@@ -80,8 +81,6 @@ class Format:
 
 #: A process file is small; anything much larger is refused before parsing.
 MAX_BYTES = 64 * 1024 * 1024
-#: Problems a ModelError's message lists (all of them are in its ``problems``).
-MAX_LISTED = 50
 #: YAML aliases allowed in one document (guards against "billion laughs" expansion).
 MAX_ALIASES = 1000
 
@@ -178,32 +177,6 @@ def _check_expansion(root: Any) -> None:
 
 
 
-def from_data(data: Any, *, source: str = "<data>") -> Process:
-    """Validate parsed data as a process, wrapping problems in a :class:`ModelError`."""
-    if not isinstance(data, dict):
-        raise FileFormatError(f"{source}: expected a mapping with keys such as name, levels, "
-                              f"roles and steps, got {type(data).__name__}")
-    try:
-        return Process.model_validate(data)
-    except ValidationError as exc:
-        problems = format_errors(exc)
-        noun = "problem" if len(problems) == 1 else "problems"
-        listing = "\n".join(f"  - {line}" for line in problems[:MAX_LISTED])
-        if len(problems) > MAX_LISTED:
-            listing += (f"\n  ... and {len(problems) - MAX_LISTED} more (all are in the "
-                        f"error's .problems)")
-        raise ModelError(f"{source}: {len(problems)} {noun} in the process description:\n"
-                         f"{listing}", problems) from None
-    except RecursionError:
-        raise FileFormatError(f"{source}: nesting too deep to be a process description") from None
-
-
-
-def to_data(process: Process) -> dict[str, Any]:
-    """The process as plain data (what a file holds): defaults left out."""
-    return process.model_dump(mode="json", exclude_defaults=True)
-
-
 def read_bytes(path: Path) -> bytes:
     """The bytes of a process file; refuses non-regular files and any above :data:`MAX_BYTES`.
 
@@ -292,7 +265,7 @@ def clean_temporaries(path: Path) -> list[Path]:
     """
     directory = path.parent if str(path.parent) else Path(".")
     prefix = _temporary_prefix(path)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:

@@ -14,7 +14,8 @@ import sys
 import yaml
 
 from procsimp.errors import FileFormatError
-from procsimp.io.base import Format, SafeLoader, from_data, to_data
+from procsimp.io.base import Format, SafeLoader
+from procsimp.io.plain import from_data, to_data
 from procsimp.model import Process
 
 __all__ = ["JSON", "YAML", "dumps_json", "dumps_yaml", "loads_data"]

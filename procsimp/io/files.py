@@ -17,8 +17,9 @@ from typing import Any
 
 from procsimp.errors import FileFormatError
 from procsimp.io import bpmn, dot, mermaid
-from procsimp.io.base import Format, from_data, read_bytes, to_data, write_atomic
+from procsimp.io.base import Format, read_bytes, write_atomic
 from procsimp.io.data import JSON, YAML
+from procsimp.io.plain import from_data, to_data
 from procsimp.model import Process, with_source
 
 __all__ = ["EXPORT_ONLY", "FORMATS", "TABLE", "Format", "dumps", "format_named", "from_data",

@@ -36,7 +36,10 @@ from typing import Any
 import networkx as nx
 
 from procsimp.errors import FileFormatError
+from procsimp.io.plain import from_data
 from procsimp.model import Process, Step
+
+__all__ = ["from_networkx", "to_networkx"]
 
 _HEADER = ("name", "description", "time_unit", "handoff_delay", "levels", "roles")
 _STEP_FIELDS = tuple(f for f in Step.model_fields if f not in ("id", "after"))
@@ -61,8 +64,6 @@ def from_networkx(graph: nx.DiGraph, *, source: str = "<graph>") -> Process:
     Raises :class:`~procsimp.FileFormatError` for a graph that is not directed
     and :class:`~procsimp.ModelError` for an invalid process.
     """
-    from procsimp.io.base import from_data
-
     if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
         raise FileFormatError(f"{source}: expected a networkx DiGraph, got "
                               f"{type(graph).__name__}")

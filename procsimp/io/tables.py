@@ -69,7 +69,12 @@ from pydantic_core import to_jsonable_python
 
 from procsimp.durations import mean_of
 from procsimp.errors import FileFormatError, MissingDependencyError
+from procsimp.io.base import write_atomic
+from procsimp.io.plain import from_data
 from procsimp.model import Level, Process, Rework, Role, Step
+
+__all__ = ["COLUMNS", "EXCEL_CELL_LIMIT", "RECORDS", "STEP_COLUMNS", "TABLE_SUFFIXES",
+           "from_frame", "read_table", "to_frame", "write_table"]
 
 if TYPE_CHECKING:
     import os
@@ -373,8 +378,6 @@ def from_frame(df: pd.DataFrame, *, levels: list[str] | None = None, name: str |
     ModelError
         The process it describes is invalid.
     """
-    from procsimp.io.base import from_data
-
     _pandas()
     columns = [str(c) for c in getattr(df, "columns", [])]
     missing = [c for c in ("id", "role") if c not in columns]
@@ -562,8 +565,6 @@ def write_table(process: Process, path: str | os.PathLike[str]) -> None:
     FileFormatError
         An unknown suffix, a cell longer than Excel holds, or a failed write.
     """
-    from procsimp.io.base import write_atomic
-
     target = Path(path)
     suffix = _suffix(target)
     df = to_frame(process)

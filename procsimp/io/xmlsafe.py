@@ -5,7 +5,8 @@ refuses what XML attacks need before expat sees the document: a document
 type declaration (``<!DOCTYPE``, where entities are declared: "billion
 laughs" expansion, external entities reading ``file://`` or fetching
 ``http://``) is rejected outright, as is anything larger than
-:data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`. Nothing is
+:data:`procsimp.io.base.MAX_BYTES` (the limit of every process file) or nested
+deeper than :data:`MAX_DEPTH`. Nothing is
 expanded and nothing is fetched. Every failure is a
 :class:`~procsimp.FileFormatError` naming the source.
 
@@ -28,9 +29,10 @@ from typing import NoReturn
 from xml.parsers import expat
 
 from procsimp.errors import FileFormatError
+from procsimp.io import base
 
-#: Largest XML document accepted, in bytes (a process model is rarely above a few MB).
-MAX_BYTES = 64 * 1024 * 1024
+__all__ = ["MAX_DEPTH", "detect_encoding", "parse_xml"]
+
 #: Deepest element nesting accepted (BPMN files nest a dozen levels at most).
 MAX_DEPTH = 200
 
@@ -112,9 +114,9 @@ def parse_xml(data: bytes | str, source: str = "<string>") -> ET.Element:
     ...
     procsimp.errors.FileFormatError: bomb.xml: the XML declares a DOCTYPE ...
     """
-    if len(data) > MAX_BYTES:
+    if len(data) > base.MAX_BYTES:
         raise FileFormatError(f"{source}: {len(data)} bytes is too large for a process file "
-                              f"(limit {MAX_BYTES})")
+                              f"(limit {base.MAX_BYTES})")
     text = _decode(data, source) if isinstance(data, bytes) else data
     if _FORBIDDEN.search(text):
         raise FileFormatError(f"{source}: the XML declares a DOCTYPE or ENTITY, which process "

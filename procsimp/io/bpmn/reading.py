@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from procsimp.errors import FileFormatError, ModelError
-from procsimp.io.base import from_data, read_bytes
+from procsimp.io.base import read_bytes
 from procsimp.io.bpmn._common import (
     AND_TAGS,
     BPMN,
@@ -33,6 +33,7 @@ from procsimp.io.bpmn._common import (
     namespace,
 )
 from procsimp.io.bpmn.simulation import SECONDS_PER_UNIT, SimulationData
+from procsimp.io.plain import from_data
 from procsimp.io.xmlsafe import parse_xml
 from procsimp.model import Process, with_source
 

@@ -8,6 +8,7 @@ declares each namespace it uses, so no process-wide prefix registry
 from __future__ import annotations
 
 import re
+import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
@@ -227,9 +228,9 @@ def _add_ext(element: ET.Element, name: str, value: Any) -> None:
 
 
 def _version() -> str:
-    from procsimp import __version__
-
-    return __version__
+    # the package is imported before any of its modules runs; reading its version from
+    # sys.modules adds no import back from a format to the package (and its dispatcher)
+    return str(sys.modules["procsimp"].__version__)
 
 
 def dumps_bpmn(process: Process) -> str:
