@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from procsimp.plot import _layout
+from procsimp import layout as _layout
 from procsimp.plot._style import (
     CRITICAL,
     FONT,
