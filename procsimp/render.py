@@ -246,25 +246,36 @@ def html(tables: Tables) -> str:
 def frame(table: Table) -> pandas.DataFrame:
     """One table as a pandas DataFrame of its values (units in ``attrs["units"]``).
 
+    A column of intervals (cells whose values are pairs) becomes two, ``NAME low`` and
+    ``NAME high``.
+
     Raises
     ------
     MissingDependencyError
         pandas is not installed.
     """
     pd = require("pandas", "a result's to_frame")
-    data = [[_frame_value(c) for c in row] for row in table.rows]
-    df = pd.DataFrame(data, columns=list(table.columns))
+    columns: dict[str, list[Any]] = {}
+    units = dict(table.units)
+    for i, name in enumerate(table.columns):
+        values = [c.value if isinstance(c, Cell) else c for c in (row[i] for row in table.rows)]
+        pairs = [v for v in values if v is not None]
+        if pairs and all(isinstance(v, tuple) and len(v) == 2 for v in pairs):
+            # an interval: its two ends in two columns
+            for end, k in (("low", 0), ("high", 1)):
+                columns[f"{name} {end}"] = [None if v is None else v[k] for v in values]
+                if name in units:
+                    units[f"{name} {end}"] = units[name]
+            units.pop(name, None)
+        else:
+            columns[name] = [list(v) if isinstance(v, tuple) else v for v in values]
+    df = pd.DataFrame(columns, columns=list(columns))
     if table.index is not None:
         df = df.set_index(table.index)
     df.attrs["title"] = table.title
-    df.attrs["units"] = dict(table.units)
+    df.attrs["units"] = units
     df.attrs["notes"] = list(table.notes)
     return df
-
-
-def _frame_value(cell: Any) -> Any:
-    got = cell.value if isinstance(cell, Cell) else cell
-    return list(got) if isinstance(got, tuple) else got
 
 
 def plain(tables: Tables) -> dict[str, Any]:
@@ -314,11 +325,12 @@ def write_excel(tables: Tables, path: str | os.PathLike[str]) -> None:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for t, sheet in zip(tables.tables, sheet_names(tables), strict=True):
             df = frame(t)
+            units = df.attrs["units"]
             df.attrs = {}  # openpyxl needs no metadata; it goes to the notes sheet
             cells = df.map(lambda x: ", ".join(map(str, x)) if isinstance(x, list) else x)
             cells.to_excel(writer, sheet_name=sheet, index=t.index is not None)
             about.append((sheet, "title", "", t.title))
-            about += [(sheet, "unit", col, unit) for col, unit in t.units.items()]
+            about += [(sheet, "unit", col, unit) for col, unit in units.items()]
             about += [(sheet, "note", "", note) for note in t.notes]
         about += [("", "note", "", note) for note in tables.notes]
         pd.DataFrame(about, columns=["sheet", "what", "column", "text"]).to_excel(

@@ -99,6 +99,15 @@ class TestData:
         assert df.index.name == "metric" and list(df.columns) == ["before", "after"]
         assert df.attrs["units"] == {"before": "day"}
 
+    def test_frame_splits_intervals_into_two_columns(self) -> None:
+        pytest.importorskip("pandas")
+        t = Table("t", ("stat", "ci"), (("mean", Cell((1.0, 2.0), "[1, 2]")), ("std", None)),
+                  units={"ci": "day"})
+        df = frame(t)
+        assert list(df.columns) == ["stat", "ci low", "ci high"]
+        assert df["ci high"].tolist()[0] == 2.0 and math.isnan(df["ci low"].tolist()[1])
+        assert df.attrs["units"] == {"ci low": "day", "ci high": "day"}
+
     def test_frame_without_pandas(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, "pandas", None)
         with pytest.raises(ps.MissingDependencyError, match="pip install pandas"):
