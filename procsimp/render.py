@@ -312,7 +312,7 @@ def write_excel(tables: Tables, path: str | os.PathLike[str]) -> None:
     MissingDependencyError
         pandas or openpyxl is not installed.
     """
-    from procsimp.io.files import write_atomic
+    from procsimp.io.base import write_atomic
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
