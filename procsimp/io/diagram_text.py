@@ -13,7 +13,7 @@ from procsimp.durations import mean_of
 from procsimp.layout import lanes
 from procsimp.model import Process
 
-__all__ = ["Edge", "Lane", "layout", "printable"]
+__all__ = ["Edge", "Lane", "lanes_and_edges", "printable"]
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
@@ -40,7 +40,7 @@ class Edge:
     rework: bool = False
 
 
-def layout(process: Process) -> tuple[list[Lane], list[Edge]]:
+def lanes_and_edges(process: Process) -> tuple[list[Lane], list[Edge]]:
     """Lanes (one per level that performs a step, highest rank first) and captioned edges."""
     node = {s.id: f"n{i}" for i, s in enumerate(process.steps)}
     step = {s.id: s for s in process.steps}

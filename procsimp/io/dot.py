@@ -24,7 +24,7 @@ digraph "process" {
 from __future__ import annotations
 
 from procsimp.io.base import Format
-from procsimp.io.diagram_text import layout, printable
+from procsimp.io.diagram_text import lanes_and_edges, printable
 from procsimp.model import APPROVAL_KINDS, Process
 
 __all__ = ["FORMAT", "dumps_dot", "quote"]
@@ -41,7 +41,7 @@ def quote(text: str) -> str:
 
 def dumps_dot(process: Process) -> str:
     """The process as a Graphviz ``digraph`` with one cluster per level."""
-    lanes, edges = layout(process)
+    lanes, edges = lanes_and_edges(process)
     lines = [f"digraph {quote(process.name)} {{", "  rankdir=LR;",
              '  node [shape=box, style=rounded, fontname="Helvetica"];']
     for i, lane in enumerate(lanes):

@@ -20,7 +20,7 @@ flowchart LR
 from __future__ import annotations
 
 from procsimp.io.base import Format
-from procsimp.io.diagram_text import layout
+from procsimp.io.diagram_text import lanes_and_edges
 from procsimp.model import APPROVAL_KINDS, Process
 
 __all__ = ["FORMAT", "dumps_mermaid", "escape"]
@@ -40,7 +40,7 @@ def escape(text: str) -> str:
 
 def dumps_mermaid(process: Process) -> str:
     """The process as a Mermaid ``flowchart LR`` with one subgraph per level."""
-    lanes, edges = layout(process)
+    lanes, edges = lanes_and_edges(process)
     lines = ["flowchart LR"]
     for i, lane in enumerate(lanes):
         lines.append(f'  subgraph L{i}["{escape(lane.label)}"]')
