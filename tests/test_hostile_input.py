@@ -37,8 +37,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import procsimp as ps
-from procsimp.io import bpmn as bpmn_io
 from procsimp.io import base as base_io
+from procsimp.io import bpmn as bpmn_io
 from procsimp.io import files as files_io
 from procsimp.io import xmlsafe
 from tests.conftest import LETTER
