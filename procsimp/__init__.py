@@ -7,6 +7,7 @@
 """
 
 from procsimp import plot  # figures; matplotlib itself loads on the first drawing
+from procsimp._version import __version__
 from procsimp.analysis import Analysis
 from procsimp.calendar import Calendar
 from procsimp.compare import Report, compare
@@ -34,6 +35,8 @@ from procsimp.errors import (
     SimulationError,
 )
 from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
+from procsimp.io.bpmn import BpmnImportWarning, read_bpmn
+from procsimp.io.tables import read_table, write_table
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Level, Predecessor, Process, Rework, Role, Step
 from procsimp.passes.base import (
@@ -49,8 +52,6 @@ from procsimp.passes.base import (
 from procsimp.portfolio import Failure, PortfolioResult, portfolio
 from procsimp.simplify import PRESETS, Result, run_pass, simplify
 from procsimp.simulate import SimulationResult, simulate
-
-__version__ = "0.1.0"
 
 
 def _notebook_svg(process: Process) -> str:
@@ -76,6 +77,7 @@ _install_hooks()
 __all__ = [
     "PRESETS",
     "Analysis",
+    "BpmnImportWarning",
     "Calendar",
     "Change",
     "Deadline",
@@ -125,6 +127,8 @@ __all__ = [
     "measure",
     "plot",
     "portfolio",
+    "read_bpmn",
+    "read_table",
     "register_pass",
     "run_pass",
     "save",
@@ -132,4 +136,5 @@ __all__ = [
     "simulate",
     "to_networkx",
     "unregister_pass",
+    "write_table",
 ]

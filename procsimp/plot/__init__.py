@@ -3,7 +3,7 @@
 Every function takes an optional ``ax`` (or axes) to draw into and returns the
 :class:`matplotlib.figure.Figure`; none calls ``plt.show()``. Save with
 ``fig.savefig("x.png")`` (or ``.svg``, ``.pdf``). Layout is computed apart
-from drawing, in :mod:`procsimp.plot._layout`.
+from drawing, in :mod:`procsimp.layout` (shared with Mermaid, DOT and BPMN).
 
 - :func:`process`: time-scaled swimlane diagram of one process.
 - :func:`before_after`: two swimlanes on one time axis, with a headline.

@@ -8,11 +8,11 @@ declares each namespace it uses, so no process-wide prefix registry
 from __future__ import annotations
 
 import re
-import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
 
+from procsimp._version import __version__
 from procsimp.io.bpmn._common import BPMN, BPMNDI, DC, DI, PROCSIMP, XSI, json_text
 from procsimp.io.bpmn.diagram import Edge, Shape, add_diagram
 from procsimp.layout import grid
@@ -228,9 +228,7 @@ def _add_ext(element: ET.Element, name: str, value: Any) -> None:
 
 
 def _version() -> str:
-    # the package is imported before any of its modules runs; reading its version from
-    # sys.modules adds no import back from a format to the package (and its dispatcher)
-    return str(sys.modules["procsimp"].__version__)
+    return __version__
 
 
 def dumps_bpmn(process: Process) -> str:
