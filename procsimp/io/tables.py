@@ -68,10 +68,11 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from procsimp.durations import mean_of
-from procsimp.errors import FileFormatError, MissingDependencyError
+from procsimp.errors import FileFormatError
 from procsimp.io.base import write_atomic
 from procsimp.io.plain import from_data
 from procsimp.model import Level, Process, Rework, Role, Step
+from procsimp.render import require
 
 __all__ = ["COLUMNS", "EXCEL_CELL_LIMIT", "RECORDS", "STEP_COLUMNS", "TABLE_SUFFIXES",
            "from_frame", "read_table", "to_frame", "write_table"]
@@ -122,13 +123,7 @@ COLUMNS = ("record", *STEP_COLUMNS, *_EXTRA)
 
 
 def _pandas() -> Any:
-    try:
-        import pandas as pd
-    except ImportError:
-        raise MissingDependencyError(
-            "step tables need pandas: pip install 'procsimp[pandas]' (or pip install pandas)"
-        ) from None
-    return pd
+    return require("pandas", "step tables")
 
 
 def _json(value: Any) -> str:
@@ -544,11 +539,7 @@ def _suffix(path: Path) -> str:
 
 
 def _openpyxl() -> None:
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        raise MissingDependencyError("Excel step tables need openpyxl: pip install "
-                                     "'procsimp[excel]' (or pip install openpyxl)") from None
+    require("openpyxl", "Excel step tables")
 
 
 def write_table(process: Process, path: str | os.PathLike[str]) -> None:
