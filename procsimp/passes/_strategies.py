@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from procsimp.errors import MissingDependencyError
-from procsimp.passes.base import NameKind, Names, _markers, ids_of
+from procsimp.passes._names import NameKind, Names, ids_of, markers
 
 try:
     from hypothesis import strategies as st
@@ -76,7 +76,7 @@ def from_fields(options: type[PassOptions], process: Process) -> st.SearchStrate
 
 def field_values(info: FieldInfo, process: Process) -> st.SearchStrategy[Any] | None:
     """Valid values of one field, or None when its type says too little to draw them."""
-    marker = next(iter(_markers(tuple(info.metadata))), None)
+    marker = next(iter(markers(tuple(info.metadata))), None)
     if marker is not None:  # a top-level LevelId, RoleId or StepId
         return _names(process, marker.kind)
     return _values(info.annotation, process, {type(m).__name__: m for m in info.metadata})

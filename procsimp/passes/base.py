@@ -34,14 +34,14 @@ listing what the process has, with the closest match:
 from __future__ import annotations
 
 import difflib
-import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from procsimp.errors import OptionError
+from procsimp.passes._names import LevelId, NameKind, RoleId, StepId, ids_of, named_fields
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -86,49 +86,6 @@ class Change(BaseModel):
         return f"[{self.pass_name}] {self.kind}: {self.reason}"
 
 
-NameKind = Literal["level", "role", "step"]
-
-
-@dataclass(frozen=True)
-class Names:
-    """Marks an option whose strings name a ``level``, ``role`` or ``step`` of the process."""
-
-    kind: NameKind
-
-
-#: An option value that is the id of a level of the process (checked before the pass runs).
-LevelId = Annotated[str, Names("level")]
-#: An option value that is the id of a role of the process (checked before the pass runs).
-RoleId = Annotated[str, Names("role")]
-#: An option value that is the id of a step of the process (checked before the pass runs).
-StepId = Annotated[str, Names("step")]
-
-
-def _markers(annotation: Any) -> Iterable[Names]:
-    """Every :class:`Names` marker inside a type (``tuple[LevelId, ...] | None``, ...)."""
-    if isinstance(annotation, Names):
-        yield annotation
-        return
-    if typing.get_origin(annotation) is Annotated:
-        yield from (m for m in annotation.__metadata__ if isinstance(m, Names))
-    for arg in typing.get_args(annotation):
-        if arg is not Ellipsis:
-            yield from _markers(arg)
-
-
-def named_fields(options: type[BaseModel]) -> dict[str, NameKind]:
-    """The option fields that name levels, roles or steps, with what they name."""
-    out: dict[str, NameKind] = {}
-    for name, info in options.model_fields.items():
-        kinds = {m.kind for m in (*_markers(info.annotation), *_markers(tuple(info.metadata)))}
-        if len(kinds) > 1:
-            raise OptionError(f"option {name!r} of {options.__name__} names both "
-                              f"{' and '.join(sorted(kinds))}s; give each kind its own option")
-        if kinds:
-            out[name] = kinds.pop()
-    return out
-
-
 def _strings(value: Any) -> Iterable[str]:
     """The strings of an option value (itself, or the items of a tuple, list or set)."""
     if isinstance(value, str):
@@ -149,15 +106,6 @@ LISTED = 12
 def _listing(ids: list[str]) -> str:
     shown = ", ".join(ids[:LISTED])
     return shown + (f", ... ({len(ids)} in all)" if len(ids) > LISTED else "") or "(none)"
-
-
-def ids_of(process: Process, kind: NameKind) -> list[str]:
-    """The ids of the levels, roles or steps of ``process``, in file order."""
-    if kind == "level":
-        return [lv.id for lv in process.levels]
-    if kind == "role":
-        return [r.id for r in process.roles]
-    return [s.id for s in process.steps]
 
 
 class PassOptions(BaseModel):
