@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -84,10 +84,10 @@ class Analysis:
     ids: list[str]
     steps: list[Step]
     index: dict[str, int]
-    preds: list[list[int]]
-    pred_edges: list[list[Predecessor]]
-    edge_delay: list[list[Duration]]
-    succs: list[list[int]]
+    preds: list[tuple[int, ...]]
+    pred_edges: list[tuple[Predecessor, ...]]
+    edge_delay: list[tuple[Duration, ...]]
+    succs: list[tuple[int, ...]]
     #: positions in topological order (file order breaks ties)
     order: list[int]
     blocks: list[Block] = field(default_factory=list)
@@ -117,11 +117,11 @@ class Analysis:
         return [mean_of(s.work if s.work is not None else s.duration) for s in self.steps]
 
     @cached_property
-    def mean_edge_delay(self) -> list[list[float]]:
-        return [[mean_of(d) for d in ds] for ds in self.edge_delay]
+    def mean_edge_delay(self) -> list[tuple[float, ...]]:
+        return [tuple(mean_of(d) for d in ds) for ds in self.edge_delay]
 
     @cached_property
-    def reach(self) -> tuple[list[float], list[list[float]]]:
+    def reach(self) -> tuple[list[float], list[tuple[float, ...]]]:
         """Probability that each step runs (first pass), and that each incoming edge fires."""
         return reach_probabilities(self)
 
@@ -282,7 +282,8 @@ def send_back_delay(process: Process, step: Step, target: Step) -> Duration:
     return handoff_between(process, step.role, target.role)
 
 
-def topological_order(preds: list[list[int]], succs: list[list[int]]) -> list[int] | None:
+def topological_order(preds: Sequence[Sequence[int]],
+                      succs: Sequence[Sequence[int]]) -> list[int] | None:
     """Kahn's algorithm, smallest index first (so file order breaks ties); None on a cycle."""
     indegree = [len(p) for p in preds]
     ready = [v for v, d in enumerate(indegree) if d == 0]
@@ -298,7 +299,7 @@ def topological_order(preds: list[list[int]], succs: list[list[int]]) -> list[in
     return order if len(order) == len(preds) else None
 
 
-def find_cycle(ids: list[str], succs: list[list[int]]) -> list[str]:
+def find_cycle(ids: list[str], succs: Sequence[Sequence[int]]) -> list[str]:
     """Step ids around one cycle of the graph, first step repeated at the end."""
     g = nx.DiGraph()
     g.add_edges_from((u, w) for u, ws in enumerate(succs) for w in ws)
@@ -315,24 +316,25 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     steps = list(process.steps)
     ids = [s.id for s in steps]
     index = {sid: i for i, sid in enumerate(ids)}
-    preds: list[list[int]] = []
-    pred_edges: list[list[Predecessor]] = []
-    delays: list[list[Duration]] = []
-    succs: list[list[int]] = [[] for _ in steps]
+    # Rows are tuples: once built they never change, and tuples of numbers are not
+    # tracked by the garbage collector (a 100,000-step process has millions of rows).
+    preds: list[tuple[int, ...]] = []
+    delays: list[tuple[Duration, ...]] = []
+    succ_lists: list[list[int]] = [[] for _ in steps]
     branches: dict[int, list[tuple[int, int, float]]] = {}
     for v, step in enumerate(steps):
-        ps_, es, ds = [], [], []
-        for k, edge in enumerate(step.after):
-            u = index[edge.step]
-            ps_.append(u)
-            es.append(edge)
-            ds.append(edge_delay(process, steps[u], step, edge))
-            succs[u].append(v)
+        after = step.after
+        us = tuple(index[edge.step] for edge in after)
+        for k, (u, edge) in enumerate(zip(us, after, strict=True)):
+            succ_lists[u].append(v)
             if edge.p is not None:
                 branches.setdefault(u, []).append((v, k, edge.p))
-        preds.append(ps_)
-        pred_edges.append(es)
-        delays.append(ds)
+        preds.append(us)
+        delays.append(tuple(edge_delay(process, steps[u], step, edge)
+                            for u, edge in zip(us, after, strict=True)))
+    pred_edges = [s.after for s in steps]
+    succs = [tuple(ws) for ws in succ_lists]
+    del succ_lists
     order = topological_order(preds, succs)
     if order is None:
         raise CycleError(find_cycle(ids, succs))
@@ -544,17 +546,17 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
 # --- the mean schedule (flow analysis) ---------------------------------------------------
 
 
-def reach_probabilities(c: Analysis) -> tuple[list[float], list[list[float]]]:
+def reach_probabilities(c: Analysis) -> tuple[list[float], list[tuple[float, ...]]]:
     """Probability that each step runs (first pass), and that each incoming edge fires."""
     node = [0.0] * c.n
-    edge: list[list[float]] = [[] for _ in range(c.n)]
+    edge: list[tuple[float, ...]] = [() for _ in range(c.n)]
     for v in c.order:
         preds = c.preds[v]
         if not preds:
             node[v] = 1.0
             continue
-        fires = [node[u] * (e.p if e.p is not None else 1.0)
-                 for u, e in zip(preds, c.pred_edges[v], strict=True)]
+        fires = tuple(node[u] * (e.p if e.p is not None else 1.0)
+                      for u, e in zip(preds, c.pred_edges[v], strict=True))
         edge[v] = fires
         node[v] = min(fires) if c.steps[v].join == "all" else min(1.0, math.fsum(fires))
     return node, edge  # type: ignore[return-value]

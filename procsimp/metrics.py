@@ -251,7 +251,7 @@ def _end_groups(c: Analysis, choices: ChoiceAnalysis) -> list[list[int]] | None:
     return list(by_cond.values())
 
 
-def _flow_end(groups: list[list[int]], reach: tuple[list[float], list[list[float]]],
+def _flow_end(groups: list[list[int]], reach: tuple[list[float], list[tuple[float, ...]]],
               finish: list[float]) -> float:
     """Flow analysis's expected last finish: latest of each group, groups weighted."""
     if not groups:
@@ -285,7 +285,7 @@ class _Structure:
     """Plans, segments and final-step groups of a process, shared by lead and touch time."""
 
     def __init__(self, c: Analysis, choices: ChoiceAnalysis,
-                 reach: tuple[list[float], list[list[float]]],
+                 reach: tuple[list[float], list[tuple[float, ...]]],
                  groups: list[list[int]] | None) -> None:
         self.c = c
         self.choices = choices
@@ -773,7 +773,7 @@ class _Outcomes:
         return start
 
 
-def _cost(c: Analysis, reach: tuple[list[float], list[list[float]]], roles: dict,
+def _cost(c: Analysis, reach: tuple[list[float], list[tuple[float, ...]]], roles: dict,
           work: list[float]) -> float:
     """Expected cost per case: every step paid each time it runs (AND branches add up)."""
     runs = expected_runs(c, reach)
@@ -782,7 +782,7 @@ def _cost(c: Analysis, reach: tuple[list[float], list[list[float]]], roles: dict
 
 
 def expected_runs(c: Analysis,
-                  reach: tuple[list[float], list[list[float]]] | None = None) -> list[float]:
+                  reach: tuple[list[float], list[tuple[float, ...]]] | None = None) -> list[float]:
     """Expected number of times each step runs per case: the probability that it runs,
     times the expected passes of the rework blocks around it."""
     node_p, _ = reach if reach is not None else c.reach
@@ -797,7 +797,7 @@ def expected_runs(c: Analysis,
             for v, inner in enumerate(c.innermost_block)]
 
 
-def _critical_path(c: Analysis, reach: tuple[list[float], list[list[float]]],
+def _critical_path(c: Analysis, reach: tuple[list[float], list[tuple[float, ...]]],
                    finish: list[float], best: list[int]) -> tuple[str, ...]:
     """Walk back from the most likely, latest final step along the predecessors that set starts."""
     sinks = c.sinks()
