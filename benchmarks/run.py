@@ -251,8 +251,8 @@ def bench_measure(args: argparse.Namespace) -> None:
 
 
 def bench_pipeline(args: argparse.Namespace) -> None:
-    """The default pipeline (procsimp.simplify.DEFAULT_PIPELINE) at two sizes, 10x apart."""
-    from procsimp.simplify import DEFAULT_PIPELINE
+    """The default pipeline (procsimp.pipeline.DEFAULT_PIPELINE) at two sizes, 10x apart."""
+    from procsimp.pipeline import DEFAULT_PIPELINE
 
     rows: list[tuple[str, str, str]] = []
     took: dict[int, float] = {}

@@ -32,8 +32,8 @@ import numpy as np
 import simpy
 
 import procsimp as ps
-from procsimp.durations import Empirical, Lognormal, Pert, Triangular, Uniform
 from procsimp.analysis import edge_delay
+from procsimp.durations import Empirical, Lognormal, Pert, Triangular, Uniform
 
 Sampler = Callable[[], float]
 

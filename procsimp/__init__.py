@@ -9,8 +9,9 @@
 from procsimp import plot  # figures; matplotlib itself loads on the first drawing
 from procsimp._version import __version__
 from procsimp.analysis import Analysis
+from procsimp.batch import Failure, PortfolioResult, portfolio
 from procsimp.calendar import Calendar
-from procsimp.compare import Report, compare
+from procsimp.comparison import Report, compare
 from procsimp.deadlines import Deadline, OnTime
 from procsimp.durations import (
     Duration,
@@ -23,6 +24,7 @@ from procsimp.durations import (
     Triangular,
     Uniform,
     mean_of,
+    scaled,
 )
 from procsimp.errors import (
     FileFormatError,
@@ -39,6 +41,7 @@ from procsimp.io.bpmn import BpmnImportWarning, read_bpmn
 from procsimp.io.tables import read_table, write_table
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Level, Predecessor, Process, Rework, Role, Step
+from procsimp.passes import PassContext
 from procsimp.passes.base import (
     Change,
     LevelId,
@@ -49,9 +52,8 @@ from procsimp.passes.base import (
     register_pass,
     unregister_pass,
 )
-from procsimp.portfolio import Failure, PortfolioResult, portfolio
-from procsimp.simplify import PRESETS, Result, run_pass, simplify
-from procsimp.simulate import SimulationResult, simulate
+from procsimp.pipeline import PRESETS, Result, run_pass, simplify
+from procsimp.simulation import SimulationResult, simulate
 
 
 def _notebook_svg(process: Process) -> str:
@@ -95,6 +97,7 @@ __all__ = [
     "ModelError",
     "OnTime",
     "OptionError",
+    "PassContext",
     "PassError",
     "PassOptions",
     "Pert",
@@ -132,6 +135,7 @@ __all__ = [
     "register_pass",
     "run_pass",
     "save",
+    "scaled",
     "simplify",
     "simulate",
     "to_networkx",

@@ -143,7 +143,7 @@ def _parse_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def _simplify(args: argparse.Namespace) -> int:
     from procsimp import compare, save
-    from procsimp.simplify import PRESETS, resolve, simplify
+    from procsimp.pipeline import PRESETS, resolve, simplify
 
     if args.preset is not None and args.preset not in PRESETS:
         raise OptionError(f"unknown preset {args.preset!r}; presets: {', '.join(PRESETS)} "
@@ -239,7 +239,7 @@ def _render(args: argparse.Namespace) -> int:
 
 def _passes(args: argparse.Namespace) -> int:
     from procsimp.passes.base import pass_table
-    from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
+    from procsimp.pipeline import DEFAULT_PIPELINE, PRESETS
 
     table = pass_table()
     default = list(DEFAULT_PIPELINE)
@@ -274,8 +274,8 @@ def _portfolio(args: argparse.Namespace) -> int:
     from concurrent.futures import ProcessPoolExecutor
     from contextlib import ExitStack
 
-    from procsimp.portfolio import portfolio
-    from procsimp.simplify import PRESETS
+    from procsimp.batch import portfolio
+    from procsimp.pipeline import PRESETS
 
     if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
         raise OptionError(f"--workers must be between 1 and {MAX_WORKERS}, got {args.workers}")

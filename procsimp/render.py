@@ -1,7 +1,7 @@
 """One way to show a result: a result is a few tables, rendered in every form.
 
 A result object (:class:`~procsimp.Metrics`, :class:`~procsimp.SimulationResult`,
-:class:`~procsimp.compare.Report`, :class:`~procsimp.PortfolioResult`,
+:class:`~procsimp.comparison.Report`, :class:`~procsimp.PortfolioResult`,
 :class:`~procsimp.deadlines.OnTime`) says what it shows once, as :class:`Tables`:
 a sequence of :class:`Table` (title, columns, rows, units, notes) and notes
 about the whole. :class:`Renderable` turns that into

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import procsimp as ps
 from procsimp.cli import main
 from procsimp.passes import BUILTIN_PASSES
-from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
+from procsimp.pipeline import DEFAULT_PIPELINE, PRESETS
 from tests.strategies.passes import BUILTIN
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -218,8 +218,8 @@ class TestCheckedBeforeAnyWork:
             raise AssertionError("work started before the arguments were checked")
 
         monkeypatch.setattr("procsimp.load", refuse)
-        monkeypatch.setattr(sys.modules["procsimp.simplify"], "simplify", refuse)
-        monkeypatch.setattr(sys.modules["procsimp.portfolio"], "portfolio", refuse)
+        monkeypatch.setattr(sys.modules["procsimp.pipeline"], "simplify", refuse)
+        monkeypatch.setattr(sys.modules["procsimp.batch"], "portfolio", refuse)
 
     @pytest.mark.parametrize(("argv", "names"), [
         (["convert", LETTER, "-o", "x.txt"], ["'x.txt'", ".yaml", ".bpmn"]),

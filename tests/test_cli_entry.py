@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import procsimp as ps
-from procsimp.compare import METRICS
+from procsimp.comparison import METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 LETTER = ROOT / "examples" / "outgoing_letter.yaml"

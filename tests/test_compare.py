@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import procsimp as ps
-from procsimp.compare import METRICS, Report
-from procsimp.simplify import Result
+from procsimp.comparison import METRICS, Report
+from procsimp.pipeline import Result
 
 LEVELS: dict[str, Any] = {
     "levels": ["head", "middle", "staff"],

@@ -19,7 +19,7 @@ import procsimp as ps
 from procsimp.analysis import send_back_delay
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS
-from procsimp.simplify import PRESETS
+from procsimp.pipeline import PRESETS
 from tests.strategies.passes import BUILTIN
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))

@@ -20,7 +20,7 @@ import procsimp as ps
 from procsimp.passes import BUILTIN_PASSES
 from procsimp.passes._docs import index_page
 from procsimp.passes.base import get_pass
-from procsimp.simplify import DEFAULT_PIPELINE, PRESETS
+from procsimp.pipeline import DEFAULT_PIPELINE, PRESETS
 from tests.strategies.passes import BUILTIN
 
 FIXTURES = Path(__file__).parent / "fixtures" / "passes"

@@ -14,7 +14,7 @@ import pytest
 
 import procsimp as ps
 from benchmarks.generate import layered_process
-from procsimp.portfolio import COLUMNS, task_seed
+from procsimp.batch import COLUMNS, task_seed
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCENARIOS = {

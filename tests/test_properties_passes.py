@@ -36,7 +36,7 @@ import procsimp as ps
 from procsimp.analysis import nearest_producers
 from procsimp.model import APPROVAL_KINDS
 from procsimp.passes.base import available_passes
-from procsimp.simplify import PRESETS
+from procsimp.pipeline import PRESETS
 from tests.strategies import pass_processes, processes
 from tests.strategies.passes import BUILTIN, pass_options, pipelines
 

@@ -15,7 +15,7 @@ from procsimp.render import Cell, Renderable, Table, Tables, frame, plain, sheet
 from procsimp.render import html as to_html
 from procsimp.render import markdown as to_markdown
 from procsimp.render import text as to_text
-from procsimp.simulate import check_cases, check_seed
+from procsimp.simulation import check_cases, check_seed
 
 CUT = Table("Cut <1>", ("metric", "before", "after"),
             (("layers", 4, 2), ("lead time", Cell(16.25, "16.25 days"), Cell(13.5, "13.50 days")),

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 import procsimp as ps
-from procsimp.simulate import CHUNK, MAX_RUNS_PER_CASE, runs_per_case
+from procsimp.simulation import CHUNK, MAX_RUNS_PER_CASE, runs_per_case
 from tests.strategies import deep_processes, nested_rework_dict
 
 LEVELS = {"levels": ["staff"], "roles": [{"id": "c", "level": "staff"},

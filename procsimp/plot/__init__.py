@@ -13,11 +13,11 @@ from drawing, in :mod:`procsimp.layout` (shared with Mermaid, DOT and BPMN).
 - :func:`portfolio`: lead time before vs after across a catalogue, totals per scenario.
 """
 
-from procsimp.plot.before_after import before_after
-from procsimp.plot.distribution import distribution
-from procsimp.plot.gantt import gantt
-from procsimp.plot.portfolio import portfolio
-from procsimp.plot.process import process
-from procsimp.plot.savings import savings
+from procsimp.plot._before_after import before_after
+from procsimp.plot._distribution import distribution
+from procsimp.plot._gantt import gantt
+from procsimp.plot._portfolio import portfolio
+from procsimp.plot._process import process
+from procsimp.plot._savings import savings
 
 __all__ = ["before_after", "distribution", "gantt", "portfolio", "process", "savings"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from procsimp.layout import MAX_BOXES, Swimlane, level_names, swimlane, union_levels
 
 if TYPE_CHECKING:
-    from procsimp.compare import Report
+    from procsimp.comparison import Report
 
 __all__ = ["MAX_BOXES", "Swimlane", "headline", "level_names", "swimlane", "union_levels"]
 

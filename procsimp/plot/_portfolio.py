@@ -4,7 +4,7 @@ Three panels from a :func:`procsimp.portfolio` table: a scatter of a time
 metric before vs after per process (one colour per scenario; points below the
 diagonal were cut), then the mean time and the mean layers cut per scenario,
 per case (weighted by ``cases_per_year`` when every process declares it) or
-else per process (:func:`procsimp.portfolio.totals`). One figure shows one
+else per process (:func:`procsimp.batch.totals`). One figure shows one
 time unit: a table mixing units needs ``unit=``. Scatter collections carry
 ``gid`` ``scenario:NAME``, bars ``time:NAME`` and ``layers:NAME``; the
 diagonal ``diagonal``.
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from procsimp.batch import totals
 from procsimp.errors import OptionError
 from procsimp.plot._style import FONT, OKABE_ITO, new_figure, unit_plural
-from procsimp.portfolio import totals
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

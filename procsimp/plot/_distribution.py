@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from procsimp.simulate import SimulationResult
+    from procsimp.simulation import SimulationResult
 
 
 def distribution(sim_before: SimulationResult, sim_after: SimulationResult | None = None,

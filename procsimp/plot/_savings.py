@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from procsimp.simplify import Result
+    from procsimp.pipeline import Result
 
 
 def waterfall(result: Result) -> list[tuple[str, float, float]]:

@@ -45,9 +45,9 @@ from procsimp.errors import OptionError
 from procsimp.intervals import mean_interval
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Process
+from procsimp.pipeline import Result
 from procsimp.render import Cell, Renderable, Table, Tables, require
-from procsimp.simplify import Result
-from procsimp.simulate import SimulationResult, check_cases, check_seed, simulate
+from procsimp.simulation import SimulationResult, check_cases, check_seed, simulate
 
 if TYPE_CHECKING:
     import pandas
@@ -158,7 +158,7 @@ class Report(Renderable):
     ``metrics`` holds every numeric metric (see :data:`METRICS`); ``simulation``
     the simulated lead times and their cuts (None when ``n`` is 0);
     ``attribution`` the cut made by each pass (None unless the version after
-    came with a :class:`~procsimp.simplify.Result`).
+    came with a :class:`~procsimp.pipeline.Result`).
     """
 
     before_name: str
@@ -326,7 +326,7 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     before
         The process as it is.
     after
-        The process after reform, or the :class:`~procsimp.simplify.Result` of
+        The process after reform, or the :class:`~procsimp.pipeline.Result` of
         :func:`procsimp.simplify` (its ``process`` is compared, and the cut is
         attributed to each pass).
     n
@@ -334,7 +334,7 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     seed
         Seed of both simulations (the same, so the cases are paired); None draws one.
     result
-        The :class:`~procsimp.simplify.Result` that produced ``after``, for the
+        The :class:`~procsimp.pipeline.Result` that produced ``after``, for the
         attribution, when ``after`` is given as a process.
     bootstrap
         Resamples for the paired intervals of the p50 and p90 cuts. Their cost grows

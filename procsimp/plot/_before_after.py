@@ -2,7 +2,7 @@
 
 The two swimlanes share their lanes and their time axis, so the shorter
 "after" diagram and its emptied lanes show the cut at a glance. Given the
-:class:`~procsimp.simplify.Result` of the simplification, the steps it removed
+:class:`~procsimp.pipeline.Result` of the simplification, the steps it removed
 or merged away are ghosted (faded, dashed) in the "before" panel. The
 headline states layers and the simulated mean lead time before -> after, and
 the cut with its 95 % interval: the figures of :func:`procsimp.compare` (pass
@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from procsimp.errors import OptionError
 from procsimp.plot import _layout
+from procsimp.plot._process import WIDTH_INCHES, draw_swimlane, figure_height, legend
 from procsimp.plot._style import FONT, figure_and_axes
-from procsimp.plot.process import WIDTH_INCHES, draw_swimlane, figure_height, legend
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from procsimp.compare import Report
+    from procsimp.comparison import Report
     from procsimp.model import Process
-    from procsimp.simplify import Result
+    from procsimp.pipeline import Result
 
 
 def before_after(before: Process, after: Process | Result, result: Result | None = None,
@@ -37,7 +37,7 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     ----------
     before, after
         The process as it is and after reform; ``after`` may be the
-        :class:`~procsimp.simplify.Result` of :func:`procsimp.simplify`.
+        :class:`~procsimp.pipeline.Result` of :func:`procsimp.simplify`.
     result
         The simplification that produced ``after``: its removed and merged
         steps are ghosted in the "before" panel.
@@ -59,9 +59,9 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     >>> res = ps.simplify(p, "delayering_2019")  # doctest: +SKIP
     >>> ps.plot.before_after(p, res.process, result=res).savefig("cut.png")  # doctest: +SKIP
     """
-    from procsimp.compare import Report
-    from procsimp.compare import compare as compare_versions
-    from procsimp.simplify import Result
+    from procsimp.comparison import Report
+    from procsimp.comparison import compare as compare_versions
+    from procsimp.pipeline import Result
 
     if isinstance(after, Result):
         result = result if result is not None else after

@@ -26,6 +26,7 @@ from procsimp.model import Level, Process, Role, Step
 from procsimp.passes import BUILTIN_PASSES
 from procsimp.passes.base import Change, PassOptions, available_passes, get_pass
 from procsimp.passes.context import PassContext
+from procsimp.render import Cell, Renderable, Table, Tables
 
 #: What ``simplify(proc)`` runs when no passes are named: the rows of the pass table marked
 #: ``default`` (they need no options and leave the posts as they are).
@@ -77,7 +78,7 @@ class PassRun:
 
 
 @dataclass(frozen=True, repr=False)
-class Result:
+class Result(Renderable):
     """What :func:`simplify` returns: the simplified process and how it got there."""
 
     original: Process
@@ -113,18 +114,13 @@ class Result:
     def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self) -> str:
-        """The changes as an HTML table, for Jupyter: one row per change, by pass."""
-        import html
-
-        rows = "".join(
-            f"<tr><td>{html.escape(c.pass_name)}</td><td>{html.escape(c.kind)}</td>"
-            f"<td style=\"text-align:left\">{html.escape(c.reason)}</td></tr>"
-            for c in self.changes)
+    def tables(self) -> Tables:
+        """One row per change, in order: the pass, the kind of change, the steps, why."""
         caption = (f"{self.original.name}: {len(self.original.steps)} -> "
                    f"{len(self.process.steps)} steps, passes {' -> '.join(self.passes)}")
-        return (f"<table><caption>{html.escape(caption)}</caption><thead><tr><th>pass</th>"
-                f"<th>change</th><th>what and why</th></tr></thead><tbody>{rows}</tbody></table>")
+        return Tables((Table(caption, ("pass", "change", "steps", "what and why"), tuple(
+            (c.pass_name, c.kind, Cell(list(c.steps), ", ".join(c.steps)), c.reason)
+            for c in self.changes), name="changes", align="llll"),))
 
     def __repr__(self) -> str:
         return (f"Result({self.original.name!r}, passes={list(self.passes)}, "
