@@ -318,23 +318,29 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     index = {sid: i for i, sid in enumerate(ids)}
     # Rows are tuples: once built they never change, and tuples of numbers are not
     # tracked by the garbage collector (a 100,000-step process has millions of rows).
+    # No list per step either (a list is always tracked): successors are counted, then
+    # placed in one flat list, and rows of delays that repeat (the handoff delay, none)
+    # are shared.
     preds: list[tuple[int, ...]] = []
     delays: list[tuple[Duration, ...]] = []
-    succ_lists: list[list[int]] = [[] for _ in steps]
+    out_degree = [0] * len(steps)
     branches: dict[int, list[tuple[int, int, float]]] = {}
+    delay_rows: dict[tuple[int, ...], tuple[Duration, ...]] = {}
     for v, step in enumerate(steps):
         after = step.after
         us = tuple(index[edge.step] for edge in after)
         for k, (u, edge) in enumerate(zip(us, after, strict=True)):
-            succ_lists[u].append(v)
+            out_degree[u] += 1
             if edge.p is not None:
                 branches.setdefault(u, []).append((v, k, edge.p))
         preds.append(us)
-        delays.append(tuple(edge_delay(process, steps[u], step, edge)
-                            for u, edge in zip(us, after, strict=True)))
+        row = tuple(edge_delay(process, steps[u], step, edge)
+                    for u, edge in zip(us, after, strict=True))
+        # keyed by the ids of the delays: a row kept here keeps its delays alive
+        delays.append(delay_rows.setdefault(tuple(map(id, row)), row))
+    del delay_rows
     pred_edges = [s.after for s in steps]
-    succs = [tuple(ws) for ws in succ_lists]
-    del succ_lists
+    succs = _successors(preds, out_degree)
     order = topological_order(preds, succs)
     if order is None:
         raise CycleError(find_cycle(ids, succs))
@@ -345,6 +351,23 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
         if not problems:
             analysis = attach_blocks(analysis, blocks)
     return analysis
+
+
+def _successors(preds: list[tuple[int, ...]], out_degree: list[int]) -> list[tuple[int, ...]]:
+    """The successor rows of ``preds``, each in increasing order, without a list per step."""
+    start = [0] * (len(preds) + 1)
+    total = 0
+    for u, d in enumerate(out_degree):
+        start[u] = total
+        total += d
+    start[-1] = total
+    fill = start[:-1]
+    flat = [0] * total
+    for v, us in enumerate(preds):
+        for u in us:
+            flat[fill[u]] = v
+            fill[u] += 1
+    return [tuple(flat[start[u]:start[u + 1]]) for u in range(len(preds))]
 
 
 def block_nodes(analysis: Analysis, entry: int, exit_: int) -> set[int] | None:
@@ -495,11 +518,17 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
     made it an ancestor).
     """
     steps = analysis.steps
+    # the first producer of each artifact, and every producer of those made more than once
+    # (most artifacts have one producer: no list for them)
+    first: dict[str, int] = {}
     producers: dict[str, list[int]] = {}
     for v, s in enumerate(steps):
         for a in s.produces:
-            producers.setdefault(a, []).append(v)
-    shared = {a for a in artifacts if len(producers.get(a, ())) > 1}
+            if a in first:
+                producers.setdefault(a, [first[a]]).append(v)
+            else:
+                first[a] = v
+    shared = {a for a in artifacts if a in producers}
     near: list[dict[str, frozenset[int]]] = [{} for _ in steps]
     if shared:
         # carry an artifact forward only until its last consumer (in topological order)
@@ -522,6 +551,7 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
                     u for u in group if not any(w != u and ancestry.reaches(u, w) for w in group))
             return got
 
+        alone: dict[int, frozenset[int]] = {}  # u -> frozenset({u}), one per producer
         for v in analysis.order:
             here = position[v]
             prods: dict[str, frozenset[int]] = {}
@@ -529,12 +559,15 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
                 inherited = dict(near[u])
                 for a in steps[u].produces:
                     if a in shared:
-                        inherited[a] = frozenset({u})
+                        got = alone.get(u)
+                        if got is None:
+                            got = alone[u] = frozenset({u})
+                        inherited[a] = got
                 for a, got in inherited.items():
                     if last_use[a] >= here:
                         prods[a] = prods[a] | got if a in prods else got
             near[v] = {a: drop_earlier(group) for a, group in prods.items()}
-    sole = {a: frozenset(producers[a]) for a in artifacts - shared if a in producers}
+    sole = {a: frozenset((first[a],)) for a in artifacts - shared if a in first}
     if sole:
         for v, s in enumerate(steps):
             for a in s.needs:
@@ -664,7 +697,7 @@ def probability(cond: Condition, branch_p: dict[tuple[int, int], float]) -> floa
 class ChoiceAnalysis:
     """Branch conditions of every step and what they say about the process's structure."""
 
-    edge_cond: list[list[Condition | None]]
+    edge_cond: list[tuple[Condition | None, ...]]
     node_cond: list[Condition | None]
     branch_p: dict[tuple[int, int], float]
     branch_count: dict[int, int]
@@ -682,8 +715,12 @@ def analyse_choices(analysis: Analysis) -> ChoiceAnalysis:
                      f"join: any merges exclusive alternatives (edges with p), use join: all")
                  for v in analysis.order
                  if analysis.steps[v].join == "any" and len(analysis.preds[v]) > 1]
-        return ChoiceAnalysis([[ALWAYS] * len(p) for p in analysis.preds], always, {}, {}, True,
-                              stray)
+        # one row per in-degree, shared: a row never changes, and a list per step would
+        # be one more object for the garbage collector to track
+        rows: dict[int, tuple[Condition | None, ...]] = {}
+        edge_rows = [rows.get(len(p)) or rows.setdefault(len(p), (ALWAYS,) * len(p))
+                     for p in analysis.preds]
+        return ChoiceAnalysis(edge_rows, always, {}, {}, True, stray)
     branch_p: dict[tuple[int, int], float] = {}
     branch_count: dict[int, int] = {}
     # label of the probability edge (u -> v at position k): (u, branch number)
@@ -694,7 +731,7 @@ def analyse_choices(analysis: Analysis) -> ChoiceAnalysis:
             branch_p[(u, b)] = p
             edge_label[(v, k)] = (u, b)
     node_cond: list[Condition | None] = [None] * analysis.n
-    edge_cond: list[list[Condition | None]] = [[] for _ in range(analysis.n)]
+    edge_cond: list[tuple[Condition | None, ...]] = [()] * analysis.n
     problems: list[tuple[int, str]] = []
     structured = True
     ids = analysis.ids
@@ -713,7 +750,7 @@ def analyse_choices(analysis: Analysis) -> ChoiceAnalysis:
                 incoming.append(cu)
             else:
                 incoming.append(_conjoin(cu, label))
-        edge_cond[v] = incoming
+        edge_cond[v] = tuple(incoming)
         step = analysis.steps[v]
         if any(c is None for c in incoming):
             node_cond[v] = None  # too tangled to track; simulation still handles it

@@ -31,10 +31,13 @@ class Draft:
     def __init__(self, process: Process) -> None:
         self.process = process
         self.steps: dict[str, Step] = {s.id: s for s in process.steps}
-        self.succs: dict[str, list[str]] = {sid: [] for sid in self.steps}
-        for s in process.steps:
-            for e in s.after:
-                self.succs[e.step].append(s.id)
+        # Successor rows are tuples, replaced when they change: tuples of strings are not
+        # tracked by the garbage collector, lists (one per step) would be, for the whole pass.
+        analysis = process.analysis
+        ids = analysis.ids
+        self.succs: dict[str, tuple[str, ...]] = {
+            sid: tuple([ids[w] for w in row]) for sid, row in zip(ids, analysis.succs,
+                                                                  strict=True)}
         self.roles = {r.id: r for r in process.roles}
         self.levels = {lv.id: lv for lv in process.levels}
 
@@ -77,10 +80,16 @@ class Draft:
         old = self.steps[step.id]
         if old.after != step.after:
             for e in old.after:
-                self.succs[e.step].remove(step.id)
+                self._unlink(e.step, step.id)
             for e in step.after:
-                self.succs[e.step].append(step.id)
+                self.succs[e.step] += (step.id,)
         self.steps[step.id] = step
+
+    def _unlink(self, u: str, v: str) -> None:
+        """Remove ``v`` from the successors of ``u`` (its first occurrence)."""
+        row = self.succs[u]
+        i = row.index(v)
+        self.succs[u] = row[:i] + row[i + 1:]
 
     def set_after(self, v: str, after: tuple[Predecessor, ...]) -> None:
         self.replace(self.steps[v].model_copy(update={"after": after}))
@@ -89,7 +98,7 @@ class Draft:
         """Drop a step that no longer has successors."""
         assert not self.succs[x], f"{x} still has successors"
         for e in self.steps[x].after:
-            self.succs[e.step].remove(x)
+            self._unlink(e.step, x)
         del self.steps[x]
         del self.succs[x]
 

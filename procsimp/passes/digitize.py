@@ -105,7 +105,8 @@ def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[
                                   f"revision times stay).",
                                   before=old_handoff, after=target))
     kept_outside: set[str] = set()
-    for sid, step in list(draft.steps.items()):
+    for step in tuple(draft.steps.values()):  # a snapshot: the loop replaces steps
+        sid = step.id
         update: dict[str, object] = {}
         after = []
         sped_up: dict[str, float] = {}

@@ -63,12 +63,18 @@ def eliminate_duplicates(ctx: PassContext,
         return role if options.by == "role" else roles[role].level
 
     # same kind, office and artifacts first; which version of them each saw only then
-    rough: dict[tuple[object, ...], list[int]] = {}
+    # (a group is its first step until a second one joins it: no list for a step alone)
+    rough: dict[tuple[object, ...], int | list[int]] = {}
     for v in c.order:
         s = steps[v]
         if s.kind in CHECK_KINDS and s.needs:
-            rough.setdefault((s.kind, office(v), tuple(sorted(set(s.needs)))), []).append(v)
-    rough_groups = [g for g in rough.values() if len(g) > 1]
+            key = (s.kind, office(v), tuple(sorted(set(s.needs))))
+            group = rough.setdefault(key, v)
+            if isinstance(group, list):
+                group.append(v)
+            elif group != v:
+                rough[key] = [group, v]
+    rough_groups = [g for g in rough.values() if isinstance(g, list)]
     if not rough_groups:
         return process, []
     near = nearest_producers(c, {a for g in rough_groups for v in g for a in steps[v].needs})
