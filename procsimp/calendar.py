@@ -205,6 +205,86 @@ class Calendar(_Model):
             last = reached + 1
 
 
+class Timeline:
+    """Working time of one calendar laid over the dates, for calendar-time simulation.
+
+    An instant is a float number of calendar days since the start of ``epoch``
+    (midnight): the close of date ``epoch + d`` is ``d + 1``. A working day's
+    ``hours_per_day`` hours are the last ones before its close (the convention of
+    :meth:`Calendar.elapsed`). The table ``cum[i]`` counts the working days before
+    day ``i``; :meth:`position` and :meth:`instant` convert between an instant and
+    the working days done by then, :meth:`advance` adds working time to instants.
+    Whole arrays at a time (no loop over cases); the table grows when a case runs
+    past it. ``calendar=None`` is continuous time (every hour of every day works).
+
+    >>> tl = Timeline(Calendar(holidays=["2025-03-31", "2025-04-01"]), np.datetime64("2025-03-28"))
+    >>> float(tl.advance(np.array([1.0]), 1.0)[0])  # from the close of Fri 28 March: Wed 2 April
+    6.0
+    """
+
+    def __init__(self, calendar: Calendar | None, epoch: np.datetime64, days: int = 800,
+                 owner: str = "the process") -> None:
+        self.calendar = calendar
+        self.epoch = as_date(epoch, "timeline")
+        self.owner = owner
+        self.span = 1.0 if calendar is None else calendar.hours_per_day / 24.0
+        self.days = 0
+        if calendar is not None:
+            self._build(max(days, 64))
+
+    def _build(self, days: int) -> None:
+        assert self.calendar is not None
+        first = int(self.epoch.astype("datetime64[Y]").astype(int)) + 1970
+        last = int((self.epoch + np.timedelta64(days, "D")).astype("datetime64[Y]")
+                   .astype(int)) + 1970
+        if last > LAST_YEAR:
+            raise OptionError(f"a case runs past the year {LAST_YEAR} on the calendar of "
+                              f"{self.owner}; check its workweek and holidays leave working days")
+        dates = self.epoch + np.arange(days).astype("timedelta64[D]")
+        busy = np.is_busday(dates, busdaycal=self.calendar._busdaycal(first, last))
+        self.busy = busy.astype(np.float64)
+        self.cum = np.concatenate(([0], np.cumsum(busy)))
+        self.nth = np.flatnonzero(busy)  # day index of the k-th working day (k = 1, 2, ...)
+        self.days = days
+
+    def _cover(self, day: int, k: int) -> None:
+        """Grow the table until it holds day index ``day`` and ``k`` working days."""
+        while day >= self.days or k > len(self.nth):
+            self._build(self.days * 2)
+
+    def position(self, t: np.ndarray) -> np.ndarray:
+        """Working days done by each (finite) instant since the start of ``epoch``."""
+        if self.calendar is None:
+            return t
+        i = np.floor(t).astype(np.int64)
+        self._cover(int(i.max(initial=0)), 0)
+        frac = np.clip((t - (i + 1 - self.span)) / self.span, 0.0, 1.0) * self.busy[i]
+        return self.cum[i] + frac
+
+    def instant(self, p: np.ndarray) -> np.ndarray:
+        """The first instant by which ``p`` working days (> 0) are done."""
+        if self.calendar is None:
+            return p
+        k = np.maximum(whole_days(p), 1)
+        self._cover(0, int(k.max(initial=1)))
+        f = np.clip(p - (k - 1), 0.0, 1.0)
+        return self.nth[k - 1] + 1 - (1.0 - f) * self.span
+
+    def advance(self, t: np.ndarray, working: np.ndarray | float) -> np.ndarray:
+        """Each instant ``t`` plus ``working`` working days (``-inf`` stays ``-inf``)."""
+        if self.calendar is None:
+            return t + working
+        w = np.broadcast_to(np.asarray(working, dtype=np.float64), t.shape)
+        ok = np.isfinite(t) & (w > 0)
+        if ok.all():
+            return np.maximum(t, self.instant(self.position(t) + w))
+        out = t.copy()
+        tt = t[ok]
+        if tt.size:
+            out[ok] = np.maximum(tt, self.instant(self.position(tt) + w[ok]))
+        return out
+
+
 def whole_days(working: np.ndarray) -> np.ndarray:
     """The working day (1, 2, ...) an offset falls on, 0 for offset 0 (rounding forgiven)."""
     return np.maximum(np.ceil(working - EPS), 0.0).astype(np.int64)
@@ -253,4 +333,4 @@ def _package_holidays(country: str, categories: tuple[str, ...], subdiv: str | N
     return tuple(sorted(found))
 
 
-__all__ = ["WEEKDAYS", "Calendar", "HolidaySource", "as_date", "whole_days"]
+__all__ = ["WEEKDAYS", "Calendar", "HolidaySource", "Timeline", "as_date", "whole_days"]

@@ -213,23 +213,103 @@ def problems(process: Process, step_ids: set[str]) -> list[tuple[tuple[str | int
     return out
 
 
-def start_dates(start: Any, n: int) -> np.ndarray:
-    """Each case's start date: one date for all, or (FIRST, LAST) spread evenly over it."""
+#: Stream key of the start-date draws (an arrival pattern), apart from every step's streams.
+_START_STREAM = (7, 0x53544152)
+
+
+def start_dates(start: Any, n: int, seed: int = 0) -> np.ndarray:
+    """Each case's start date (``datetime64[D]``).
+
+    ``start`` is one date for all; ``(FIRST, LAST)``, spread evenly over the days; or an
+    arrival pattern, from which each case draws its date with ``seed``: a mapping
+    ``{DATE: WEIGHT, ...}``, or ``{"first": DATE, "last": DATE, "weekdays": {"mon": WEIGHT,
+    ...}}`` (the days of the range weighted by their weekday; a weekday left out gets no
+    cases; without ``weekdays`` every day alike).
+
+    >>> d = start_dates({"first": "2025-03-03", "last": "2025-03-09", "weekdays": {"mon": 1}}, 3)
+    >>> [str(x) for x in d]
+    ['2025-03-03', '2025-03-03', '2025-03-03']
+    """
     from procsimp.calendar import as_date
     from procsimp.errors import OptionError
 
+    if isinstance(start, dict):
+        days, weights = _pattern(start)
+        cum = np.cumsum(weights)
+        cum = cum / cum[-1]
+        cum[-1] = np.inf  # rounding never leaves a case without a day
+        u = np.random.default_rng([seed, *_START_STREAM]).random(n)
+        return days[np.searchsorted(cum, u, side="right")]
     if isinstance(start, (tuple, list)):
         if len(start) != 2:
-            raise OptionError(f"simulate: start is a date or a (first, last) pair of dates, "
-                              f"got {len(start)} items")
-        first, last = as_date(start[0], "simulate: start"), as_date(start[1], "simulate: start")
-        if last < first:
-            raise OptionError(f"simulate: start range ends ({last}) before it begins ({first})")
-        days = int((last - first).astype(np.int64)) + 1
+            raise OptionError(f"simulate: start is a date, a (first, last) pair of dates or an "
+                              f"arrival pattern (a mapping), got {len(start)} items")
+        first, last = _range(start[0], start[1])
+        count = int((last - first).astype(np.int64)) + 1
         # case i starts on day floor(i * days / n): every day alike, the same in every version
-        spread = (np.arange(n, dtype=np.int64) * days) // n
+        spread = (np.arange(n, dtype=np.int64) * count) // n
         return first + spread.astype("timedelta64[D]")
     return np.full(n, as_date(start, "simulate: start"), dtype="datetime64[D]")
+
+
+def _range(first: Any, last: Any) -> tuple[np.datetime64, np.datetime64]:
+    from procsimp.calendar import as_date
+    from procsimp.errors import OptionError
+
+    a, b = as_date(first, "simulate: start"), as_date(last, "simulate: start")
+    if b < a:
+        raise OptionError(f"simulate: start range ends ({b}) before it begins ({a})")
+    return a, b
+
+
+def _weight(value: Any, where: str) -> float:
+    from procsimp.errors import OptionError
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value < 0:
+        raise OptionError(f"simulate: start {where} has weight {value!r}; a weight is a "
+                          f"number >= 0 (relative: the weights need not sum to 1)")
+    return float(value)
+
+
+def _pattern(start: dict[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The days of an arrival pattern and their weights."""
+    from procsimp.calendar import WEEKDAYS, as_date
+    from procsimp.errors import OptionError
+
+    keys = {"first", "last", "weekdays"}
+    if start.keys() & keys:
+        unknown = sorted(str(k) for k in start.keys() - keys)
+        if unknown or not {"first", "last"} <= start.keys():
+            raise OptionError(f"simulate: an arrival pattern over a range has keys first, last "
+                              f"and optionally weekdays, got {sorted(map(str, start))}")
+        first, last = _range(start["first"], start["last"])
+        days = first + np.arange(int((last - first).astype(np.int64)) + 1).astype(
+            "timedelta64[D]")
+        by_day = start.get("weekdays")
+        if by_day is None:
+            weights = np.ones(len(days))
+        else:
+            if not isinstance(by_day, dict) or not by_day:
+                raise OptionError("simulate: start weekdays is a mapping such as "
+                                  "{'mon': 3, 'tue': 2, 'fri': 1}")
+            bad = sorted(str(k) for k in by_day if k not in WEEKDAYS)
+            if bad:
+                raise OptionError(f"simulate: start weekdays names {', '.join(bad)}; use "
+                                  f"{', '.join(WEEKDAYS)}")
+            per = np.array([_weight(by_day.get(w, 0), f"weekday {w!r}") for w in WEEKDAYS])
+            weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+            weights = per[weekday]
+    else:
+        if not start:
+            raise OptionError("simulate: start is an empty mapping; give {DATE: WEIGHT, ...} "
+                              "or {'first': DATE, 'last': DATE, 'weekdays': {...}}")
+        days = np.array([as_date(k, "simulate: start") for k in start], dtype="datetime64[D]")
+        weights = np.array([_weight(v, f"date {k!s}") for k, v in start.items()])
+    if not weights.sum() > 0:
+        raise OptionError("simulate: the start pattern gives every day weight 0; give some "
+                          "day a positive weight")
+    return days, weights
 
 
 class Clock:
@@ -266,58 +346,84 @@ class Clock:
                 self.finish[step][lo:lo + len(kept[v])] = kept[v]
 
 
+class WorkingTimes:
+    """How the engine's times read when it runs in working time on one calendar.
+
+    A time ``t`` is working time in the process's unit since the close of the start
+    date; :meth:`working` gives working days (calendar days without a calendar),
+    :meth:`elapsed` calendar days since the close of the start date, :meth:`day` the
+    calendar day (counted from the start date) on which ``t`` falls. ``cases`` picks
+    the cases ``t`` belongs to.
+    """
+
+    def __init__(self, process: Process, start: np.ndarray | None) -> None:
+        self.cal = process.calendar
+        self.per = self.cal.working_days_per(process.time_unit) if self.cal is not None \
+            else DAYS_PER_UNIT[process.time_unit]
+        self.start = start
+
+    def working(self, t: np.ndarray, cases: Any = slice(None)) -> np.ndarray:
+        return t * self.per
+
+    def elapsed(self, t: np.ndarray, cases: Any = slice(None)) -> np.ndarray:
+        if self.cal is None:
+            return t * self.per
+        assert self.start is not None
+        return self.cal.elapsed(self.start[cases], t * self.per)
+
+    def day(self, t: np.ndarray, cases: Any = slice(None)) -> np.ndarray:
+        assert self.cal is not None and self.start is not None
+        start = self.start[cases]
+        return (self.cal.offsets(start, t * self.per) - start).astype(np.float64)
+
+
 def evaluate(process: Process, lead: np.ndarray, clock: Clock | None,
-             start: np.ndarray | None) -> tuple[np.ndarray | None, dict[str, OnTime], list[str]]:
+             start: np.ndarray | None, times: Any = None
+             ) -> tuple[np.ndarray | None, dict[str, OnTime], list[str]]:
     """Calendar days of every case (with start dates) and each deadline's :class:`OnTime`.
 
-    ``lead`` is each case's lead time in the process's time unit, ``clock`` the kept
-    finishes, ``start`` the cases' start dates (or None). Returns the calendar days
-    (None without start dates), the on-time results, and the ids of deadlines that
-    need start dates and got none.
+    ``lead`` is each case's last finish and ``clock`` the kept finishes, as the engine
+    gave them; ``times`` reads them (default :class:`WorkingTimes`: working time in the
+    process's unit); ``start`` holds the cases' start dates (or None). Returns the
+    calendar days (None without start dates), the on-time results, and the ids of
+    deadlines that need start dates and got none.
     """
     cal = process.calendar
-    per = cal.working_days_per(process.time_unit) if cal is not None \
-        else DAYS_PER_UNIT[process.time_unit]
-
-    def elapsed(t: np.ndarray) -> np.ndarray:
-        """Calendar days since the start (t in the process's time unit, finite)."""
-        if cal is None:
-            return t * per
-        assert start is not None
-        return cal.elapsed(start, t * per)
-
-    calendar_days = None if start is None else elapsed(lead)
+    times = WorkingTimes(process, start) if times is None else times
+    calendar_days = None if start is None else times.elapsed(lead)
     results: dict[str, OnTime] = {}
     skipped: list[str] = []
     for d in process.deadlines:
         if cal is not None and start is None and d.unit not in WORKING_UNITS:
             skipped.append(d.id)
             continue
-        t_from = np.zeros_like(lead) if d.from_ is None else clock.finish[d.from_]  # type: ignore[union-attr]
+        t_from = None if d.from_ is None else clock.finish[d.from_]  # type: ignore[union-attr]
         t_to = lead if d.to is None else clock.finish[d.to]  # type: ignore[union-attr]
-        reached = np.isfinite(t_from) & np.isfinite(t_to)
-        a, b = t_from[reached], t_to[reached]
-        s = None if start is None else start[reached]
-        lateness = _lateness(d, a * per, b * per, cal, s)
+        reached = np.isfinite(t_to) if t_from is None else np.isfinite(t_from) & np.isfinite(t_to)
+        lateness = _lateness(d, None if t_from is None else t_from[reached], t_to[reached],
+                             reached, cal, times)
         results[d.id] = _on_time(d, lateness, reached)
     return calendar_days, results, skipped
 
 
-def _lateness(d: Deadline, a: np.ndarray, b: np.ndarray, cal: Calendar | None,
-              start: np.ndarray | None) -> np.ndarray:
-    """Finish minus deadline in the deadline's unit; ``a``, ``b`` in working days (calendar)
-    or calendar days (none)."""
+def _lateness(d: Deadline, a: np.ndarray | None, b: np.ndarray, cases: np.ndarray,
+              cal: Calendar | None, times: Any) -> np.ndarray:
+    """Finish minus deadline in the deadline's unit; ``a`` (None: the start) and ``b`` are
+    the engine's times of the clock's two ends for the ``cases``."""
     hours = 24.0 if cal is None else cal.hours_per_day
+    zero = np.zeros_like(b)
+    a_work = zero if a is None else times.working(a, cases)
+    b_work = times.working(b, cases)
     if d.unit == "working_hour" or (d.unit == "hour" and cal is None):
-        return (b - a) * hours - d.within
+        return (b_work - a_work) * hours - d.within
     if d.unit == "working_day" or cal is None:
         # the day the clock starts is not counted: the limit is the close of the within-th day
-        return b - (whole_days(a) + d.within)
-    assert start is not None
+        return b_work - (whole_days(a_work) + d.within)
+    a_elapsed = zero if a is None else times.elapsed(a, cases)
     if d.unit == "hour":
-        return (cal.elapsed(start, b) - cal.elapsed(start, a)) * 24.0 - d.within
-    day_from = (cal.offsets(start, a) - start).astype(np.float64)
-    return cal.elapsed(start, b) - (day_from + d.within)
+        return (times.elapsed(b, cases) - a_elapsed) * 24.0 - d.within
+    day_from = zero if a is None else times.day(a, cases)
+    return times.elapsed(b, cases) - (day_from + d.within)
 
 
 def _on_time(d: Deadline, lateness: np.ndarray, reached: np.ndarray) -> OnTime:
@@ -380,5 +486,5 @@ def paired_change(before: OnTime, after: OnTime, z: float = Z95) -> OnTimeChange
                         (max(-1.0, change - below), min(1.0, change + above)), n, d.on_miss)
 
 
-__all__ = ["Clock", "Deadline", "OnTime", "OnTimeChange", "evaluate", "paired_change",
-           "start_dates", "wilson"]
+__all__ = ["Clock", "Deadline", "OnTime", "OnTimeChange", "WorkingTimes", "evaluate",
+           "paired_change", "start_dates", "wilson"]

@@ -120,6 +120,12 @@ class Role(Model):
     post and its signatures, ``digitize`` keeps its steps and the transfers to and from it
     (unless its ``roles`` option names the post)."""
 
+    calendar: Calendar | None = None
+    """This post's own working calendar (e.g. a village office open on Saturdays, a
+    ministry in another province): its steps' durations are working time on it; other
+    steps use the process's ``calendar``. Needs start dates to place the calendars on
+    the dates (``simulate(..., start=...)``); see :mod:`procsimp.calendar`."""
+
     @property
     def external(self) -> bool:
         """The post belongs to another organisation (``organisation`` is set)."""
@@ -263,6 +269,11 @@ class Process(Model):
     runs continuously (see :mod:`procsimp.calendar`)."""
     deadlines: tuple[Deadline, ...] = ()
     """Legal time limits and what a miss entails (see :mod:`procsimp.deadlines`)."""
+
+    @property
+    def role_calendars(self) -> bool:
+        """Some role keeps a working calendar of its own (``Role.calendar``)."""
+        return any(r.calendar is not None for r in self.roles)
 
     _source: Path | None = PrivateAttr(default=None)
     _derived: dict[str, Any] = PrivateAttr(default_factory=dict)

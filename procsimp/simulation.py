@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from procsimp.analysis import block_plans
-from procsimp.deadlines import Clock, OnTime, evaluate, start_dates
+from procsimp.calendar import Timeline, whole_days
+from procsimp.deadlines import DAYS_PER_UNIT, Clock, OnTime, evaluate, start_dates
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, PrecisionWarning, SimulationError
 from procsimp.intervals import (
@@ -51,6 +52,7 @@ from procsimp.render import Cell, Renderable, Table, Tables
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis
+    from procsimp.calendar import Calendar
     from procsimp.model import Process
 
 #: Samples processed together. Fixed, so stream keys (and common random numbers) do not
@@ -274,32 +276,68 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
     _check_workload(analysis)
     multi = sum(1 for p in analysis.preds if len(p) > 1)
     track = bool(critical) if critical != "auto" else multi * CHUNK <= CRITICAL_BUDGET
-    dates = None if start is None else start_dates(start, int(n))
-    engine = Engine(analysis, RandomDraws(analysis, int(seed)), track_critical=track)
+    dates = None if start is None else start_dates(start, int(n), int(seed))
+    draws = RandomDraws(analysis, int(seed))
+    engine: Engine
+    times: Instants | None = None
+    if dates is not None and process.role_calendars:
+        epoch = dates.min()
+        span = int((dates.max() - epoch).astype(np.int64)) + 2
+        engine = CalendarEngine(analysis, draws, process, epoch, span + 800,
+                                track_critical=track)
+        origin = (dates - epoch).astype(np.int64) + 1.0  # the close of each start date
+        times = Instants(engine.timeline, origin, engine.per)
+    else:
+        engine = Engine(analysis, draws, track_critical=track)
     clock = Clock(process, int(n)) if process.deadlines else None
     engine.keep = clock.keep if clock is not None else frozenset()
-    samples = np.empty(n)
+    ends = np.empty(n)
     counts = np.zeros(analysis.n, dtype=np.int64)
     for chunk, lo in enumerate(range(0, n, CHUNK)):
         size = min(CHUNK, n - lo)
         engine.draws.start_chunk(chunk)
-        samples[lo:lo + size] = engine.run(size, counts if track else None)
+        if times is not None:
+            engine.origin = times.origin[lo:lo + size]  # type: ignore[attr-defined]
+        ends[lo:lo + size] = engine.run(size, counts if track else None)
         if clock is not None:
             clock.record(lo, engine.kept)
+    samples = ends if times is None else times.working(ends) / times.per
     crit = {analysis.ids[v]: float(counts[v]) / n for v in range(analysis.n)} if track else {}
     result = summarize(samples, seed=int(seed), time_unit=process.time_unit, critical=crit,
                        heavy_tails=heavy_tailed_steps(process))
     for note in result.notes:
         warnings.warn(f"simulate {process.name!r}: {note}", PrecisionWarning, stacklevel=2)
     if dates is not None or clock is not None:
-        result = _with_time(process, result, clock, dates)
+        result = _with_time(process, result, ends, clock, dates, times)
     return result
 
 
-def _with_time(process: Process, result: SimulationResult, clock: Clock | None,
-               dates: np.ndarray | None) -> SimulationResult:
+class Instants:
+    """How a :class:`CalendarEngine`'s instants read (see
+    :class:`~procsimp.deadlines.WorkingTimes`): working days on the process's calendar
+    and calendar days, both since the close of each case's start date."""
+
+    def __init__(self, timeline: Timeline, origin: np.ndarray, per: float) -> None:
+        self.timeline = timeline
+        self.origin = origin
+        self.per = per
+        self._done = timeline.position(origin)
+
+    def working(self, t: np.ndarray, cases: Any = slice(None)) -> np.ndarray:
+        return self.timeline.position(t) - self._done[cases]
+
+    def elapsed(self, t: np.ndarray, cases: Any = slice(None)) -> np.ndarray:
+        return t - self.origin[cases]
+
+    def day(self, t: np.ndarray, cases: Any = slice(None)) -> np.ndarray:
+        return whole_days(self.elapsed(t, cases)).astype(np.float64)
+
+
+def _with_time(process: Process, result: SimulationResult, ends: np.ndarray,
+               clock: Clock | None, dates: np.ndarray | None,
+               times: Instants | None) -> SimulationResult:
     """The result with its calendar days and on-time shares (see :mod:`procsimp.deadlines`)."""
-    days, on_time, undated = evaluate(process, result.samples, clock, dates)
+    days, on_time, undated = evaluate(process, ends, clock, dates, times)
     for ident in undated:
         warnings.warn(f"simulate {process.name!r}: deadline {ident!r} counts calendar time, "
                       f"which needs the cases' dates; pass start=DATE or start=(FIRST, LAST) "
@@ -445,7 +483,7 @@ class Engine:
                 fin = self._run_block(item, start, idx, last)
             else:
                 v = item
-                fin = start + self.draws.duration(v, size)
+                fin = self._work(v, start, self.draws.duration(v, size))
             if v in self.c.branches:
                 state.choice[v] = self.draws.choice(v, size)
             if block is None and v in self.keep:
@@ -462,10 +500,10 @@ class Engine:
                last: np.ndarray | None) -> np.ndarray:
         preds = self.c.preds[v]
         if not preds:
-            return np.zeros(size)
+            return self._origin(idx, size)
         times = []
         for k, u in enumerate(preds):
-            t = state.finish[u] + self.draws.delay(v, k, size)
+            t = self._transfer(state.finish[u], self.draws.delay(v, k, size))
             branch = self.branch_of.get((v, k))
             if branch is not None:
                 t = np.where(state.choice[u] == branch, t, NEG_INF)
@@ -488,6 +526,20 @@ class Engine:
         if self.c.steps[v].join == "all":
             start[np.isneginf(stacked).any(axis=0)] = NEG_INF
         return start
+
+    # time arithmetic: working time on one calendar adds; CalendarEngine keeps instants
+
+    def _origin(self, idx: np.ndarray | None, size: int) -> np.ndarray:
+        """When the cases (the rows ``idx``; None: the chunk) start."""
+        return np.zeros(size)
+
+    def _work(self, v: int, start: np.ndarray, duration: np.ndarray | float) -> np.ndarray:
+        """When step ``v``, started at ``start``, finishes after ``duration``."""
+        return start + duration
+
+    def _transfer(self, finish: np.ndarray, delay: np.ndarray | float) -> np.ndarray:
+        """When a file sent at ``finish`` arrives after a transfer ``delay``."""
+        return finish + delay
 
     def _run_block(self, b: int, start: np.ndarray, idx: np.ndarray | None,
                    last: np.ndarray | None) -> np.ndarray:
@@ -544,6 +596,79 @@ class Engine:
                     break
                 m = mask if arg is None else mask & (arg == k)
                 masks[u] = m if u not in masks else masks[u] | m
+
+
+class CalendarEngine(Engine):
+    """Runs a chunk in calendar time, for roles with calendars of their own.
+
+    Times are instants (calendar days since the start of ``epoch``, see
+    :class:`~procsimp.calendar.Timeline`). A step starts at the latest arrival of its
+    predecessors' files and finishes after its duration in working time on its
+    role's calendar (the process's when the role has none); transfer delays, the
+    return of a send-back and the revision are working time on the process's
+    calendar. A rework block's runs follow one another, so they are run one run
+    number at a time (vectorized over the cases still in the block).
+    """
+
+    def __init__(self, analysis: Analysis, draws: RandomDraws, process: Process,
+                 epoch: np.datetime64, days: int, *, track_critical: bool = False) -> None:
+        super().__init__(analysis, draws, track_critical=track_critical)
+        self.timeline = Timeline(process.calendar, epoch, days)
+        lines: dict[Any, Timeline] = {process.calendar: self.timeline}
+        unit = process.time_unit
+        self.per = _working_days_per(process.calendar, unit)
+        self.step_line: list[Timeline] = []
+        self.step_per: list[float] = []
+        for step in analysis.steps:
+            role = process.role(step.role)
+            cal = role.calendar if role.calendar is not None else process.calendar
+            if cal not in lines:
+                lines[cal] = Timeline(cal, epoch, days, owner=f"role {role.id!r}")
+            self.step_line.append(lines[cal])
+            self.step_per.append(_working_days_per(cal, unit))
+        self.origin = np.zeros(0)
+
+    def _origin(self, idx: np.ndarray | None, size: int) -> np.ndarray:
+        return self.origin.copy() if idx is None else self.origin[idx]
+
+    def _work(self, v: int, start: np.ndarray, duration: np.ndarray | float) -> np.ndarray:
+        return self.step_line[v].advance(start, np.multiply(duration, self.step_per[v]))
+
+    def _transfer(self, finish: np.ndarray, delay: np.ndarray | float) -> np.ndarray:
+        if isinstance(delay, float) and delay == 0.0:
+            return finish
+        return self.timeline.advance(finish, np.multiply(delay, self.per))
+
+    def _run_block(self, b: int, start: np.ndarray, idx: np.ndarray | None,
+                   last: np.ndarray | None) -> np.ndarray:
+        blk = self.c.blocks[b]
+        if blk.p <= 0:
+            return self._run_plan(b, _State(None), idx, start, last).copy()
+        size = len(start)
+        runs = self.draws.rework_runs(blk.exit, size)
+        runs[~np.isfinite(start)] = 1
+        entry = start.copy()
+        fin = np.full(size, NEG_INF)
+        active = np.arange(size)
+        run = 0
+        while active.size:  # run number 1, 2, ... of the cases still in the block
+            run += 1
+            final = runs[active] == run
+            rows = active if idx is None else idx[active]
+            row_last = final if last is None else final & last[active]
+            took = self._run_plan(b, _State(None), rows, entry[active], row_last)
+            fin[active[final]] = took[final]
+            again = active[~final]
+            if again.size:
+                back = self.draws.rework_delay(blk.exit, again.size)
+                entry[again] = self._transfer(took[~final], back)
+            active = again
+        return fin
+
+
+def _working_days_per(calendar: Calendar | None, unit: str) -> float:
+    """Working days (calendar days without a calendar) in one time unit."""
+    return calendar.working_days_per(unit) if calendar is not None else DAYS_PER_UNIT[unit]
 
 
 class _State:
@@ -603,6 +728,7 @@ def _check_workload(analysis: Analysis) -> None:
 
 
 
-__all__ = ["CHUNK", "CRITICAL_BUDGET", "MAX_RUNS_PER_CASE", "Engine", "RandomDraws",
+__all__ = ["CHUNK", "CRITICAL_BUDGET", "MAX_RUNS_PER_CASE", "CalendarEngine", "Engine",
+           "Instants", "RandomDraws",
            "SimulationResult", "check_cases", "check_seed", "runs_per_case", "simulate",
            "summarize"]
