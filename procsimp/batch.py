@@ -26,6 +26,13 @@ Assumptions and guarantees:
   number of days). Totals over services are weighted by each process's
   ``cases_per_year`` when every process of the unit declares it (the cut per
   case, and the time saved a year); otherwise they are per-process means.
+- On-time shares come in a tidy table of their own, :attr:`PortfolioResult.on_time`:
+  one record per (process, scenario, deadline) with the share before and after,
+  the paired change and their 95 % intervals, exactly as :func:`procsimp.compare`
+  reports them. Processes without deadlines add none, and their rows are as
+  before. :meth:`PortfolioResult.on_time_totals` averages the shares over
+  services per scenario and deadline, grouped by the deadline's id, limit and
+  unit (a 5-working-day and a 10-working-day ``decision`` are never averaged).
 
 A draft of 2 days, a 1-day transfer to the head, a signature of 1 day: 4 days.
 Under SPBE (electronic transfers) the transfer vanishes: 3 days.
@@ -55,7 +62,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from procsimp.comparison import METRICS, compare
+from procsimp.comparison import METRICS, Report, compare
+from procsimp.deadlines import WORKING_UNITS, start_dates, wilson
 from procsimp.errors import MissingDependencyError, OptionError, PrecisionWarning
 from procsimp.io import load
 from procsimp.model import Process
@@ -79,6 +87,17 @@ COLUMNS: tuple[str, ...] = (
     *(f"{name}_{part}" for name, _ in METRICS for part in ("before", "after", "cut")),
     *(f"simulated_{stat}_{part}" for stat in SIMULATED for part in ("before", "after", "cut")),
 )
+#: Columns of :meth:`PortfolioResult.on_time_frame`, one record per process x scenario x
+#: deadline: shares of cases on time (0-1) before and after, the change ``after - before``,
+#: each with the ends of its 95 % interval.
+_SHARES = tuple(f"{share}{end}" for share in ("before", "after", "change")
+                for end in ("", "_low", "_high"))
+ON_TIME_COLUMNS: tuple[str, ...] = (
+    "process", "source", "scenario", "deadline", "within", "unit", "on_miss",
+    "cases_per_year", "cases", *_SHARES, "note",
+)
+#: On-time records shown in text, Markdown and HTML at most (beyond: frames, dicts, Excel).
+SHOWN_ON_TIME = 30
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,12 @@ class PortfolioResult(Renderable):
     """Processes given (loaded or not)."""
     n: int
     seed: int
+    on_time: tuple[dict[str, Any], ...] = ()
+    """One plain record per process x scenario x deadline the process declares, keys as
+    :data:`ON_TIME_COLUMNS`, in the order of :attr:`rows` (none for processes without
+    deadlines)."""
+    start: Any = None
+    """The cases' start dates given to :func:`portfolio` (None: none)."""
 
     @property
     def table(self) -> pandas.DataFrame:
@@ -132,6 +157,29 @@ class PortfolioResult(Renderable):
         pd = require("pandas", "PortfolioResult.to_frame")
         return pd.DataFrame(list(self.rows), columns=list(COLUMNS))
 
+    def on_time_frame(self) -> pandas.DataFrame:
+        """The on-time shares as a tidy pandas DataFrame (columns :data:`ON_TIME_COLUMNS`).
+
+        One row per process x scenario x deadline; join it to :attr:`table` on
+        ``process``, ``source`` and ``scenario``. Shares are fractions of the cases that
+        reach both ends of the deadline's clock (``cases``); NaN with a ``note`` when a
+        deadline was not evaluated.
+
+        Raises
+        ------
+        MissingDependencyError
+            pandas is not installed (``pip install pandas``).
+        """
+        pd = require("pandas", "PortfolioResult.on_time_frame")
+        frame = pd.DataFrame(list(self.on_time), columns=list(ON_TIME_COLUMNS))
+        frame.attrs["units"] = dict.fromkeys(_SHARES, "share of cases")
+        return frame
+
+    def on_time_totals(self) -> list[OnTimeTotal]:
+        """On-time shares per scenario and deadline (id, limit, unit) over the services
+        (:class:`OnTimeTotal`)."""
+        return on_time_totals(self.on_time)
+
     def failures_frame(self) -> pandas.DataFrame:
         """The failures as a pandas DataFrame (process, source, scenario, error_type, error)."""
         pd = require("pandas", "PortfolioResult.failures_frame")
@@ -139,11 +187,17 @@ class PortfolioResult(Renderable):
                             columns=["process", "source", "scenario", "error_type", "error"])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serialisable data: settings, rows (NaN as None), totals and failures."""
+        """Plain JSON-serialisable data: settings, rows (NaN as None), totals, the on-time
+        records and their totals, and failures."""
+        def plain(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+            return [{k: _json_number(v) for k, v in r.items()} for r in records]
+
         return {"scenarios": list(self.scenarios), "n": self.n, "seed": self.seed,
-                "rows": [{k: _json_number(v) for k, v in row.items()} for row in self.rows],
-                "totals": [{k: _json_number(v) for k, v in asdict(t).items()}
-                           for t in self.totals()],
+                "start": _json_start(self.start),
+                "rows": plain(self.rows),
+                "totals": plain(asdict(t) for t in self.totals()),
+                "on_time": plain(self.on_time),
+                "on_time_totals": plain(asdict(t) for t in self.on_time_totals()),
                 "failures": [asdict(f) for f in self.failures]}
 
     def totals(self, metric: str = "lead_time") -> list[Total]:
@@ -168,6 +222,7 @@ class PortfolioResult(Renderable):
         tables.append(Table("Portfolio rows", COLUMNS,
                             tuple(tuple(r.get(c) for c in COLUMNS) for r in self.rows),
                             name="rows", display=False))
+        tables += self._on_time_tables()
         if self.failures:
             tables.append(Table("Failures", ("process", "source", "scenario", "error type",
                                              "error"),
@@ -175,11 +230,62 @@ class PortfolioResult(Renderable):
                                       for f in self.failures), name="failures", align="lllll"))
         return Tables(tuple(tables))
 
+    def _on_time_tables(self) -> list[Table]:
+        """The on-time totals and every on-time record (shown when there are few)."""
+        if not self.on_time:
+            return []
+        out = []
+        sums = self.on_time_totals()
+        if sums:
+            out.append(Table(
+                "On time: share of cases per scenario and deadline", (
+                    "scenario", "deadline", "within", "processes", "cases a year", "before",
+                    "after", "change", "per", "more on time a year"), tuple(
+                    (t.scenario, t.deadline, Cell(t.within, _limit(t.within, t.unit)),
+                     t.processes, t.cases_per_year, Cell(t.before, _share(t.before)),
+                     Cell(t.after, _share(t.after)), Cell(t.change, _pp(t.change)),
+                     "case" if t.weighted else "process",
+                     Cell(t.on_time_gain_per_year, "-" if t.on_time_gain_per_year is None
+                          else f"{t.on_time_gain_per_year:+,.0f} cases"))
+                    for t in sums),
+                units={"before": "share of cases", "after": "share of cases",
+                       "change": "share of cases"}, align="llrrrrrrlr",
+                notes=("means over the services declaring each deadline (same id, limit and "
+                       "unit), per case weighted by cases a year where every one of them "
+                       "declares it, else per process; each service's shares with their 95% "
+                       "intervals are in the on-time table (on_time_frame())",),
+                name="on_time_totals"))
+        out.append(Table(
+            "On time per process, scenario and deadline (95% intervals; change paired)", (
+                "process", "scenario", "deadline", "within", "cases", "before", "before 95% CI",
+                "after", "after 95% CI", "change", "change 95% CI", "note"), tuple(
+                (r["process"], r["scenario"], r["deadline"],
+                 Cell(r["within"], _limit(r["within"], r["unit"])), r["cases"],
+                 Cell(r["before"], _share(r["before"])),
+                 Cell((r["before_low"], r["before_high"]), _interval(r, "before", _share)),
+                 Cell(r["after"], _share(r["after"])),
+                 Cell((r["after_low"], r["after_high"]), _interval(r, "after", _share)),
+                 Cell(r["change"], _pp(r["change"])),
+                 Cell((r["change_low"], r["change_high"]), _interval(r, "change", _pp)),
+                 r["note"] or "") for r in self.on_time),
+            units={c: "share of cases" for c in ("before", "before 95% CI", "after",
+                                                 "after 95% CI", "change", "change 95% CI")},
+            align="lllrrrrrrrrl", name="on_time", display=len(self.on_time) <= SHOWN_ON_TIME))
+        return out
+
     def summary(self) -> str:
-        """The cut per scenario and time unit (flow lead time and layers), and the failures."""
+        """The cut per scenario and time unit (flow lead time and layers), the on-time
+        shares per scenario and deadline (each record too when there are few), and the
+        failures."""
         lines = [f"Portfolio: {self.processes} processes x {len(self.scenarios)} scenarios, "
                  f"{len(self.failures)} failures"]
         lines += [f"  {t}" for t in self.totals()]
+        if self.on_time:
+            lines.append("  on time, per scenario and deadline:")
+            lines += [f"    {t}" for t in self.on_time_totals()]
+            if len(self.on_time) <= SHOWN_ON_TIME:
+                lines.append("  on time, per process (95% intervals; the change paired):")
+                lines += [f"    {_on_time_line(r)}" for r in self.on_time]
         lines += [f"  failed: {f.source or f.process}"
                   f"{f' ({f.scenario})' if f.scenario else ''}: {f.error}" for f in self.failures]
         return "\n".join(lines)
@@ -229,6 +335,89 @@ class Total:
         return (f"{self.scenario} ({_count(self.processes)} in {unit}s, cases per year "
                 f"not given for all: means per process): {self.metric.replace('_', ' ')} cut "
                 f"{self.cut:,.2f} {unit}s, {self.layers_cut:.2f} layers")
+
+
+@dataclass(frozen=True)
+class OnTimeTotal:
+    """The on-time share of one scenario over the services declaring one deadline.
+
+    A deadline is its id, limit and unit together: services whose ``decision`` has
+    different limits get separate totals. With ``weighted`` (every such service
+    declares ``cases_per_year``) the shares are per case, weighted by volume, and
+    ``on_time_gain_per_year`` is the number of cases a year more on time; otherwise
+    they are means per process and it is None. Services whose deadline was not
+    evaluated (a NaN share in :attr:`PortfolioResult.on_time`) are left out.
+    """
+
+    scenario: str
+    deadline: str
+    within: float
+    unit: str
+    """The deadline's unit: ``working_day``, ``day``, ``working_hour`` or ``hour``."""
+    processes: int
+    weighted: bool
+    cases_per_year: float | None
+    """Total volume of these services (None unless ``weighted``)."""
+    before: float
+    """Share of cases on time before (0-1), per case or per process."""
+    after: float
+    change: float
+    """``after - before``, averaged like the shares."""
+    on_time_gain_per_year: float | None
+    """Cases a year more on time: the sum over services of volume x change."""
+
+    def __str__(self) -> str:
+        limit = _limit(self.within, self.unit)
+        shares = (f"{_share(self.before)} -> {_share(self.after)} on time "
+                  f"({_pp(self.change)})")
+        if self.weighted:
+            assert self.cases_per_year is not None and self.on_time_gain_per_year is not None
+            return (f"{self.scenario}: {self.deadline} within {limit} ({_count(self.processes)}, "
+                    f"{self.cases_per_year:,.0f} cases a year): {shares} per case, "
+                    f"{self.on_time_gain_per_year:+,.0f} cases a year on time")
+        return (f"{self.scenario}: {self.deadline} within {limit} ({_count(self.processes)}, "
+                f"means per process): {shares}")
+
+
+def on_time_totals(records: Iterable[Mapping[str, Any]]) -> list[OnTimeTotal]:
+    """One :class:`OnTimeTotal` per scenario and deadline (id, limit, unit) of on-time records.
+
+    A deadline's services are weighted by ``cases_per_year`` only when every evaluated
+    record of that deadline (in any scenario) has it, so its scenarios are compared on the
+    same basis.
+
+    >>> recs = [{"scenario": "s", "deadline": "decision", "within": 5, "unit": "working_day",
+    ...          "cases_per_year": c, "before": b, "after": 1.0, "change": 1.0 - b}
+    ...         for c, b in ((300, 0.5), (100, 1.0))]
+    >>> t = on_time_totals(recs)[0]
+    >>> t.weighted, t.before, t.after, t.on_time_gain_per_year
+    (True, 0.625, 1.0, 150.0)
+    """
+    evaluated = [r for r in records if not _missing(r.get("before"))]
+    volume_known: dict[tuple[str, float, str], bool] = {}
+    groups: dict[tuple[str, str, float, str], list[Mapping[str, Any]]] = {}
+    for r in evaluated:
+        deadline = (str(r["deadline"]), float(r["within"]), str(r["unit"]))
+        volume_known[deadline] = volume_known.get(deadline, True) and _volume(r) is not None
+        groups.setdefault((str(r["scenario"]), *deadline), []).append(r)
+    out = []
+    for (scenario, ident, within, unit), group in groups.items():
+        weighted = volume_known[(ident, within, unit)]
+        weights = [_volume(r) if weighted else 1.0 for r in group]
+        total = math.fsum(weights)  # type: ignore[arg-type]
+        if weighted and total == 0:  # every service declares 0 cases: nothing to weight
+            weighted, weights, total = False, [1.0] * len(group), float(len(group))
+
+        def mean(key: str, weights: list[Any] = weights, total: float = total,
+                 group: list[Mapping[str, Any]] = group) -> float:
+            return math.fsum(w * float(r[key]) for w, r in zip(weights, group,
+                                                                strict=True)) / total
+
+        change = mean("change")
+        out.append(OnTimeTotal(scenario, str(ident), float(within), str(unit), len(group),
+                               weighted, total if weighted else None, mean("before"),
+                               mean("after"), change, change * total if weighted else None))
+    return out
 
 
 def totals(rows: Iterable[Mapping[str, Any]], metric: str = "lead_time") -> list[Total]:
@@ -282,15 +471,48 @@ def _count(n: int) -> str:
 
 def _volume(row: Mapping[str, Any]) -> float | None:
     value = row.get("cases_per_year")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)
+    return None if value is None or _missing(value) else float(value)
+
+
+def _missing(value: Any) -> bool:
+    """None or NaN (a figure not computed)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _limit(within: float, unit: str) -> str:
+    """A deadline's limit with its unit: ``5 working days``."""
+    return f"{within:g} {unit.replace('_', ' ')}{'' if within == 1 else 's'}"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None or _missing(value) else f"{value:.1%}"
+
+
+def _pp(value: float | None) -> str:
+    """A change of a share, in percentage points."""
+    return "n/a" if value is None or _missing(value) else f"{value * 100:+.1f} pp"
+
+
+def _interval(record: Mapping[str, Any], key: str, show: Any) -> str:
+    low, high = record[f"{key}_low"], record[f"{key}_high"]
+    return "-" if _missing(low) else f"[{show(low)}, {show(high)}]"
+
+
+def _on_time_line(r: Mapping[str, Any]) -> str:
+    """One on-time record as a sentence."""
+    limit = _limit(r["within"], r["unit"])
+    head = f"{r['process']}, {r['scenario']}: {r['deadline']} within {limit}"
+    if _missing(r["before"]):
+        return f"{head}: not evaluated ({r['note']})"
+    return (f"{head}: {_share(r['before'])} {_interval(r, 'before', _share)} -> "
+            f"{_share(r['after'])} {_interval(r, 'after', _share)} on time, change "
+            f"{_pp(r['change'])} {_interval(r, 'change', _pp)} ({r['cases']:,} cases)")
 
 
 def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.PathLike[str],
               scenarios: Mapping[str, Any], n: int = 2000, seed: int = 0, *,
               executor: Any = None, chunk_size: int | None = None,
-              progress: bool | None = None) -> PortfolioResult:
+              progress: bool | None = None, start: Any = None) -> PortfolioResult:
     """Simplify and compare every process under every scenario.
 
     Parameters
@@ -316,6 +538,11 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
     progress
         Show a tqdm progress bar: None shows one when tqdm is installed, False
         never, True requires tqdm.
+    start
+        Start dates of every process's cases (a date, or ``(FIRST, LAST)``; see
+        :func:`procsimp.simulate`), for deadlines counted in calendar time (``day``,
+        ``hour``) on a process with a calendar; without it those deadlines are left
+        out, with a ``note`` in :attr:`PortfolioResult.on_time`.
 
     Returns
     -------
@@ -325,11 +552,18 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
     ------
     OptionError
         No scenarios, an unknown pass, preset or option, a bad ``n``, ``seed`` or
-        ``chunk_size``, no process found, or an executor of an unknown kind.
+        ``chunk_size``, a ``start`` that is not a date or a range of dates, no process
+        found, or an executor of an unknown kind.
     """
     plan = _scenarios(scenarios)
     n = check_cases(n, "portfolio", none_ok=True)
     seed = check_seed(seed, "portfolio", draw=False)
+    if start is not None:
+        try:
+            start_dates(start, 1)
+        except OptionError as exc:
+            raise OptionError(f"portfolio: {str(exc).removeprefix('simulate: ')}; give start "
+                              f"as 'YYYY-MM-DD' or ('YYYY-MM-DD', 'YYYY-MM-DD')") from None
     items = _items(processes)
     size = chunk_size if chunk_size is not None else max(
         1, min(MAX_CHUNK, math.ceil(len(items) * len(plan) / 64)))
@@ -338,9 +572,9 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
     per_chunk = max(1, size // len(plan))
     chunks = [items[i:i + per_chunk] for i in range(0, len(items), per_chunk)]
     bar = _progress_bar(progress, total=len(items) * len(plan))
-    done: list[tuple[int, list[dict[str, Any]], list[Failure]]] = []
+    done: Outcome = []
     try:
-        for chunk, outcome in _run(chunks, plan, n, seed, executor):
+        for chunk, outcome in _run(chunks, plan, n, seed, executor, start):
             done += outcome
             if bar is not None:
                 bar.update(len(chunk) * len(plan))
@@ -348,10 +582,11 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         if bar is not None:
             bar.close()
     done.sort(key=lambda d: d[0])
-    rows = tuple(row for _, r, _ in done for row in r)
-    failures = tuple(f for _, _, fs in done for f in fs)
+    rows = tuple(row for _, r, _, _ in done for row in r)
+    failures = tuple(f for _, _, fs, _ in done for f in fs)
+    on_time = tuple(record for _, _, _, o in done for record in o)
     return PortfolioResult(rows=rows, failures=failures, scenarios=tuple(plan),
-                           processes=len(items), n=n, seed=seed)
+                           processes=len(items), n=n, seed=seed, on_time=on_time, start=start)
 
 
 # --- inputs ------------------------------------------------------------------------------
@@ -436,20 +671,25 @@ def task_seed(seed: int, key: str) -> int:
     return int.from_bytes(digest, "big") >> 1  # a non-negative 63-bit integer
 
 
-def run_chunk(chunk: Sequence[Item], plan: Plan, n: int,
-              seed: int) -> list[tuple[int, list[dict[str, Any]], list[Failure]]]:
+#: What a worker returns per process: its position, rows, failures and on-time records.
+Done = tuple[int, list[dict[str, Any]], list[Failure], list[dict[str, Any]]]
+Outcome = list[Done]
+
+
+def run_chunk(chunk: Sequence[Item], plan: Plan, n: int, seed: int,
+              start: Any = None) -> Outcome:
     """Run every scenario on each process of a chunk (what a worker does); never raises."""
-    return [_run_one(position, item, plan, n, seed) for position, item in chunk]
+    return [_run_one(position, item, plan, n, seed, start) for position, item in chunk]
 
 
-def _run_one(position: int, item: Process | str, plan: Plan, n: int,
-             seed: int) -> tuple[int, list[dict[str, Any]], list[Failure]]:
+def _run_one(position: int, item: Process | str, plan: Plan, n: int, seed: int,
+             start: Any) -> Done:
     source = None if isinstance(item, Process) else item
     try:
         proc = item if isinstance(item, Process) else load(item)
     except Exception as exc:  # one bad file must not stop the batch
-        return position, [], [Failure(None, source, None, type(exc).__name__, str(exc))]
-    rows, failures = [], []
+        return position, [], [Failure(None, source, None, type(exc).__name__, str(exc))], []
+    rows, failures, on_time = [], [], []
     process_seed = task_seed(seed, source if source is not None else proc.name)
     for name, (passes, options) in plan.items():
         try:
@@ -457,7 +697,11 @@ def _run_one(position: int, item: Process | str, plan: Plan, n: int,
             # the table keeps point values only, which need no bootstrap intervals
             with warnings.catch_warnings():  # the table has no intervals to qualify
                 warnings.simplefilter("ignore", PrecisionWarning)
-                report = compare(proc, result, n=n, seed=process_seed, bootstrap=0)
+                # an undated calendar-time deadline becomes a note in its on-time record
+                warnings.filterwarnings("ignore", "simulate .*counts calendar time",
+                                        UserWarning)
+                report = compare(proc, result, n=n, seed=process_seed, bootstrap=0,
+                                 start=start)
         except Exception as exc:  # a pass that fails on one process fails that row only
             failures.append(Failure(proc.name, source, name, type(exc).__name__, str(exc)))
             continue
@@ -476,33 +720,70 @@ def _run_one(position: int, item: Process | str, plan: Plan, n: int,
             row.update({f"simulated_{stat}_before": before, f"simulated_{stat}_after": after,
                         f"simulated_{stat}_cut": cut})
         rows.append(row)
-    return position, rows, failures
+        on_time += _on_time_records(proc, result.process, report, source, name, start)
+    return position, rows, failures, on_time
+
+
+def _on_time_records(before: Process, after: Process, report: Report, source: str | None,
+                     scenario: str, start: Any) -> list[dict[str, Any]]:
+    """One record per deadline ``before`` declares: compare's paired change, or a note.
+
+    The shares' intervals are the Wilson intervals on the paired cases, the ones
+    :func:`procsimp.deadlines.paired_change` combines into the change's interval.
+    """
+    changes = {c.id: c for c in report.on_time}
+    kept = {d.id for d in after.deadlines}
+    out = []
+    for d in before.deadlines:
+        record: dict[str, Any] = {
+            "process": before.name, "source": source, "scenario": scenario, "deadline": d.id,
+            "within": d.within, "unit": d.unit, "on_miss": d.on_miss,
+            "cases_per_year": before.cases_per_year, "cases": 0,
+            **dict.fromkeys(_SHARES, math.nan), "note": None}
+        c = changes.get(d.id)
+        if c is not None and c.cases:
+            (b_low, b_high), (a_low, a_high) = wilson(c.before, c.cases), wilson(c.after, c.cases)
+            record.update(cases=c.cases, before=c.before, before_low=b_low, before_high=b_high,
+                          after=c.after, after_low=a_low, after_high=a_high, change=c.change,
+                          change_low=c.ci[0], change_high=c.ci[1])
+        elif c is not None:
+            record["note"] = "no simulated case reaches both ends of its clock"
+        elif not report.n:
+            record["note"] = "not simulated (n=0)"
+        elif d.id not in kept:
+            record["note"] = "the process after this scenario no longer declares it"
+        elif before.calendar is not None and start is None and d.unit not in WORKING_UNITS:
+            record["note"] = ("counts calendar time, which needs the cases' dates: give "
+                              "portfolio start= (the CLI's --start)")
+        else:
+            record["note"] = "not evaluated"
+        out.append(record)
+    return out
 
 
 # --- executors ---------------------------------------------------------------------------
 
-Outcome = list[tuple[int, list[dict[str, Any]], list[Failure]]]
 
-
-def _run(chunks: list[list[Item]], plan: Plan, n: int, seed: int,
-         executor: Any) -> Iterator[tuple[list[Item], Outcome]]:
+def _run(chunks: list[list[Item]], plan: Plan, n: int, seed: int, executor: Any,
+         start: Any = None) -> Iterator[tuple[list[Item], Outcome]]:
     """Each chunk with its outcome, in completion order."""
     if executor is None:
         for chunk in chunks:
-            yield chunk, run_chunk(chunk, plan, n, seed)
+            yield chunk, run_chunk(chunk, plan, n, seed, start)
     elif _is_dask_client(executor):
         from distributed import as_completed as dask_completed
 
         # the processes go straight to the workers, not inside the task graph
         data = executor.scatter(chunks, hash=False)
-        futures = executor.map(run_chunk, data, plan=plan, n=n, seed=seed, pure=False)
+        futures = executor.map(run_chunk, data, plan=plan, n=n, seed=seed, start=start,
+                               pure=False)
         chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
         for future in dask_completed(futures):
             chunk = chunk_of[future.key]
             yield chunk, _outcome(future.result, chunk)
             future.release()
     elif isinstance(executor, Executor):
-        submitted = {executor.submit(run_chunk, c, plan, n, seed): c for c in chunks}
+        submitted = {executor.submit(run_chunk, c, plan, n, seed, start): c for c in chunks}
         for future in as_completed(submitted):
             chunk = submitted.pop(future)
             yield chunk, _outcome(future.result, chunk)
@@ -518,7 +799,7 @@ def _outcome(get: Any, chunk: list[Item]) -> Outcome:
     except Exception as exc:  # e.g. a worker killed, a process that cannot be pickled
         return [(position, [], [Failure(item.name if isinstance(item, Process) else None,
                                         None if isinstance(item, Process) else item, None,
-                                        type(exc).__name__, f"worker failed: {exc}")])
+                                        type(exc).__name__, f"worker failed: {exc}")], [])
                 for position, item in chunk]
 
 
@@ -545,4 +826,14 @@ def _json_number(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-__all__ = ["COLUMNS", "Failure", "PortfolioResult", "Total", "portfolio", "task_seed", "totals"]
+def _json_start(start: Any) -> Any:
+    """The start dates as JSON: text dates, a range as a list of two."""
+    if start is None:
+        return None
+    if isinstance(start, (tuple, list)):
+        return [str(d) for d in start]
+    return str(start)
+
+
+__all__ = ["COLUMNS", "ON_TIME_COLUMNS", "Failure", "OnTimeTotal", "PortfolioResult", "Total",
+           "on_time_totals", "portfolio", "task_seed", "totals"]
