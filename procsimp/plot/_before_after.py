@@ -7,6 +7,9 @@ or merged away are ghosted (faded, dashed) in the "before" panel. The
 headline states layers and the simulated mean lead time before -> after, and
 the cut with its 95 % interval: the figures of :func:`procsimp.compare` (pass
 its ``report`` to reuse one already computed, so figure and table agree).
+Under it, one line per deadline gives the share of cases on time before ->
+after and the paired change with its interval (``Report.on_time``); a deadline
+timing the whole process is also a dash-dot line at its limit on the time axis.
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ from typing import TYPE_CHECKING
 
 from procsimp.errors import OptionError
 from procsimp.plot import _layout
+from procsimp.plot._distribution import deadline_position
 from procsimp.plot._process import WIDTH_INCHES, draw_swimlane, figure_height, legend
-from procsimp.plot._style import FONT, figure_and_axes
+from procsimp.plot._style import DEADLINE_STYLE, FONT, deadline_unit, figure_and_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from procsimp.comparison import Report
+    from procsimp.deadlines import OnTimeChange
     from procsimp.model import Process
     from procsimp.pipeline import Result
+
+#: Height of a panel's title with its padding, in points: the on-time lines go above it.
+TITLE_POINTS = 20
 
 
 def before_after(before: Process, after: Process | Result, result: Result | None = None,
@@ -78,10 +86,12 @@ def before_after(before: Process, after: Process | Result, result: Result | None
                            max_boxes=max_boxes)
     bottom = _layout.swimlane(after, levels=levels, labels=names, max_boxes=max_boxes)
     xmax = max(top.span, bottom.span)
+    marks = deadline_marks(before, report, xmax)
+    xmax = max([xmax] + [x / 1.02 for x in marks.values()])
     owned = ax is None
     if owned:
         fig, _ = figure_and_axes(None, (WIDTH_INCHES, figure_height(top) + figure_height(bottom)
-                                        - 0.8))
+                                        - 0.8 + 0.25 * len(report.on_time)))
         fig.clear()
         axes = fig.subplots(2, 1, sharex=True, height_ratios=[
             sum(lane.rows for lane in lay.lanes) + 1.2 for lay in (top, bottom)])
@@ -96,7 +106,69 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     fig.suptitle(_layout.headline(report), fontsize=FONT + 5, fontweight="bold",
                  x=0.01, ha="left", gid="headline")
     legend(axes[1], [top, bottom], where=fig if owned else None)
+    for ident, x in marks.items():
+        for panel in axes:
+            panel.axvline(x, gid=f"deadline:{ident}", zorder=6, **DEADLINE_STYLE)
+    if report.on_time:
+        _on_time_headline(axes[0], report, marks)
     return fig
+
+
+def deadline_marks(before: Process, report: Report, span: float) -> dict[str, float]:
+    """The deadlines of ``report`` marked on the time axis: id -> limit in working time.
+
+    A deadline is marked when its clock times the whole process, its limit is one point
+    on the working-time axis (see :func:`procsimp.plot._distribution.deadline_position`)
+    and it lies within 1.5 times the diagram's ``span`` (further out it would squeeze
+    every box; the headline still gives its shares).
+    """
+    declared = {d.id: d for d in before.deadlines}
+    marks = {}
+    for change in report.on_time:
+        deadline = declared.get(change.id)
+        if deadline is None:
+            continue
+        x = deadline_position(deadline, basis="working", time_unit=before.time_unit,
+                              calendar=before.calendar)
+        if not isinstance(x, str) and x <= 1.5 * span:
+            marks[change.id] = x
+    return marks
+
+
+def on_time_line(change: OnTimeChange) -> str:
+    """``decision, 5 working days: on time 62.1% -> 95.3%, +33.2 pp (95% CI +32.4 to +34.0)``.
+
+    The shares and the paired change of :func:`procsimp.compare` (``Report.on_time``).
+    """
+    within = f"{change.within:g} {deadline_unit(change.unit, change.within)}"
+    rule = (f" (late: {change.on_miss.replace('_', ' ')})" if change.on_miss != "none"
+            else "")
+    if change.cases == 0:
+        return f"{change.id}, {within}{rule}: no case reaches both ends of its clock"
+    lo, hi = (x * 100 for x in change.ci)
+    return (f"{change.id}, {within}{rule}: on time {change.before:.1%} -> {change.after:.1%}, "
+            f"{change.change * 100:+.1f} pp (95% CI {lo:+.1f} to {hi:+.1f})")
+
+
+def _on_time_headline(ax: Axes, report: Report, marks: dict[str, float]) -> None:
+    """Under the headline, one line per deadline; the marked ones with the marker's line.
+
+    A legend of the top panel, raised above its title (a figure legend "outside upper"
+    would sit on the headline): constrained layout makes room for it.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import ScaledTranslation
+
+    handles = [Line2D([], [], **(DEADLINE_STYLE if c.id in marks else {"lw": 0}))
+               for c in report.on_time]
+    texts = [on_time_line(c) for c in report.on_time]
+    above_title = ax.transAxes + ScaledTranslation(0, TITLE_POINTS / 72, ax.figure.dpi_scale_trans)
+    box = ax.legend(handles=handles, labels=texts, loc="lower left", bbox_to_anchor=(0, 1),
+                    bbox_transform=above_title, frameon=False, fontsize=FONT + 3,
+                    handlelength=2.4, borderaxespad=0, borderpad=0.2)
+    box.set_gid("on-time")
+    for change, text in zip(report.on_time, box.get_texts(), strict=True):
+        text.set_gid(f"on-time:{change.id}")
 
 
 def removed_steps(before: Process, after: Process, result: Result | None) -> set[str]:
@@ -116,4 +188,4 @@ def removed_steps(before: Process, after: Process, result: Result | None) -> set
     return {s.id for s in before.steps if s.id in gone and s.id not in kept}
 
 
-__all__ = ["before_after", "removed_steps"]
+__all__ = ["before_after", "deadline_marks", "on_time_line", "removed_steps"]

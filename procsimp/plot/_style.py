@@ -37,6 +37,9 @@ NORMAL = {"edgecolor": "#555555", "linewidth": 0.6}
 #: Colours of the two versions in comparisons.
 BEFORE_COLOUR = OKABE_ITO["vermillion"]
 AFTER_COLOUR = OKABE_ITO["blue"]
+#: A legal deadline's limit on a time axis (black dash-dot: apart from both versions' colours).
+DEADLINE_STYLE: dict[str, Any] = {"color": OKABE_ITO["black"], "ls": (0, (6, 2, 1.5, 2)),
+                                  "lw": 1.5}
 FONT = 8
 
 
@@ -56,6 +59,21 @@ def shorten(text: str, width: int, lines: int = 1) -> str:
 def unit_plural(unit: str, value: float | None = None) -> str:
     """``day`` -> ``days`` (kept singular for exactly 1)."""
     return unit if value == 1 else unit + "s"
+
+
+def deadline_unit(unit: str, value: float | None = None) -> str:
+    """A deadline's unit in words: ``working_day`` -> ``working days``, ``day`` -> ``calendar
+    days`` (a bare "days" would hide the basis)."""
+    words = {"working_day": "working day", "day": "calendar day", "working_hour": "working hour",
+             "hour": "hour"}[unit]
+    return unit_plural(words, value)
+
+
+def share_with_ci(share: float, ci: tuple[float, float]) -> str:
+    """``62.1% (95% CI 61.2-63.0%)``; ``n/a`` when no case reached the clock."""
+    if share != share:  # nan: no case reaches both ends of the clock
+        return "n/a"
+    return f"{share:.1%} (95% CI {ci[0] * 100:.1f}-{ci[1]:.1%})"
 
 
 def new_figure(size: tuple[float, float]) -> Figure:
