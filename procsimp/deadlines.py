@@ -227,8 +227,8 @@ def start_dates(start: Any, n: int, seed: int = 0) -> np.ndarray:
     cases; without ``weekdays`` every day alike).
 
     >>> d = start_dates({"first": "2025-03-03", "last": "2025-03-09", "weekdays": {"mon": 1}}, 3)
-    >>> [str(x) for x in d]
-    ['2025-03-03', '2025-03-03', '2025-03-03']
+    >>> str(d[0]), len(set(d.tolist()))
+    ('2025-03-03', 1)
     """
     from procsimp.calendar import as_date
     from procsimp.errors import OptionError
