@@ -253,8 +253,14 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         :data:`CRITICAL_BUDGET` bytes per chunk).
     start
         Start dates of the cases, for their calendar days and calendar-time deadlines:
-        a date (``"2025-03-26"``, ``datetime.date``) for every case, or ``(first, last)``,
-        the cases spread evenly over the days from first to last. See :mod:`procsimp.calendar`.
+        a date (``"2025-03-26"``, ``datetime.date``) for every case; ``(first, last)``,
+        the cases spread evenly over the days from first to last; or an arrival pattern
+        the cases draw their dates from with ``seed``: ``{DATE: WEIGHT, ...}`` or
+        ``{"first": DATE, "last": DATE, "weekdays": {"mon": WEIGHT, ...}}`` (see
+        :func:`procsimp.deadlines.start_dates`). With start dates, roles with calendars
+        of their own (``Role.calendar``) are simulated in calendar time, step by step
+        (:class:`CalendarEngine`); the lead time is then the process calendar's working
+        time up to the last finish. See :mod:`procsimp.calendar` and docs/time.md.
 
     Returns
     -------
