@@ -354,3 +354,196 @@ class TestCli:
         assert main(["simplify", str(EXAMPLES / "business_licence.yaml"), "--preset", "all",
                      "-o", str(tmp_path / "after.yaml"), "--figure", str(fig)]) == 0
         assert fig.read_bytes().startswith(b"\x89PNG")
+
+
+# --- deadlines on the figures (issue 11) ---------------------------------------------------
+
+Z95 = 1.959963984540054
+#: A week of start dates, one case a day: Monday 2 June to Sunday 8 June 2025 (no holidays
+#: listed, so none of the holidays package's data is relied on).
+WEEK = ("2025-06-02", "2025-06-08")
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson's score interval of k out of n, written out again for the test."""
+    p, z2 = k / n, Z95 ** 2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * (p * (1 - p) / n + z2 / (4 * n * n)) ** 0.5 / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def fixed(days: float, deadlines: list[dict], *, unit: str = "day", calendar: bool = True,
+          hours_per_day: float = 8) -> ps.Process:
+    """One step of fixed duration ``days`` (in ``unit``), with the given deadlines."""
+    data = {"name": "fixed", "time_unit": unit, "levels": ["staff"],
+            "roles": [{"id": "clerk", "level": "staff"}],
+            "steps": [{"id": "decide", "role": "clerk", "duration": days}],
+            "deadlines": deadlines}
+    if calendar:
+        data["calendar"] = {"holidays": [], "hours_per_day": hours_per_day}
+    return ps.Process.model_validate(data)
+
+
+def the(fig: Figure, gid: str):
+    (artist,) = fig.findobj(lambda a: a.get_gid() == gid)
+    return artist
+
+
+def note_of(fig: Figure) -> str:
+    return the(fig, "deadline-notes").get_text().replace("\n  ", " ")
+
+
+CAL6 = {"id": "six_days", "within": 6, "unit": "day"}
+WORK5 = {"id": "five_working", "within": 5, "unit": "working_day"}
+
+
+class TestDistributionDeadlines:
+    def test_calendar_axis_line_at_the_limit_with_the_share(self):
+        # 5 working days from each start, by hand: Mon..Fri -> the same weekday a week on
+        # (7 calendar days), Sat -> Fri (6), Sun -> Fri (5); within 6 calendar days: the
+        # Saturday and Sunday starts, 2 of 7
+        proc = fixed(5, [CAL6, WORK5])
+        sim = ps.simulate(proc, n=7, seed=0, start=WEEK)
+        fig = ps.plot.distribution(sim)
+        assert sorted(the(fig, "ecdf:before").get_xdata()) == [5, 6, 7, 7, 7, 7, 7]
+        line = the(fig, "deadline:six_days")
+        assert list(line.get_xdata()) == [6, 6]
+        lo, hi = wilson(2, 7)
+        assert line.get_label() == (f"deadline six_days: 6 calendar days\non time "
+                                    f"{2 / 7:.1%} (95% CI {lo * 100:.1f}-{hi:.1%})")
+        assert line.get_label() == ("deadline six_days: 6 calendar days\non time "
+                                    "28.6% (95% CI 8.2-64.1%)")
+        assert fig.axes[0].get_xlabel().startswith("simulated lead time (calendar days")
+        # 5 working days have no one place on a calendar-day axis: a note, not a line
+        assert "deadline:five_working" not in {a.get_gid() for a in fig.findobj()}
+        assert note_of(fig).startswith("five_working (5 working days) not drawn: it counts "
+                                       "working days, whose calendar days vary with the start "
+                                       "date; draw the working-time axis (basis='working'). "
+                                       "On time: 100.0% (95% CI")
+
+    def test_working_axis_line_and_the_calendar_deadline_left_out(self):
+        proc = fixed(5, [CAL6, WORK5])
+        sim = ps.simulate(proc, n=7, seed=0, start=WEEK)
+        fig = ps.plot.distribution(sim, basis="working")
+        assert list(the(fig, "deadline:five_working").get_xdata()) == [5, 5]
+        assert the(fig, "deadline:five_working").get_label().endswith(
+            f"on time 100.0% (95% CI {wilson(7, 7)[0] * 100:.1f}-100.0%)")
+        assert "pass process=" in note_of(fig)  # the calendar is not known: no guess
+        with_process = ps.plot.distribution(sim, basis="working", process=proc)
+        assert "simulate with start= and draw basis='calendar'" in note_of(with_process)
+        assert "deadline:six_days" not in {a.get_gid() for a in with_process.findobj()}
+
+    def test_before_and_after_shares_on_one_line(self):
+        # after: 4 working days; by hand Mon -> Fri (4), Tue..Fri -> 6, Sat -> Thu (5),
+        # Sun -> Thu (4): all 7 within 6 calendar days
+        sims = [ps.simulate(fixed(d, [CAL6]), n=7, seed=0, start=WEEK) for d in (5, 4)]
+        assert sorted(sims[1].calendar_days.samples) == [4, 4, 5, 6, 6, 6, 6]
+        fig = ps.plot.distribution(*sims)
+        (lo1, hi1), (lo2, _) = wilson(2, 7), wilson(7, 7)
+        assert the(fig, "deadline:six_days").get_label() == (
+            f"deadline six_days: 6 calendar days\n"
+            f"on time before 28.6% (95% CI {lo1 * 100:.1f}-{hi1:.1%})\n"
+            f"on time after 100.0% (95% CI {lo2 * 100:.1f}-100.0%)")
+        assert overlapping_labels(fig) == []
+
+    def test_units_converted_through_the_calendar(self):
+        # a process timed in hours on an 8-hour day: 2 working days are 16 hours, and a
+        # 20-hour step misses them
+        deadline = {"id": "two_days", "within": 2, "unit": "working_day"}
+        proc = fixed(20, [deadline], unit="hour")
+        sim = ps.simulate(proc, n=5, seed=0)
+        assert sim.on_time["two_days"].share == 0
+        assert "pass process=" in note_of(ps.plot.distribution(sim))
+        fig = ps.plot.distribution(sim, process=proc)
+        assert list(the(fig, "deadline:two_days").get_xdata()) == [16, 16]
+        assert fig.axes[0].get_xlim()[1] >= 20
+
+    def test_continuous_time_day_and_hour_limits(self):
+        # no calendar: time runs continuously, a calendar day is 24 hours
+        proc = fixed(30, [{"id": "one_day", "within": 1, "unit": "day"},
+                          {"id": "hours", "within": 36, "unit": "hour"}],
+                     unit="hour", calendar=False)
+        sim = ps.simulate(proc, n=5, seed=0)
+        fig = ps.plot.distribution(sim)  # no calendar_days and calendar units: no calendar
+        assert list(the(fig, "deadline:one_day").get_xdata()) == [24, 24]
+        assert list(the(fig, "deadline:hours").get_xdata()) == [36, 36]
+        assert "on time 0.0%" in the(fig, "deadline:one_day").get_label()
+        assert "on time 100.0%" in the(fig, "deadline:hours").get_label()
+
+    def test_deadline_of_a_part_of_the_process_left_out(self, examples):
+        proc, res = examples["business_licence"]
+        sims = [ps.simulate(p, n=500, seed=0) for p in (proc, res.process)]
+        fig = ps.plot.distribution(*sims)
+        assert not gids(fig, "deadline:")
+        before, after = (s.on_time["licence_decision"] for s in sims)
+        assert note_of(fig) == (
+            f"licence_decision (5 working days; late: deemed granted) not drawn: its clock runs "
+            f"from the finish of pay_fee to the finish of sign_licence, not over the whole "
+            f"lead time. On time: before {before.share:.1%} (95% CI {before.ci[0] * 100:.1f}-"
+            f"{before.ci[1]:.1%}); after {after.share:.1%} (95% CI {after.ci[0] * 100:.1f}-"
+            f"{after.ci[1]:.1%}).")
+        assert overlapping_labels(fig) == []
+
+    def test_letter_deadline_spans_the_process(self, examples):
+        proc, res = examples["outgoing_letter"]
+        sims = [ps.simulate(p, n=500, seed=0) for p in (proc, res.process)]
+        fig = ps.plot.distribution(*sims)
+        assert list(the(fig, "deadline:information_request").get_xdata()) == [10, 10]
+        for sim in sims:  # the line crosses each curve at its share on time
+            assert sim.on_time["information_request"].share == pytest.approx(
+                (sim.samples <= 10).mean())
+        assert overlapping_labels(fig) == []
+
+    def test_bad_options(self):
+        sim = ps.simulate(fixed(5, [WORK5]), n=3, seed=0)
+        with pytest.raises(ps.OptionError, match="basis must be"):
+            ps.plot.distribution(sim, basis="elapsed")
+        with pytest.raises(ps.OptionError, match="start=DATE"):
+            ps.plot.distribution(sim, basis="calendar")
+        with pytest.raises(ps.OptionError, match="process counts hours"):
+            ps.plot.distribution(sim, process=fixed(5, [WORK5], unit="hour"))
+        with pytest.raises(ps.OptionError, match="process must be"):
+            ps.plot.distribution(sim, process="fixed.yaml")
+
+
+class TestBeforeAfterDeadlines:
+    def test_share_and_paired_change_under_the_headline(self):
+        before, after = fixed(5, [CAL6]), fixed(4, [CAL6])
+        rep = ps.compare(before, after, n=7, seed=0, start=WEEK)
+        fig = ps.plot.before_after(before, after, report=rep)
+        # Newcombe's method 10 by hand: 2 of 7 on time before, 7 of 7 after; no case on time
+        # before is late after, so phi's denominator is 0 and phi = 0
+        (l1, u1), (l2, u2) = wilson(2, 7), wilson(7, 7)
+        p1, p2 = 2 / 7, 1.0
+        lo = (p2 - p1) - ((u1 - p1) ** 2 + (p2 - l2) ** 2) ** 0.5
+        hi = (p2 - p1) + ((p1 - l1) ** 2 + (u2 - p2) ** 2) ** 0.5
+        assert the(fig, "on-time:six_days").get_text() == (
+            f"six_days, 6 calendar days: on time 28.6% -> 100.0%, +71.4 pp "
+            f"(95% CI {lo * 100:+.1f} to {hi * 100:+.1f})")
+        assert fig.get_suptitle().startswith("layers 1 -> 1, lead time 5.0 -> 4.0 days")
+        assert not gids(fig, "deadline:")  # calendar days: no place on the working-time axis
+        assert overlapping_labels(fig) == []
+
+    def test_whole_process_deadline_marked_on_the_time_axis(self):
+        before, after = fixed(6, [WORK5]), fixed(3, [WORK5])
+        fig = ps.plot.before_after(before, after, n=40, seed=0)
+        lines = fig.findobj(lambda a: a.get_gid() == "deadline:five_working")
+        assert len(lines) == 2 and all(list(x.get_xdata()) == [5, 5] for x in lines)
+        assert {x.axes for x in lines} == set(fig.axes[:2])
+        lo = 1 - 2 ** 0.5 * Z95 ** 2 / (40 + Z95 ** 2)  # p1 = 0, p2 = 1, phi = 0
+        assert the(fig, "on-time:five_working").get_text() == (
+            f"five_working, 5 working days: on time 0.0% -> 100.0%, +100.0 pp "
+            f"(95% CI {lo * 100:+.1f} to +100.0)")
+
+    def test_rule_named_and_no_deadline_no_line(self, examples, letter_process):
+        proc, res = examples["business_licence"]
+        rep = ps.compare(proc, res, n=300, seed=1)
+        fig = ps.plot.before_after(proc, res, report=rep)
+        (change,) = rep.on_time
+        text = the(fig, "on-time:licence_decision").get_text()
+        assert text.startswith("licence_decision, 5 working days (late: deemed granted): "
+                               f"on time {change.before:.1%} -> {change.after:.1%}, ")
+        assert not gids(fig, "deadline:")  # pay_fee -> sign_licence is not the whole process
+        plain = letter_process.model_copy(update={"deadlines": ()})
+        bare = ps.plot.before_after(plain, plain, n=50)
+        assert not gids(bare, "on-time") and not gids(bare, "deadline:")

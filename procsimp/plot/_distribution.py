@@ -139,7 +139,8 @@ def distribution(sim_before: SimulationResult, sim_after: SimulationResult | Non
     ax.set_title("Lead time distribution", fontsize=FONT + 2, loc="left")
     if notes:
         text = "\n".join(textwrap.fill(note, NOTE_WIDTH, subsequent_indent="  ") for note in notes)
-        ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -4), textcoords="offset points", ha="left", va="top",
+        ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
+                    xytext=(0, -4), textcoords="offset points", ha="left", va="top",
                     fontsize=FONT - 0.5, color="#555555", gid="deadline-notes")
     return fig
 
