@@ -539,8 +539,8 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         Show a tqdm progress bar: None shows one when tqdm is installed, False
         never, True requires tqdm.
     start
-        Start dates of every process's cases (a date, or ``(FIRST, LAST)``; see
-        :func:`procsimp.simulate`), for deadlines counted in calendar time (``day``,
+        Start dates of every process's cases (a date, ``(FIRST, LAST)`` or an arrival
+        pattern; see :func:`procsimp.simulate`), for deadlines counted in calendar time (``day``,
         ``hour``) on a process with a calendar; without it those deadlines are left
         out, with a ``note`` in :attr:`PortfolioResult.on_time`.
 
@@ -552,7 +552,7 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
     ------
     OptionError
         No scenarios, an unknown pass, preset or option, a bad ``n``, ``seed`` or
-        ``chunk_size``, a ``start`` that is not a date or a range of dates, no process
+        ``chunk_size``, a ``start`` that is not a date, a range or a pattern, no process
         found, or an executor of an unknown kind.
     """
     plan = _scenarios(scenarios)
@@ -562,8 +562,7 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         try:
             start_dates(start, 1)
         except OptionError as exc:
-            raise OptionError(f"portfolio: {str(exc).removeprefix('simulate: ')}; give start "
-                              f"as 'YYYY-MM-DD' or ('YYYY-MM-DD', 'YYYY-MM-DD')") from None
+            raise OptionError(f"portfolio: {str(exc).removeprefix('simulate: ')}") from None
     items = _items(processes)
     size = chunk_size if chunk_size is not None else max(
         1, min(MAX_CHUNK, math.ceil(len(items) * len(plan) / 64)))
@@ -827,11 +826,13 @@ def _json_number(value: Any) -> Any:
 
 
 def _json_start(start: Any) -> Any:
-    """The start dates as JSON: text dates, a range as a list of two."""
-    if start is None:
-        return None
+    """The start dates as JSON: dates as text, a range as a list, a pattern as a mapping."""
+    if start is None or isinstance(start, (bool, int, float)):
+        return start
+    if isinstance(start, Mapping):
+        return {str(k): _json_start(v) for k, v in start.items()}
     if isinstance(start, (tuple, list)):
-        return [str(d) for d in start]
+        return [_json_start(d) for d in start]
     return str(start)
 
 

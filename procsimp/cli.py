@@ -314,7 +314,7 @@ def _portfolio(args: argparse.Namespace) -> int:
         elif args.workers and args.workers > 1:
             executor = stack.enter_context(ProcessPoolExecutor(args.workers))
         result = portfolio(args.paths, scenarios, n=args.n, seed=args.seed, executor=executor,
-                           progress=False if args.no_progress else None)
+                           progress=False if args.no_progress else None, start=args.start)
     if output is not None:
         from procsimp.io.files import write_atomic
 
@@ -493,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=2000,
                    help="simulated cases per version (default 2000; 0 skips the simulation)")
     p.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
+    p.add_argument("--start", type=_start, default=None, metavar="DATE|FIRST..LAST",
+                   help="start dates of every process's cases (e.g. 2025-01-01..2025-12-31), "
+                        "for deadlines counted in calendar time")
     run_on = p.add_mutually_exclusive_group()
     run_on.add_argument("--workers", type=int, metavar="K",
                         help="run on K local processes (default: serially)")
@@ -505,7 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", choices=("hour", "day", "week"),
                    help="draw the --figure for the processes in this time unit (needed when "
                         "the catalogue mixes units)")
-    p.add_argument("--json", action="store_true", help="print the rows and failures as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print the rows, totals, on-time shares (per process, scenario and "
+                        "deadline, and their totals) and failures as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import shutil
@@ -14,7 +15,8 @@ import pytest
 
 import procsimp as ps
 from benchmarks.generate import layered_process
-from procsimp.batch import COLUMNS, task_seed
+from procsimp.batch import COLUMNS, ON_TIME_COLUMNS, SHOWN_ON_TIME, task_seed
+from procsimp.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCENARIOS = {
@@ -50,6 +52,7 @@ class TestExecutors:
             pooled = ps.portfolio(catalogue(), SCENARIOS, n=N, seed=7, executor=pool,
                                   progress=False)
         pd.testing.assert_frame_equal(pooled.table, serial.table)
+        pd.testing.assert_frame_equal(pooled.on_time_frame(), serial.on_time_frame())
 
     def test_dask_cluster_gives_the_same_table(self, serial: ps.PortfolioResult) -> None:
         distributed = pytest.importorskip("distributed")
@@ -280,6 +283,200 @@ class TestTotals:
         assert len(fig.axes[0].collections[0].get_offsets()) == 1
         with pytest.raises(ps.OptionError, match="no process of the table is timed in 'week'"):
             ps.plot.portfolio(res, unit="week")
+
+
+Z = 1.959963984540054  # the normal quantile of 97.5 %
+
+
+def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
+    """Wilson's score interval written out (E. B. Wilson 1927), apart from the library's."""
+    p, z2 = k / n, Z * Z
+    centre = (k + z2 / 2) / (n + z2)
+    half = Z * math.sqrt(n * p * (1 - p) + z2 / 4) / (n + z2)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def fixed(name: str, durations: list[float], deadlines: list[dict], **extra: object) -> ps.Process:
+    """A chain of fixed-duration steps, clerk then head, 1 day per handoff; spbe drops them."""
+    roles = [{"id": "clerk", "level": "staff"}, {"id": "boss", "level": "head"}]
+    steps = [{"id": f"s{i}", "role": "clerk" if i < len(durations) - 1 else "boss",
+              "duration": d, **({"after": [f"s{i - 1}"]} if i else {}),
+              **({"kind": "signature"} if i == len(durations) - 1 and i else {})}
+             for i, d in enumerate(durations)]
+    return ps.Process.model_validate({"name": name, "levels": ["head", "staff"],
+                                      "handoff_delay": 1, "roles": roles, "steps": steps,
+                                      "deadlines": deadlines, **extra})
+
+
+def decision(within: float, unit: str = "day", **extra: object) -> dict:
+    return {"id": "decision", "within": within, "unit": unit, **extra}
+
+
+class TestOnTime:
+    """Issue 11: portfolio tables carry the on-time shares, per scenario and deadline."""
+
+    def test_records_are_what_compare_reports(self, serial: ps.PortfolioResult) -> None:
+        letter = str(EXAMPLES / "outgoing_letter.yaml")
+        [record] = [r for r in serial.on_time
+                    if r["source"] == letter and r["scenario"] == "digital"]
+        proc = ps.load(letter)
+        spec = SCENARIOS["digital"]
+        result = ps.simplify(proc, spec["passes"], spec["options"])
+        seed = task_seed(7, letter)
+        [change] = ps.compare(proc, result, n=N, seed=seed).on_time
+        assert record["deadline"] == change.id == "information_request"
+        assert (record["within"], record["unit"], record["on_miss"]) == (
+            10, "working_day", "none")
+        assert (record["before"], record["after"], record["change"]) == (
+            change.before, change.after, change.change)
+        assert (record["change_low"], record["change_high"]) == change.ci
+        # independently: the simulations' per-case flags, and Wilson's formula by hand
+        before = ps.simulate(proc, n=N, seed=seed).on_time["information_request"]
+        after = ps.simulate(result.process, n=N, seed=seed).on_time["information_request"]
+        assert record["cases"] == N == before.cases
+        k_before, k_after = int((before.on_time == 1).sum()), int((after.on_time == 1).sum())
+        assert record["before"] == k_before / N and record["after"] == k_after / N
+        assert record["change"] == pytest.approx((k_after - k_before) / N)
+        assert 0 < record["before"] < record["after"] < 1  # interior shares, not corners
+        for key, k in (("before", k_before), ("after", k_after)):
+            assert (record[f"{key}_low"], record[f"{key}_high"]) == pytest.approx(
+                wilson_by_hand(k, N), abs=1e-12)
+        assert (record["after_low"], record["after_high"]) == pytest.approx(after.ci)
+        # every process of the catalogue with deadlines has a record per scenario
+        assert len(serial.on_time) == 3 * len(SCENARIOS)
+        assert list(serial.on_time_frame().columns) == list(ON_TIME_COLUMNS)
+
+    def test_shares_of_zero_and_one_by_hand(self) -> None:
+        # 2 + 1 (handoff) + 1 = 4 days, 3 under spbe: late then on time for 3 days, on time
+        # both for 10
+        proc = fixed("permit", [2, 1], [decision(3), {"id": "slack", "within": 10,
+                                                     "unit": "day"}])
+        n = 400
+        res = ps.portfolio([proc], {"e-office": "spbe"}, n=n, progress=False)
+        fast, slack = res.on_time
+        k = Z * Z / (n + Z * Z)  # Wilson at 0 reaches k, at 1 down to 1 - k
+        assert (fast["before"], fast["after"], fast["change"], fast["cases"]) == (0, 1, 1, n)
+        assert (fast["before_low"], fast["before_high"]) == pytest.approx((0, k))
+        assert (fast["after_low"], fast["after_high"]) == pytest.approx((1 - k, 1))
+        # Newcombe's paired interval: every case moves from late to on time (phi = 0)
+        assert (fast["change_low"], fast["change_high"]) == pytest.approx(
+            (1 - math.sqrt(2) * k, 1))
+        assert (slack["before"], slack["after"], slack["change"]) == (1, 1, 0)
+        assert (slack["change_low"], slack["change_high"]) == pytest.approx((-k, k))
+        assert fast["note"] is None and fast["source"] is None
+        text = res.summary()
+        assert ("e-office: decision within 3 days (1 process, means per process): 0.0% -> "
+                "100.0% on time (+100.0 pp)") in text
+        assert (f"permit, e-office: decision within 3 days: 0.0% [0.0%, {k:.1%}] -> 100.0% "
+                f"[{1 - k:.1%}, 100.0%] on time, change +100.0 pp "
+                f"[{(1 - math.sqrt(2) * k) * 100:+.1f} pp, +100.0 pp] ({n} cases)") in text
+
+    def test_processes_without_deadlines_keep_their_rows(self) -> None:
+        plain = fixed("letter", [2, 1], [])
+        timed = fixed("letter", [2, 1], [decision(3)])
+        res = ps.portfolio([plain, timed], {"e-office": "spbe"}, n=200, progress=False)
+        bare, with_deadline = res.rows
+        assert list(bare) == list(with_deadline) == list(COLUMNS)
+        assert {k: v for k, v in bare.items() if k != "process"} == \
+               {k: v for k, v in with_deadline.items() if k != "process"}
+        assert [r["process"] for r in res.on_time] == ["letter"]  # the timed one (same name)
+        alone = ps.portfolio([plain], {"e-office": "spbe"}, n=200, progress=False)
+        assert alone.on_time == () and alone.on_time_totals() == []
+        assert [t.key for t in alone.tables().tables] == ["totals", "rows"]
+        assert "on time" not in alone.summary()
+        assert alone.to_dict()["on_time"] == [] and len(alone.on_time_frame()) == 0
+
+    def test_totals_weighted_and_never_across_limits(self) -> None:
+        procs = [fixed("late", [2, 1], [decision(3)], cases_per_year=300),   # 4 days -> 3
+                 fixed("quick", [1, 0.5], [decision(3)], cases_per_year=100),  # 2.5 -> 1.5
+                 fixed("other", [2, 1], [decision(5)], cases_per_year=50)]  # on time both
+        res = ps.portfolio(procs, {"e-office": "spbe"}, n=200, progress=False)
+        three, five = res.on_time_totals()
+        # by hand: (300 x 0 + 100 x 1) / 400 = 0.25 before, 1 after; 300 more cases on time
+        assert (three.within, three.processes, three.weighted) == (3, 2, True)
+        assert (three.before, three.after, three.change) == (0.25, 1.0, 0.75)
+        assert (three.cases_per_year, three.on_time_gain_per_year) == (400, 300)
+        assert (five.within, five.processes, five.before, five.change) == (5, 1, 1.0, 0.0)
+        assert ("e-office: decision within 3 days (2 processes, 400 cases a year): 25.0% -> "
+                "100.0% on time (+75.0 pp) per case, +300 cases a year on time") in res.summary()
+        # one service without a volume: means per process, as for the lead time
+        unweighted = ps.portfolio([procs[0], procs[1].model_copy(
+            update={"cases_per_year": None})], {"e-office": "spbe"}, n=200, progress=False)
+        (total,) = unweighted.on_time_totals()
+        assert (total.weighted, total.before, total.on_time_gain_per_year) == (False, 0.5, None)
+
+    def test_calendar_time_needs_start_dates(self) -> None:
+        # no holidays: from the close of Friday 6 June 2025, 4 working days end on Thursday
+        # the 12th (6 calendar days), 3 on Wednesday the 11th (5): late, then on time
+        proc = fixed("counter", [2, 1], [decision(5)],
+                     calendar={"workweek": ["mon", "tue", "wed", "thu", "fri"],
+                               "hours_per_day": 8, "holidays": []})
+        assert str(proc.calendar.add("2025-06-06", 4)) == "2025-06-12"
+        undated = ps.portfolio([proc], {"e-office": "spbe"}, n=200, progress=False)
+        [record] = undated.on_time
+        assert math.isnan(record["before"]) and "start=" in record["note"]
+        assert undated.on_time_totals() == []
+        assert "not evaluated (counts calendar time" in undated.summary()
+        dated = ps.portfolio([proc], {"e-office": "spbe"}, n=200, progress=False,
+                             start="2025-06-06")
+        [record] = dated.on_time
+        assert (record["before"], record["after"], record["note"]) == (0, 1, None)
+        assert dated.to_dict()["start"] == "2025-06-06"
+        with pytest.raises(ps.OptionError, match=r"portfolio: start: 'June' is not a date; "
+                                                 r"write it as YYYY-MM-DD"):
+            ps.portfolio([proc], {"e-office": "spbe"}, progress=False, start="June")
+        # an arrival pattern: every case on that Friday, as plain data in to_dict
+        pattern = {"2025-06-06": 1.0}
+        on_friday = ps.portfolio([proc], {"e-office": "spbe"}, n=200, progress=False,
+                                 start=pattern)
+        assert on_friday.on_time[0]["change"] == 1
+        assert on_friday.to_dict()["start"] == pattern
+
+    def test_no_simulation_leaves_a_note(self) -> None:
+        res = ps.portfolio([fixed("permit", [2, 1], [decision(3)])], {"e": "spbe"}, n=0,
+                           progress=False)
+        [record] = res.on_time
+        assert math.isnan(record["change"]) and record["note"] == "not simulated (n=0)"
+        assert res.to_dict()["on_time"][0]["change"] is None
+
+    def test_every_output_carries_them(self, tmp_path: Path) -> None:
+        proc = fixed("permit", [2, 1], [decision(3)], cases_per_year=120)
+        res = ps.portfolio([proc], {"e-office": "spbe"}, n=200, progress=False)
+        data = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+        assert data["on_time"][0]["change"] == 1.0
+        assert data["on_time_totals"][0]["on_time_gain_per_year"] == 120
+        frames = res.to_frames()
+        assert list(frames) == ["totals", "rows", "on_time_totals", "on_time"]
+        detail = frames["on_time"]
+        assert list(detail[["before", "after", "change"]].iloc[0]) == [0, 1, 1]
+        assert detail["change 95% CI low"].iloc[0] == res.on_time[0]["change_low"]
+        assert frames["on_time_totals"].attrs["units"]["change"] == "share of cases"
+        assert res.on_time_frame().attrs["units"]["change_low"] == "share of cases"
+        for shown in (res.to_markdown(), res.to_html(), str(res.to_text())):
+            assert "+100.0 pp" in shown and "3 days" in shown and "+120 cases" in shown
+        pytest.importorskip("openpyxl")
+        res.to_excel(tmp_path / "p.xlsx")
+        sheets = pd.read_excel(tmp_path / "p.xlsx", sheet_name=None)
+        assert sheets["on_time"]["after"].iloc[0] == 1
+
+    def test_many_records_are_detail_only(self) -> None:
+        procs = [fixed(f"p{i}", [2, 1], [decision(3)]) for i in range(SHOWN_ON_TIME + 1)]
+        res = ps.portfolio(procs, {"e": "spbe"}, n=0, progress=False)
+        assert "On time per process" not in res.to_html()
+        assert "p0, e: decision" not in res.summary()
+        assert len(res.to_frames()["on_time"]) == SHOWN_ON_TIME + 1
+
+    def test_command_line(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        path = tmp_path / "permit.yaml"
+        ps.save(fixed("permit", [2, 1], [decision(3)]), path)
+        assert main(["portfolio", str(path), "--scenario", "e=spbe", "-n", "200",
+                     "--no-progress", "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert [(r["deadline"], r["before"], r["after"]) for r in data["on_time"]] == [
+            ("decision", 0.0, 1.0)]
+        assert main(["portfolio", str(path), "--scenario", "e=spbe", "-n", "200",
+                     "--no-progress", "--start", "2025-06-02..2025-06-30"]) == 0
+        assert "decision within 3 days" in capsys.readouterr().out
 
 
 def test_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
