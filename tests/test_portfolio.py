@@ -432,6 +432,21 @@ class TestOnTime:
         assert on_friday.on_time[0]["change"] == 1
         assert on_friday.to_dict()["start"] == pattern
 
+    def test_a_deadline_the_scenario_drops_leaves_a_note(self) -> None:
+        @ps.register_pass("drop_deadlines")
+        def drop(process: ps.Process,
+                 options: ps.PassOptions) -> tuple[ps.Process, list[ps.Change]]:
+            """Forget the deadlines (a test pass)."""
+            return process.model_copy(update={"deadlines": ()}), []
+
+        try:
+            res = ps.portfolio([fixed("permit", [2, 1], [decision(3)])], {"x": ["drop_deadlines"]},
+                               n=200, progress=False)
+        finally:
+            ps.unregister_pass("drop_deadlines")
+        [record] = res.on_time
+        assert math.isnan(record["before"]) and "no longer declares it" in record["note"]
+
     def test_no_simulation_leaves_a_note(self) -> None:
         res = ps.portfolio([fixed("permit", [2, 1], [decision(3)])], {"e": "spbe"}, n=0,
                            progress=False)
@@ -477,6 +492,15 @@ class TestOnTime:
         assert main(["portfolio", str(path), "--scenario", "e=spbe", "-n", "200",
                      "--no-progress", "--start", "2025-06-02..2025-06-30"]) == 0
         assert "decision within 3 days" in capsys.readouterr().out
+
+
+def test_docs_on_time_summary_is_what_portfolio_prints() -> None:
+    page = (EXAMPLES.parent / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```text\n(.*?)```", page, re.S) if "on time" in b]
+    procs = [fixed("late", [2, 1], [decision(3)], cases_per_year=300),
+             fixed("quick", [1, 0.5], [decision(3)], cases_per_year=100)]
+    res = ps.portfolio(procs, {"e-office": "spbe"}, n=200, progress=False)
+    assert block.strip() == res.summary()
 
 
 def test_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
