@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -515,8 +515,47 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
     come before which, not on the edges that say so, so dropping a redundant
     edge never changes what a step needs (``parallelize`` stays idempotent).
     An artifact made by a single step always resolves to that step (validation
-    made it an ancestor).
+    made it an ancestor), and is listed for the steps that need it.
+    :func:`producers_near` gives the same answers without a mapping per step.
     """
+    found = producers_near(analysis, artifacts)
+    near = [dict(row) for row in found.near]
+    sole = {a: frozenset((u,)) for a, u in found.sole.items()}
+    if sole:
+        for v, s in enumerate(analysis.steps):
+            for a in s.needs:
+                if a in sole:
+                    near[v][a] = sole[a]
+    return near
+
+
+@dataclass(frozen=True, eq=False)
+class Producers:
+    """The nearest earlier producers of artifacts, by position (see :func:`producers_near`).
+
+    Compact: an artifact made by one step is kept once, as that step, not as a set in a
+    mapping per step (a 100,000-step process would have as many mappings for the garbage
+    collector to track); the rows of ``near`` are shared, never to be modified.
+    """
+
+    steps: list[Step]
+    #: artifact made by a single step -> that step.
+    sole: dict[str, int]
+    #: for each step, the nearest producers of the artifacts made by more than one step.
+    near: list[dict[str, frozenset[int]]]
+
+    def of(self, v: int, artifact: str) -> Collection[int]:
+        """The nearest producers of ``artifact`` before step ``v``, as
+        ``nearest_producers(...)[v].get(artifact, ())`` gives them."""
+        u = self.sole.get(artifact)
+        if u is not None:
+            return (u,) if artifact in self.steps[v].needs else ()
+        return self.near[v].get(artifact, ())
+
+
+def producers_near(analysis: Analysis, artifacts: set[str]) -> Producers:
+    """The nearest earlier producers of each artifact in ``artifacts`` (see
+    :func:`nearest_producers`), for every step."""
     steps = analysis.steps
     # the first producer of each artifact, and every producer of those made more than once
     # (most artifacts have one producer: no list for them)
@@ -529,7 +568,8 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
             else:
                 first[a] = v
     shared = {a for a in artifacts if a in producers}
-    near: list[dict[str, frozenset[int]]] = [{} for _ in steps]
+    none: dict[str, frozenset[int]] = {}
+    near: list[dict[str, frozenset[int]]] = [none] * len(steps)
     if shared:
         # carry an artifact forward only until its last consumer (in topological order)
         position = {v: i for i, v in enumerate(analysis.order)}
@@ -566,14 +606,10 @@ def nearest_producers(analysis: Analysis, artifacts: set[str]) -> list[dict[str,
                 for a, got in inherited.items():
                     if last_use[a] >= here:
                         prods[a] = prods[a] | got if a in prods else got
-            near[v] = {a: drop_earlier(group) for a, group in prods.items()}
-    sole = {a: frozenset((first[a],)) for a in artifacts - shared if a in first}
-    if sole:
-        for v, s in enumerate(steps):
-            for a in s.needs:
-                if a in sole:
-                    near[v][a] = sole[a]
-    return near
+            if prods:
+                near[v] = {a: drop_earlier(group) for a, group in prods.items()}
+    sole = {a: first[a] for a in artifacts - shared if a in first}
+    return Producers(steps, sole, near)
 
 
 # --- the mean schedule (flow analysis) ---------------------------------------------------
@@ -840,6 +876,7 @@ __all__ = [
     "ChoiceAnalysis",
     "Condition",
     "CycleError",
+    "Producers",
     "ReworkBlock",
     "Term",
     "analyse",
@@ -855,6 +892,7 @@ __all__ = [
     "handoff_between",
     "nearest_producers",
     "probability",
+    "producers_near",
     "reach_probabilities",
     "revision_mean",
     "rework_blocks",

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from procsimp.analysis import ALWAYS, Ancestry, nearest_producers
+from procsimp.analysis import ALWAYS, Ancestry, producers_near
 from procsimp.model import Process
 from procsimp.passes.base import Change, PassOptions
 
@@ -77,11 +77,11 @@ def eliminate_duplicates(ctx: PassContext,
     rough_groups = [g for g in rough.values() if isinstance(g, list)]
     if not rough_groups:
         return process, []
-    near = nearest_producers(c, {a for g in rough_groups for v in g for a in steps[v].needs})
+    near = producers_near(c, {a for g in rough_groups for v in g for a in steps[v].needs})
     groups: dict[tuple[object, ...], list[int]] = {}
     for g in rough_groups:
         for v in g:
-            subject = tuple(sorted((a, tuple(sorted(near[v].get(a, ())))) for a in steps[v].needs))
+            subject = tuple(sorted((a, tuple(sorted(near.of(v, a)))) for a in steps[v].needs))
             groups.setdefault((steps[v].kind, office(v), subject), []).append(v)
     candidates = [g for g in groups.values() if len(g) > 1]
     if not candidates:

@@ -38,14 +38,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.analysis import ALWAYS, Ancestry, nearest_producers
+from procsimp.analysis import ALWAYS, Ancestry, producers_near
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions
 
 if TYPE_CHECKING:
-    from procsimp.analysis import Analysis
+    from procsimp.analysis import Analysis, Producers
     from procsimp.passes.context import PassContext
 
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
@@ -68,7 +68,7 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
     cond = c.choices.node_cond
     start, finish = c.schedule
 
-    near_prod = nearest_producers(c, set(ctx.needed))
+    near_prod = producers_near(c, set(ctx.needed))
     # the chain of initials: a step with an approval at or before it, and one after it
     track_appr = not options.circulate_approvals
     approval_upto = [False] * n
@@ -107,7 +107,7 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
             return None
         required: set[int] = set(extra)
         for a in step.needs:
-            required |= near_prod[v].get(a, frozenset())
+            required.update(near_prod.of(v, a))
         required |= {c.index[e.step] for e in step.after if e.hard}
         if track_appr and (step.kind in APPROVAL_KINDS or approval_after[v]):
             # inside the chain of initials: keep the edges the earlier approvals come through
@@ -197,7 +197,7 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
     return draft.build(), changes
 
 
-def _lost_producers(c: Analysis, near_prod: list[dict[str, frozenset[int]]],
+def _lost_producers(c: Analysis, near_prod: Producers,
                     plans: dict[int, tuple[int, ...]], position: dict[int, int],
                     ) -> dict[int, dict[int, int]]:
     """Rewired steps that must keep waiting for producers on behalf of untouched consumers.
@@ -214,7 +214,7 @@ def _lost_producers(c: Analysis, near_prod: list[dict[str, frozenset[int]]],
     for x, step in enumerate(c.steps):
         if not step.needs or x in plans:
             continue
-        for p in {u for a in step.needs for u in near_prod[x].get(a, ())}:
+        for p in {u for a in step.needs for u in near_prod.of(x, a)}:
             if planned.reaches(p, x):
                 continue
             lo, stack, seen = position[p], [x], {x}
