@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
@@ -164,6 +164,21 @@ def _readable_parts(cls: type[Process], data: Any, errors: list[Any]) -> Process
     return process
 
 
+class _Numbered:
+    """``(index, item)`` of the items that are not None, made as they are read: no tuple per
+    item is kept (a 100,000-step process would keep 100,000 for the garbage collector)."""
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+        self.count = sum(x is not None for x in items)
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        return ((i, x) for i, x in enumerate(self.items) if x is not None)
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | None = None,
                            full: bool = True) -> list[Problem]:
     """Every cross-field problem of a process, as (location, type, message).
@@ -174,9 +189,9 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
     """
     problems: list[Problem] = []
     known = known_ids or {"steps": set(), "roles": set(), "levels": set()}
-    levels = [(i, x) for i, x in enumerate(process.levels) if x is not None]
-    roles = [(i, x) for i, x in enumerate(process.roles) if x is not None]
-    steps = [(i, x) for i, x in enumerate(process.steps) if x is not None]
+    levels = _Numbered(process.levels)
+    roles = _Numbered(process.roles)
+    steps = _Numbered(process.steps)
 
     level_ids = _unique("levels", "level", levels, problems)
     role_ids = _unique("roles", "role", roles, problems)
@@ -232,7 +247,7 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
     if not full or not refs_ok or len(step_ids) != len(process.steps) or \
             len(steps) != len(process.steps):
         if len(steps) == len(step_ids):
-            problems += _cycle_problems(process, steps)
+            problems += _cycle_problems(process, list(steps))
         return problems
     try:
         analysis = analyse(process, with_blocks=False)
@@ -274,7 +289,8 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
     return problems
 
 
-def _unique(key: str, noun: str, items: list[tuple[int, Any]], problems: list[Problem]) -> set[str]:
+def _unique(key: str, noun: str, items: Iterable[tuple[int, Any]],
+            problems: list[Problem]) -> set[str]:
     seen: dict[str, int] = {}
     for i, item in items:
         if item.id in seen:
@@ -324,9 +340,9 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
     if not unresolved:
         return []
     bit = {art: i for i, art in enumerate(dict.fromkeys(a for _, _, a in unresolved))}
-    wanted: dict[int, list[tuple[int, str]]] = {}
+    wanted: dict[int, tuple[tuple[int, str], ...]] = {}
     for v, k, art in unresolved:
-        wanted.setdefault(v, []).append((k, art))
+        wanted[v] = (*wanted.get(v, ()), (k, art))
     problems: list[Problem] = []
     # bitset of the artifacts available at each step (produced by an ancestor), freed once used
     available: dict[int, int] = {}
