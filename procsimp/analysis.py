@@ -326,16 +326,25 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     out_degree = [0] * len(steps)
     branches: dict[int, list[tuple[int, int, float]]] = {}
     delay_rows: dict[tuple[int, ...], tuple[Duration, ...]] = {}
+    handoff = process.handoff_delay
     for v, step in enumerate(steps):
         after = step.after
-        us = tuple(index[edge.step] for edge in after)
-        for k, (u, edge) in enumerate(zip(us, after, strict=True)):
+        if not after:
+            preds.append(())
+            delays.append(())
+            continue
+        us = tuple([index[edge.step] for edge in after])
+        for u in us:
             out_degree[u] += 1
+        for k, edge in enumerate(after):
             if edge.p is not None:
-                branches.setdefault(u, []).append((v, k, edge.p))
+                branches.setdefault(us[k], []).append((v, k, edge.p))
         preds.append(us)
-        row = tuple(edge_delay(process, steps[u], step, edge)
-                    for u, edge in zip(us, after, strict=True))
+        role = step.role
+        # edge_delay, inlined: the edge's own delay, else the handoff between roles
+        row = tuple([edge.delay if edge.delay is not None else
+                     (handoff if steps[u].role != role else 0.0)
+                     for u, edge in zip(us, after, strict=True)])
         # keyed by the ids of the delays: a row kept here keeps its delays alive
         delays.append(delay_rows.setdefault(tuple(map(id, row)), row))
     del delay_rows
