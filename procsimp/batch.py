@@ -56,7 +56,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -402,22 +402,31 @@ def on_time_totals(records: Iterable[Mapping[str, Any]]) -> list[OnTimeTotal]:
         groups.setdefault((str(r["scenario"]), *deadline), []).append(r)
     out = []
     for (scenario, ident, within, unit), group in groups.items():
-        weighted = volume_known[(ident, within, unit)]
-        weights = [_volume(r) if weighted else 1.0 for r in group]
-        total = math.fsum(weights)  # type: ignore[arg-type]
-        if weighted and total == 0:  # every service declares 0 cases: nothing to weight
-            weighted, weights, total = False, [1.0] * len(group), float(len(group))
-
-        def mean(key: str, weights: list[Any] = weights, total: float = total,
-                 group: list[Mapping[str, Any]] = group) -> float:
-            return math.fsum(w * float(r[key]) for w, r in zip(weights, group,
-                                                                strict=True)) / total
-
+        weighted, total, mean = _weighting(group, volume_known[(ident, within, unit)])
         change = mean("change")
         out.append(OnTimeTotal(scenario, str(ident), float(within), str(unit), len(group),
                                weighted, total if weighted else None, mean("before"),
                                mean("after"), change, change * total if weighted else None))
     return out
+
+
+def _weighting(group: list[Mapping[str, Any]], weighted: bool
+               ) -> tuple[bool, float, Callable[[str], float]]:
+    """How a group of rows is averaged: weighted by ``cases_per_year`` when ``weighted``
+    (unless every row declares 0 cases: nothing to weight), else per row.
+
+    Returns whether it is weighted, the total weight (cases a year, or the row count)
+    and the mean of a column under those weights.
+    """
+    weights = [(_volume(r) or 0.0) if weighted else 1.0 for r in group]
+    total = math.fsum(weights)
+    if weighted and total == 0:
+        weighted, weights, total = False, [1.0] * len(group), float(len(group))
+
+    def mean(key: str) -> float:
+        return math.fsum(w * float(r[key]) for w, r in zip(weights, group, strict=True)) / total
+
+    return weighted, total, mean
 
 
 def totals(rows: Iterable[Mapping[str, Any]], metric: str = "lead_time") -> list[Total]:
@@ -447,17 +456,7 @@ def totals(rows: Iterable[Mapping[str, Any]], metric: str = "lead_time") -> list
         groups.setdefault((str(r["scenario"]), str(r["time_unit"])), []).append(r)
     out = []
     for (scenario, unit), group in groups.items():
-        weighted = volume_known[unit]
-        weights = [_volume(r) if weighted else 1.0 for r in group]
-        total = math.fsum(weights)  # type: ignore[arg-type]
-        if weighted and total == 0:  # every process declares 0 cases: nothing to weight
-            weighted, weights, total = False, [1.0] * len(group), float(len(group))
-
-        def mean(key: str, weights: list[Any] = weights, total: float = total,
-                 group: list[Mapping[str, Any]] = group) -> float:
-            return math.fsum(w * float(r[key]) for w, r in zip(weights, group,
-                                                                strict=True)) / total
-
+        weighted, total, mean = _weighting(group, volume_known[unit])
         cut = mean(column)
         out.append(Total(scenario, unit, metric, len(group), weighted,
                          total if weighted else None, cut,
