@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 
 import procsimp as ps
 from benchmarks.generate import layered_process
+from procsimp import layout as _layout
 from procsimp.cli import main
-from procsimp.plot import _layout
 from procsimp.plot._style import shorten
 
 matplotlib.use("Agg")

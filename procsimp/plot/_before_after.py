@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from procsimp import layout as _layout
 from procsimp.errors import OptionError
-from procsimp.plot import _layout
 from procsimp.plot._distribution import deadline_position
+from procsimp.plot._layout import headline
 from procsimp.plot._process import WIDTH_INCHES, draw_swimlane, figure_height, legend
 from procsimp.plot._style import DEADLINE_STYLE, FONT, deadline_unit, figure_and_axes
 
@@ -103,7 +104,7 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     draw_swimlane(top, axes[0], title=f"Before: {before.name}", xmax=xmax)
     draw_swimlane(bottom, axes[1], title=f"After: {after.name}", xmax=xmax)
     axes[0].set_xlabel("")
-    fig.suptitle(_layout.headline(report), fontsize=FONT + 5, fontweight="bold",
+    fig.suptitle(headline(report), fontsize=FONT + 5, fontweight="bold",
                  x=0.01, ha="left", gid="headline")
     legend(axes[1], [top, bottom], where=fig if owned else None)
     for ident, x in marks.items():

@@ -1,20 +1,17 @@
 """The figure-specific part of the layout: the headline of a before/after figure.
 
 Lanes, boxes and arrows come from the shared layout, :mod:`procsimp.layout`
-(also used by Mermaid, DOT and BPMN); the names the figures use from it are
-re-exported here.
+(also used by Mermaid, DOT and BPMN).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.layout import MAX_BOXES, Swimlane, level_names, swimlane, union_levels
-
 if TYPE_CHECKING:
     from procsimp.comparison import Report
 
-__all__ = ["MAX_BOXES", "Swimlane", "headline", "level_names", "swimlane", "union_levels"]
+__all__ = ["headline"]
 
 
 def headline(report: Report) -> str:

@@ -76,7 +76,7 @@ def figure_height(layout: _layout.Swimlane) -> float:
 
 def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
                   xmax: float | None = None, width_inches: float = WIDTH_INCHES) -> None:
-    """Draw a computed :class:`~procsimp.plot._layout.Swimlane` into ``ax``."""
+    """Draw a computed :class:`~procsimp.layout.Swimlane` into ``ax``."""
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     xmax = max(xmax if xmax is not None else layout.span, 1e-9)
