@@ -103,7 +103,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from procsimp.io.files import write_atomic
+    from procsimp.io.base import write_atomic
     from procsimp.model import Process
 
     if args.output and Path(args.output).suffix.lower() != ".json":
@@ -316,7 +316,7 @@ def _portfolio(args: argparse.Namespace) -> int:
         result = portfolio(args.paths, scenarios, n=args.n, seed=args.seed, executor=executor,
                            progress=False if args.no_progress else None, start=args.start)
     if output is not None:
-        from procsimp.io.files import write_atomic
+        from procsimp.io.base import write_atomic
 
         text = (json.dumps(result.to_dict(), indent=2) + "\n" if output.suffix.lower() == ".json"
                 else result.to_frame().to_csv(index=False))

@@ -309,14 +309,14 @@ class TestSeveralProblems:
 
 class TestFromData:
     def test_source_names_the_origin(self) -> None:
-        from procsimp.io.files import from_data
+        from procsimp.io.plain import from_data
 
         with pytest.raises(ps.ModelError, match="my-notebook"):
             from_data({"steps": [{"id": "a", "role": "nobody"}]}, source="my-notebook")
 
     @pytest.mark.parametrize("data", [None, [], "process", 3, 2.5, True])
     def test_not_a_mapping(self, data: Any) -> None:
-        from procsimp.io.files import from_data
+        from procsimp.io.plain import from_data
 
         with pytest.raises(ps.FileFormatError, match="mapping"):
             from_data(data)

@@ -26,7 +26,7 @@ from strategies import (
 )
 
 import procsimp as ps
-from procsimp.io.files import from_data
+from procsimp.io.plain import from_data
 
 FLAGS = ("choices", "rework", "needs", "open_choices", "text_ids", "shuffle")
 EVERYTHING = dict.fromkeys(FLAGS, True)

@@ -19,11 +19,10 @@ from procsimp.errors import FileFormatError
 from procsimp.io import bpmn, dot, mermaid
 from procsimp.io.base import Format, read_bytes, write_atomic
 from procsimp.io.data import JSON, YAML
-from procsimp.io.plain import from_data, to_data
 from procsimp.model import Process, with_source
 
-__all__ = ["EXPORT_ONLY", "FORMATS", "TABLE", "Format", "dumps", "format_named", "from_data",
-           "load", "loads", "register", "save", "to_data", "unregister", "write_atomic"]
+__all__ = ["EXPORT_ONLY", "FORMATS", "TABLE", "Format", "dumps", "format_named", "load", "loads",
+           "register", "save", "unregister"]
 
 #: The formats, in the order messages list them.
 TABLE: list[Format] = [YAML, JSON, bpmn.FORMAT, mermaid.FORMAT, dot.FORMAT]
