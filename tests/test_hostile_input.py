@@ -41,6 +41,7 @@ from procsimp.io import base as base_io
 from procsimp.io import bpmn as bpmn_io
 from procsimp.io import files as files_io
 from procsimp.io import xmlsafe
+from procsimp.io.plain import to_data
 from tests.conftest import LETTER
 from tests.strategies import processes
 from tests.strategies.documents import YAML_TOKENS, json_values, mutated_text
@@ -529,7 +530,7 @@ class TestFuzz:
         load_and_exercise(files_io.loads, text, "yaml", source="fuzz.yaml")
 
     @FUZZ
-    @given(mutated_text([json.dumps(files_io.to_data(ps.load(p)), indent=1)
+    @given(mutated_text([json.dumps(to_data(ps.load(p)), indent=1)
                          for p in sorted(_EXAMPLES.glob("*.yaml"))],
                         ['"', "{", "}", "[", "]", ",", ":", "1e400", "-0", "null", "true",
                          '"\\ud800"', "\\u0000", "NaN", "Infinity", "9" * 400, " ", "\n"]))
