@@ -26,14 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+import yaml.composer
+import yaml.constructor
+import yaml.resolver
 
 from procsimp.errors import FileFormatError, OptionError
 
 if TYPE_CHECKING:
     from procsimp.model import Process
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_EXPANSION", "Format", "SafeLoader",
-           "clean_temporaries", "read_bytes", "write_atomic"]
+__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_EXPANSION", "MAX_EXPANSION_CHARS", "FastLoader",
+           "Format", "SafeLoader", "clean_temporaries", "read_bytes", "write_atomic"]
 
 #: A reader: the file's bytes (or text) and the name to give in messages, plus its options.
 Reader = Callable[..., "Process"]
@@ -85,21 +88,19 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_ALIASES = 1000
 
 
-class SafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses documents with more than MAX_ALIASES aliases."""
+class _Checks:
+    """The hostile-input rules of a process file, over any PyYAML parser's events."""
 
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._aliases = 0
+    _aliases: int
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases; write the "
                                      f"values out instead of referencing anchors")
         else:
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[attr-defined]
             tag = getattr(event, "tag", None)
             # an explicit tag asks PyYAML to build a value from text in a way a process file
             # never needs, and some of its constructors fail with bare exceptions on bad text
@@ -109,10 +110,10 @@ class SafeLoader(yaml.SafeLoader):
                     None, None, f"YAML tags such as {short} are not allowed in a process file; "
                     f"write plain values (quote a text that looks like a number)",
                     event.start_mark)
-        return super().compose_node(parent, index)
+        return super().compose_node(parent, index)  # type: ignore[misc]
 
     def compose_document(self) -> Any:
-        root = super().compose_document()
+        root = super().compose_document()  # type: ignore[misc]
         if self._aliases:
             _check_expansion(root)
         return root
@@ -121,7 +122,7 @@ class SafeLoader(yaml.SafeLoader):
         # a repeated key would silently keep only the last value: refuse it
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
             try:
                 first = seen.setdefault(key, key_node)
             except TypeError:
@@ -130,13 +131,52 @@ class SafeLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} appears twice in one mapping (first on line "
                     f"{first.start_mark.line + 1}); keep one", key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class SafeLoader(_Checks, yaml.SafeLoader):
+    """SafeLoader that refuses documents with more than MAX_ALIASES aliases, explicit tags
+    and repeated keys (pure Python: see :data:`FastLoader`)."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    import yaml.cyaml
+
+    class _FastLoader(_Checks, yaml.composer.Composer, yaml.cyaml.CParser,  # type: ignore[misc,name-defined]
+                      yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """:class:`SafeLoader` with libyaml's C scanner and parser underneath.
+
+        The C parser only hands over events: composing (where aliases and tags are
+        checked), resolving and constructing stay PyYAML's Python code, with the rules
+        of :class:`SafeLoader`, so both loaders accept and refuse the same documents.
+        """
+
+        def __init__(self, stream: Any) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._aliases = 0
+
+    FastLoader: type = _FastLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    FastLoader = SafeLoader
+#: The loader process files are read with: :class:`SafeLoader`'s rules, on libyaml's C
+#: parser when PyYAML has it (several times faster on large files).
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
 #: Nodes that anchors and aliases may add to a document beyond those written out: the
 #: parser shares an anchored value, but everything after it walks each reference again.
 MAX_EXPANSION = 100_000
+#: Characters of text that aliases may add beyond those written out (every alias is written
+#: out in full when the process is saved again, so this bounds what a load can make a save
+#: write).
+MAX_EXPANSION_CHARS = 4_000_000
 
 
 def _check_expansion(root: Any) -> None:
@@ -146,8 +186,9 @@ def _check_expansion(root: Any) -> None:
     so nine levels of ten aliases each would be walked ten billion times.
     """
     size: dict[int, int] = {}
+    chars: dict[int, int] = {}  # text held by a value, every reference walked
     on_path: set[int] = set()
-    written = 0
+    written = written_chars = 0
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -158,6 +199,8 @@ def _check_expansion(root: Any) -> None:
         if done:
             on_path.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in children)
+            chars[key] = (len(node.value) if isinstance(node, yaml.ScalarNode)
+                          else sum(chars[id(c)] for c in children))
             continue
         if key in size:
             continue
@@ -166,6 +209,8 @@ def _check_expansion(root: Any) -> None:
                 None, None, "a YAML alias refers to the value it is part of (a value that "
                 "contains itself); write the values out", node.start_mark)
         written += 1
+        if isinstance(node, yaml.ScalarNode):
+            written_chars += len(node.value)
         on_path.add(key)
         stack.append((node, True))
         # a child on the current path is popped while still on it: the check above
@@ -174,7 +219,12 @@ def _check_expansion(root: Any) -> None:
         raise yaml.YAMLError(f"YAML aliases expand the document to {size[id(root)]:,} values "
                              f"from {written:,} written ones (limit {MAX_EXPANSION:,} more); "
                              f"write the values out instead of referencing anchors")
-
+    if chars[id(root)] > written_chars + MAX_EXPANSION_CHARS:
+        raise yaml.YAMLError(f"YAML aliases expand the document's text to "
+                             f"{chars[id(root)]:,} characters from {written_chars:,} written "
+                             f"(limit {MAX_EXPANSION_CHARS:,} more): saved again, the file "
+                             f"would grow that much; write the values out instead of "
+                             f"referencing anchors")
 
 
 def read_bytes(path: Path) -> bytes:

@@ -14,7 +14,7 @@ import sys
 import yaml
 
 from procsimp.errors import FileFormatError
-from procsimp.io.base import Format, SafeLoader
+from procsimp.io.base import FastLoader, Format
 from procsimp.io.plain import from_data, to_data
 from procsimp.model import Process
 
@@ -30,7 +30,7 @@ def loads_data(text: str | bytes, fmt: str, *, source: str = "<string>") -> Proc
             raise FileFormatError(f"{source}: not UTF-8 text ({exc.reason} at byte "
                                   f"{exc.start}); save the file as UTF-8") from None
     try:
-        data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=SafeLoader)
+        data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=FastLoader)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
