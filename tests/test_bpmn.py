@@ -309,7 +309,10 @@ class TestImportConventions:
         text = (f'<definitions xmlns="{bpmn.BPMN}"><process id="P1"><task id="a"/></process>'
                 f'<process id="P2" name="second"><task id="b"/></process></definitions>')
         assert [s.id for s in loads_bpmn(text, process="second").steps] == ["b"]
-        assert [s.id for s in loads_bpmn(text).steps] == ["a", "b"]
+        # issue 10 item 4: the processes are no longer merged into one without a word; the
+        # first of the largest is imported and the warning names the other
+        with pytest.warns(BpmnImportWarning, match=r"imported 'P1'.*not 'second' \(id 'P2'\)"):
+            assert [s.id for s in loads_bpmn(text).steps] == ["a"]
         with pytest.raises(ps.FileFormatError, match=r"no process 'P3'"):
             loads_bpmn(text, process="P3")
 
