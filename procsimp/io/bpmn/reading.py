@@ -406,7 +406,8 @@ class _Reader:
             while not nxt.is_task and nxt.tag in PASS_TAGS and len(nxt.ins) == 1 \
                     and len(nxt.outs) == 1:
                 nxt = nxt.outs[0].target
-            if not nxt.is_xor and sum(1 for f in nxt.ins if not f.back) >= 2:
+            if (nxt.is_task or nxt.tag in AND_TAGS) \
+                    and sum(1 for f in nxt.ins if not f.back) >= 2:
                 node.gate = "merge"
                 self.notes.append(f"exclusive merge {node.label} feeds a join of other "
                                   f"branches: imported as an instant step (duration 0) that "
@@ -651,8 +652,9 @@ class _Reader:
         else:
             dropped = [step for step, _ in loops]
         if dropped:
+            names = ", ".join(repr(_words(s.get("name") or s["id"])) for s in dropped)
             self.notes.append(
-                f"loop(s) back from {', '.join(repr(s.get('name') or s['id']) for s in dropped)} "
+                f"loop(s) back from {names} "
                 f"not imported as rework: each is not a closed block (one entry, one exit), so "
                 f"the step runs once; redraw the loop to return to the block's first step")
         try:
@@ -683,6 +685,11 @@ class _Reader:
             if isinstance(name, str) and isinstance(sid, str) and name != sid:
                 message = message.replace(f"step {sid!r}", f"step {name!r} (BPMN id {sid!r})")
         return ModelError(message, getattr(exc, "problems", None))
+
+
+def _words(text: Any) -> Any:
+    """A name on one line (modelers break long names over several)."""
+    return " ".join(text.split()) if isinstance(text, str) else text
 
 
 def _label(element: ET.Element) -> str:
