@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies.bpmn import XML_TOKENS, bpmn_documents
+from strategies.documents import mutated_text
 
 import procsimp as ps
 from procsimp import cli
@@ -338,3 +341,34 @@ def test_gateway_ladder_imports_in_linear_time() -> None:
     # with probability 1
     assert edges(proc) == {"a": [], "b": [("a", pytest.approx(1.0))]}
     print(f"ladder of 300 rungs imported in {elapsed:.3f} s")
+
+
+# --- fuzzing: nothing but ProcsimpError ------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent / "data" / "bpmn"
+SEEDS = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.bpmn"))
+         if p.stat().st_size < 20_000]
+
+
+def imports_or_refuses(text: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BpmnImportWarning)
+        try:
+            proc = loads_bpmn(text, source="fuzz.bpmn")
+        except ps.ProcsimpError as exc:
+            assert "fuzz.bpmn" in str(exc)
+            return
+    # what imports is a valid process (validation ran) that saves and loads back
+    assert ps.loads(ps.dumps(proc, "bpmn"), "bpmn") == proc
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(bpmn_documents())
+def test_random_bpmn_imports_or_is_refused(text: str) -> None:
+    imports_or_refuses(text)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated_text(SEEDS, XML_TOKENS))
+def test_mutated_corpus_files_import_or_are_refused(text: str) -> None:
+    imports_or_refuses(text)

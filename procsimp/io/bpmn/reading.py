@@ -289,6 +289,8 @@ class _Reader:
             reached.add(n.id)
             stack.extend(f.target for f in n.outs)
         for event in boundary:
+            if event.id not in self.nodes:
+                continue
             host = self.nodes.get(event.element.get("attachedToRef") or "")
             handler: list[Node] = []
             seen: set[str] = set()
@@ -313,7 +315,8 @@ class _Reader:
             else:
                 self.notes.append(f"{what}{on} not imported")
             for sid in seen:
-                self._remove(self.nodes[sid])
+                if sid in self.nodes:  # another boundary event's handler may have taken it
+                    self._remove(self.nodes[sid])
         for event in boundary:
             if event.id in self.nodes:
                 self._remove(event)
