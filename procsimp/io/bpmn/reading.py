@@ -749,7 +749,9 @@ def read_bpmn(path: str | os.PathLike[str], *, level_of: dict[str, str] | None =
         Without it, a lane nested in another lane takes the outer lane's name as
         its level; a lane named ``"echelon_4 / Section head"`` has level
         ``echelon_4`` and role ``Section head``; any other lane is at level
-        ``staff``. Levels are listed in the order of ``level_of``, then of first use.
+        ``staff``. Levels are listed in the order of ``level_of``, then of the lanes
+        from top to bottom (diagram position, else file order); keys that match no
+        lane are named in the warning.
     probabilities
         Branch probability of sequence flows, keyed by flow id; used where the
         file has neither procsimp's nor the QBP extension.
@@ -758,8 +760,9 @@ def read_bpmn(path: str | os.PathLike[str], *, level_of: dict[str, str] | None =
         are converted to it. Default: the file's own, else ``hour`` when the file
         has QBP durations, else ``day``.
     process
-        Import only the process with this id or name (default: every process of
-        the file, pools side by side).
+        Import the process with this id or name (default: the one with the most
+        tasks that is not only called by a call activity; the warning names the
+        others).
 
     Returns
     -------
