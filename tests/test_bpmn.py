@@ -129,8 +129,9 @@ def spiff_edges(xml: str) -> tuple[dict[str, str], set[tuple[str, str]]]:
     etree = pytest.importorskip("lxml.etree")
     parser = parser_mod.BpmnParser()
     parser.add_bpmn_xml(etree.fromstring(xml.encode("utf-8")), filename="export.bpmn")
-    assert parser.get_process_ids() == ["Process_1"]
-    spec = parser.get_spec("Process_1")
+    pid = ET.fromstring(xml).find(f"{B}process").get("id")  # type: ignore[union-attr]
+    assert parser.get_process_ids() == [pid]
+    spec = parser.get_spec(pid)
     names: dict[str, str] = {}
     edges: set[tuple[str, str]] = set()
     for ts in spec.task_specs.values():
