@@ -420,7 +420,8 @@ def capacity(process: Process, *, wait_target: float | None = None) -> Capacity:
 
     without = measure(process).lead_time
     if all(r.stable for r in results.values()):
-        lead = measure(_queued_copy(process, results)).lead_time
+        # measure's lead time uses mean durations only: a copy with mean durations is enough
+        lead = measure(_queued_copy(process, results, means=True)).lead_time
         results = {k: _with_share(r, lead) for k, r in results.items()}
     else:
         lead = math.inf
@@ -455,15 +456,32 @@ def queued(process: Process) -> Process:
     return _queued_copy(process, cap.roles)
 
 
-def _queued_copy(process: Process, roles: dict[str, RoleCapacity]) -> Process:
+def _with_duration(step: Any, duration: float) -> Any:
+    """A copy of a step with another (already valid) duration, built without pydantic's
+    per-copy overhead: 10,000 steps in milliseconds."""
+    new = object.__new__(type(step))
+    object.__setattr__(new, "__dict__", {**step.__dict__, "duration": duration})
+    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        object.__setattr__(new, slot, getattr(step, slot))
+    return new
+
+
+def _queued_copy(process: Process, roles: dict[str, RoleCapacity], *,
+                 means: bool = False) -> Process:
+    """Queueing steps' durations replaced by wait + service (``means``: by its mean, a
+    plain number, which is all the flow analysis reads and much quicker to build)."""
     steps = []
     for step in process.steps:
         if step.work is None or step.role not in roles:
             steps.append(step)
             continue
         r = roles[step.role]
-        service = scaled(step.work, 1.0 / r.availability)
-        steps.append(step.model_copy(update={"duration": add(r.wait, service)}))
+        if means:
+            duration: Any = r.wait + mean_of(step.work) / r.availability
+        else:
+            duration = add(r.wait, scaled(step.work, 1.0 / r.availability))
+        steps.append(_with_duration(step, duration) if means else
+                     step.model_copy(update={"duration": duration}))
     return process.model_copy(update={"steps": tuple(steps), "arrivals": None})
 
 
