@@ -485,5 +485,100 @@ def _queued_copy(process: Process, roles: dict[str, RoleCapacity], *,
     return process.model_copy(update={"steps": tuple(steps), "arrivals": None})
 
 
-__all__ = ["METHODS", "Capacity", "RoleCapacity", "arrival_rate", "capacity", "erlang_c",
-           "expected_executions", "ggc_wait", "mmc_wait", "queued"]
+#: Utilisation from which a role counts as overloaded in reports and pass warnings: its
+#: waits grow steeply (an M/M/1 at 0.9 waits 9 service times).
+OVERLOAD = 0.9
+
+
+@dataclass(frozen=True)
+class RoleLoad:
+    """How one role's load changes between two versions of a process."""
+
+    role: str
+    utilisation_before: float
+    """0 when the role had no queueing work (or did not exist) before."""
+    utilisation_after: float
+    wait_before: float
+    wait_after: float
+    bottleneck_before: bool
+    bottleneck_after: bool
+
+    @property
+    def gained(self) -> bool:
+        """The role carries more load after than before."""
+        return self.utilisation_after > self.utilisation_before * (1 + 1e-9) + 1e-12
+
+    @property
+    def became_bottleneck(self) -> bool:
+        return self.bottleneck_after and not self.bottleneck_before
+
+    @property
+    def overloaded(self) -> bool:
+        """At or above :data:`OVERLOAD` utilisation after."""
+        return self.utilisation_after >= OVERLOAD - 1e-12
+
+
+def load_changes(before: Process, after: Process) -> tuple[RoleLoad, ...]:
+    """Per role, utilisation and mean queue wait before and after (both versions must
+    declare ``arrivals``; otherwise ``()``), roles of either version, in order.
+
+    >>> import procsimp as ps
+    >>> def office(work):
+    ...     return ps.Process.model_validate({"time_unit": "hour", "levels": ["s"],
+    ...         "arrivals": {"rate": 1, "per": "hour"}, "roles": [{"id": "r", "level": "s"}],
+    ...         "steps": [{"id": "a", "role": "r", "work": work}]})
+    >>> [(c.utilisation_before, c.utilisation_after, c.gained)
+    ...  for c in load_changes(office(0.2), office(0.5))]
+    [(0.2, 0.5, True)]
+    """
+    if before.arrivals is None or after.arrivals is None:
+        return ()
+    a, b = capacity(before), capacity(after)
+    ids = list(dict.fromkeys([*a.roles, *b.roles]))
+    zero = math.nan
+
+    def get(cap: Capacity, rid: str, what: str) -> float:
+        r = cap.roles.get(rid)
+        return (0.0 if what == "utilisation" else zero) if r is None else getattr(r, what)
+
+    return tuple(RoleLoad(role=rid, utilisation_before=get(a, rid, "utilisation"),
+                          utilisation_after=get(b, rid, "utilisation"),
+                          wait_before=get(a, rid, "wait"), wait_after=get(b, rid, "wait"),
+                          bottleneck_before=a.bottleneck == rid,
+                          bottleneck_after=b.bottleneck == rid) for rid in ids)
+
+
+def load_notes(changes: tuple[RoleLoad, ...]) -> tuple[str, ...]:
+    """One sentence per role that gained load, became the bottleneck or is overloaded."""
+    notes = []
+    for c in changes:
+        if not c.gained:
+            continue
+        words = [f"{c.role} gained load: utilisation {c.utilisation_before:.0%} -> "
+                 f"{c.utilisation_after:.0%}"]
+        if c.became_bottleneck:
+            words.append("it is now the bottleneck")
+        if c.utilisation_after >= 1:
+            words.append("it is unstable: its queue grows without bound")
+        elif c.overloaded:
+            words.append("it is overloaded")
+        notes.append("; ".join(words))
+    return tuple(notes)
+
+
+__all__ = [
+    "METHODS",
+    "OVERLOAD",
+    "Capacity",
+    "RoleCapacity",
+    "RoleLoad",
+    "arrival_rate",
+    "capacity",
+    "erlang_c",
+    "expected_executions",
+    "ggc_wait",
+    "load_changes",
+    "load_notes",
+    "mmc_wait",
+    "queued",
+]

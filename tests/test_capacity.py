@@ -259,3 +259,71 @@ def test_workload_fields_without_arrivals_change_nothing(data: st.DataObject) ->
     a = ps.simulate(proc, n=50, seed=1).samples
     b = ps.simulate(staffed, n=50, seed=1).samples
     assert (a == b).all()
+
+
+# --- the bundled letter: the load delayering moves ---------------------------------------
+
+def letter(rate: float, signing_division: bool = False) -> ps.Process:
+    """The bundled outgoing letter with a workload: ``rate`` letters a working day, one
+    head of agency giving half her time to letters, three records clerks, twelve analysts."""
+    from procsimp.io.plain import to_data
+
+    data = to_data(ps.load(EXAMPLES / "outgoing_letter.yaml"))
+    data["arrivals"] = {"rate": rate, "per": "day"}
+    staff = {"head_of_agency": (1, 0.5), "records_clerk": (3, 1.0), "analyst": (12, 1.0)}
+    for role in data["roles"]:
+        role["staff"], role["availability"] = staff.get(role["id"], (1, 1.0))
+    if signing_division:
+        for step in data["steps"]:
+            if step["id"] == "initial_division":
+                step["kind"] = "signature"
+    return ps.Process.model_validate(data)
+
+
+class TestLetter:
+    def test_capacity_by_hand(self) -> None:
+        cap = ps.capacity(letter(6))
+        r = cap.roles
+        # head: 6 letters a working day x 0.05 days of signing / availability 0.5
+        assert r["head_of_agency"].utilisation == pytest.approx(6 * 0.05 / 0.5)
+        # section head: initials run 1/(1-0.25) = 4/3 times a letter (send-back to draft)
+        assert r["section_head"].utilisation == pytest.approx(6 * 4 / 3 * 0.1)
+        # records: format check (4/3 runs) + number + dispatch, 0.1 each, over 3 clerks
+        assert r["records_clerk"].utilisation == pytest.approx(6 * (4 / 3 + 2) * 0.1 / 3)
+        # analysts: triangular(0.5, 1, 2) mean 7/6, 4/3 runs, 12 people
+        assert r["analyst"].utilisation == pytest.approx(6 * 4 / 3 * 7 / 6 / 12)
+        assert cap.bottleneck == "section_head"
+        # the head's wait: fixed signing (cs^2 0), Poisson letters: M/D/1 by P-K,
+        # rho S / (2 (1 - rho)) with S = 0.1 days
+        assert r["head_of_agency"].wait == pytest.approx(0.6 * 0.1 / (2 * 0.4))
+
+    def test_delayering_report_shows_head(self) -> None:
+        before = letter(6)
+        result = ps.simplify(before, ["delayer"],
+                             {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}})
+        report = ps.compare(before, result.process, n=0)
+        head = next(c for c in report.workload if c.role == "head_of_agency")
+        # the head's signing is unchanged: 60 % before and after
+        assert head.utilisation_before == pytest.approx(0.6)
+        assert head.utilisation_after == pytest.approx(0.6)
+        division = next(c for c in report.workload if c.role == "division_head")
+        assert division.utilisation_before == pytest.approx(0.6)
+        assert division.utilisation_after == 0.0       # its initials are gone
+        text = report.to_text()
+        assert "Workload by role" in text and "head_of_agency" in text and "60.0%" in text
+
+    def test_moved_signature_warns_and_reports_gain(self) -> None:
+        before = letter(3, signing_division=True)
+        result = ps.simplify(before, ["delayer"],
+                             {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}})
+        # the division head's signature (0.1 days) moves to the head: (0.05 + 0.1) x 3 / 0.5
+        load = {c.role: c for c in result.load}
+        assert load["head_of_agency"].utilisation_before == pytest.approx(0.3)
+        assert load["head_of_agency"].utilisation_after == pytest.approx(0.9)
+        assert result.gained_load == ("head_of_agency",)
+        moved = [c for c in result.changes if c.kind == "reassigned"
+                 and c.steps == ("initial_division",)]
+        assert moved and "Warning: head_of_agency is now at 90% utilisation" in moved[0].reason
+        assert "head_of_agency gained load: utilisation 30% -> 90%" in result.summary()
+        report = ps.compare(before, result, n=0)
+        assert "it is overloaded" in report.to_text()
