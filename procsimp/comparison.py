@@ -307,8 +307,7 @@ class Report(Renderable):
                 tuple((c.role, Cell(c.utilisation_before, f"{c.utilisation_before:.1%}"),
                        Cell(c.utilisation_after, f"{c.utilisation_after:.1%}"),
                        wait(c.wait_before), wait(c.wait_after),
-                       "after" + (" (new)" if c.became_bottleneck else "")
-                       if c.bottleneck_after else ("before" if c.bottleneck_before else ""))
+                       _bottleneck_words(c.bottleneck_before, c.bottleneck_after))
                       for c in self.workload), name="workload", index="role",
                 notes=load_notes(self.workload)))
         return Tables(tuple(tables), tuple(self._footer()))
@@ -509,6 +508,11 @@ def _attribution(result: Result, known: dict[int, Metrics]) -> tuple[PassCut, ..
                            changes=len(run.changes) - skipped, skipped=skipped))
         previous = m.lead_time
     return tuple(out)
+
+
+def _bottleneck_words(before: bool, after: bool) -> str:
+    return {(True, True): "before and after", (True, False): "before",
+            (False, True): "after (new)", (False, False): ""}[(before, after)]
 
 
 def _lists(data: Any) -> Any:

@@ -1,6 +1,6 @@
 """Analytic capacity: the load on each post, its queue, and the staff it needs.
 
-A process that declares ``arrivals`` (see :doc:`/workload`) turns the steps with a
+A process that declares ``arrivals`` (see the workload page of the docs) turns the steps with a
 ``work`` (touch time) into *queueing steps*: a case waits for one of the role's
 ``staff`` (first come, first served; one queue per role shared by all its queueing
 steps), then is served for ``work / availability``. :func:`capacity` gives, per role,
@@ -527,9 +527,9 @@ def load_changes(before: Process, after: Process) -> tuple[RoleLoad, ...]:
     ...     return ps.Process.model_validate({"time_unit": "hour", "levels": ["s"],
     ...         "arrivals": {"rate": 1, "per": "hour"}, "roles": [{"id": "r", "level": "s"}],
     ...         "steps": [{"id": "a", "role": "r", "work": work}]})
-    >>> [(c.utilisation_before, c.utilisation_after, c.gained)
-    ...  for c in load_changes(office(0.2), office(0.5))]
-    [(0.2, 0.5, True)]
+    >>> change = load_changes(office(0.2), office(0.5))[0]
+    >>> change.utilisation_before, change.utilisation_after, change.gained
+    (0.2, 0.5, True)
     """
     if before.arrivals is None or after.arrivals is None:
         return ()

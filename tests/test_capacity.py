@@ -327,3 +327,22 @@ class TestLetter:
         assert "head_of_agency gained load: utilisation 30% -> 90%" in result.summary()
         report = ps.compare(before, result, n=0)
         assert "it is overloaded" in report.to_text()
+
+
+def test_utilisation_figure() -> None:
+    before = letter(3, signing_division=True)
+    result = ps.simplify(before, ["delayer"],
+                         {"delayer": {"remove_levels": ["echelon_3", "echelon_4"]}})
+    fig = ps.plot.utilisation(result)
+    bars = {p.get_gid(): p.get_width() for p in fig.axes[0].patches}
+    # widths are the utilisations computed by hand in the test above
+    assert bars["before:head_of_agency"] == pytest.approx(0.3)
+    assert bars["after:head_of_agency"] == pytest.approx(0.9)
+    assert bars["after:division_head"] == 0.0
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert " 90%" in labels
+    unstable = ps.plot.utilisation(letter(3), letter(12))
+    assert " unstable" in [t.get_text() for t in unstable.axes[0].texts]
+    with pytest.raises(ps.OptionError, match="arrivals"):
+        ps.plot.utilisation(ps.load(EXAMPLES / "outgoing_letter.yaml"),
+                            ps.load(EXAMPLES / "outgoing_letter.yaml"))
