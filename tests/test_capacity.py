@@ -214,6 +214,21 @@ class TestRender:
         assert head[3] == pytest.approx(cap.roles["head"].utilisation)
         pytest.importorskip("pandas")
         assert list(cap.to_frame().index) == ["clerk", "head"]
+        pytest.importorskip("openpyxl")
+        import pandas as pd
+
+        cap.to_excel(tmp_path / "capacity.xlsx")
+        sheet = pd.read_excel(tmp_path / "capacity.xlsx", sheet_name=0, index_col=0)
+        assert sheet.loc["head", "utilisation"] == pytest.approx(cap.roles["head"].utilisation)
+
+    def test_unstable_renders_without_numbers(self) -> None:
+        proc = routed().model_copy(update={"arrivals": ps.model.Arrivals(rate=12, per="day")})
+        data = ps.capacity(proc).to_dict()
+        head = next(r for r in data["tables"][0]["rows"] if r[0] == "head")
+        assert head[5] is None and head[6] is None      # no finite wait, no time at post
+        import json
+
+        json.dumps(data, allow_nan=False)
 
 
 # --- properties ------------------------------------------------------------------------
