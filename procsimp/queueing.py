@@ -16,7 +16,8 @@ steps), then is served for ``work / availability``. :func:`capacity` gives, per 
   with waiting (``Capacity.lead_time``: :func:`~procsimp.measure` of :func:`queued`, the
   process with each queueing step's duration replaced by its wait plus its service;
   a wait on a parallel branch off the critical path counts in full, so shares can sum
-  to more than the lengthening of the lead time),
+  to more than the lengthening of the lead time; the lead times are measured when
+  first asked for, so the per-role figures cost no more than the graph walk),
 - ``method``: ``erlang_c`` (exact M/M/c: Poisson arrivals, exponential work of one mean)
   or ``allen_cunneen`` (the G/G/c approximation of Allen and Cunneen: the M/M/c wait
   times ``(ca^2 + cs^2) / 2``, with ``ca^2`` the squared coefficient of variation of the
@@ -142,11 +143,20 @@ class RoleCapacity:
     """``erlang_c`` (exact M/M/c) or ``allen_cunneen`` (G/G/c approximation)."""
     wait_per_case: float
     """Expected queue waiting per case at this role (executions per case x ``wait``)."""
-    share: float
-    """``wait_per_case`` as a share of the lead time with waiting (``nan`` if unstable)."""
     staff_needed: int | None = None
     """Staff needed to keep ``wait`` at or under the ``wait_target`` (with the same
     availability); ``None`` when no target was given."""
+    lead: _Lead | None = field(default=None, repr=False, compare=False)
+    """The lead times of the process (computed on first use)."""
+
+    @property
+    def share(self) -> float:
+        """``wait_per_case`` as a share of the lead time with waiting (``nan`` if unstable;
+        the lead time is measured on first use)."""
+        if not self.stable or self.lead is None:
+            return math.nan
+        lead = self.lead.with_waiting()
+        return self.wait_per_case / lead if lead > 0 else 0.0
 
     @property
     def time_in_system(self) -> float:
@@ -184,12 +194,22 @@ class Capacity(Renderable):
     arrival_rate: float
     """Cases arriving per time unit."""
     roles: dict[str, RoleCapacity]
-    lead_time: float
-    """Expected lead time with the waiting from workload (``inf`` if a role is unstable)."""
-    lead_time_without: float
-    """Expected lead time from the steps' ``duration`` (today's figure, no workload)."""
+    lead: _Lead = field(repr=False, compare=False)
     wait_target: float | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def lead_time(self) -> float:
+        """Expected lead time with the waiting from workload (``inf`` if a role is
+        unstable): the lead time :func:`~procsimp.measure` gives for :func:`queued`,
+        measured on first use."""
+        return self.lead.with_waiting()
+
+    @property
+    def lead_time_without(self) -> float:
+        """Expected lead time from the steps' ``duration`` (today's figure, no workload),
+        measured on first use."""
+        return self.lead.without()
 
     @property
     def bottleneck(self) -> str | None:
@@ -378,6 +398,7 @@ def capacity(process: Process, *, wait_target: float | None = None) -> Capacity:
         if step.work is not None:
             by_role.setdefault(step.role, []).append(v)
     results: dict[str, RoleCapacity] = {}
+    lead = _Lead(process)
     for role_id, vs in by_role.items():
         role = process.role(role_id)
         a = role.availability
@@ -415,16 +436,8 @@ def capacity(process: Process, *, wait_target: float | None = None) -> Capacity:
             scv_service=cs2, scv_arrivals=ca2, utilisation=rho, stable=stable, p_wait=pw,
             wait=wq, method=method,
             wait_per_case=(math.fsum(runs[v] for v in vs) * wq if stable else math.inf),
-            share=math.nan, staff_needed=needed)
-    from procsimp.metrics import measure
-
-    without = measure(process).lead_time
-    if all(r.stable for r in results.values()):
-        # measure's lead time uses mean durations only: a copy with mean durations is enough
-        lead = measure(_queued_copy(process, results, means=True)).lead_time
-        results = {k: _with_share(r, lead) for k, r in results.items()}
-    else:
-        lead = math.inf
+            staff_needed=needed, lead=lead)
+    lead.roles = results
     notes: list[str] = []
     if not by_role:
         notes.append("no step declares work: nothing queues (add `work` to the steps "
@@ -434,14 +447,37 @@ def capacity(process: Process, *, wait_target: float | None = None) -> Capacity:
                      "weaker at low utilisation with very variable work, and where parallel "
                      "branches or rework reshape a role's arrivals")
     return Capacity(name=process.name, time_unit=process.time_unit, arrival_rate=lam,
-                    roles=results, lead_time=lead, lead_time_without=without,
+                    roles=results, lead=lead,
                     wait_target=wait_target, notes=tuple(notes))
 
 
-def _with_share(r: RoleCapacity, lead: float) -> RoleCapacity:
-    from dataclasses import replace
+class _Lead:
+    """The two lead times of a capacity result, each measured once, when first asked."""
 
-    return replace(r, share=r.wait_per_case / lead if lead > 0 else 0.0)
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.roles: dict[str, RoleCapacity] = {}
+        self._with: float | None = None
+        self._without: float | None = None
+
+    def without(self) -> float:
+        if self._without is None:
+            from procsimp.metrics import measure
+
+            self._without = measure(self.process).lead_time
+        return self._without
+
+    def with_waiting(self) -> float:
+        if self._with is None:
+            from procsimp.metrics import measure
+
+            if all(r.stable for r in self.roles.values()):
+                # measure's lead time reads mean durations only: a copy with means suffices
+                self._with = measure(_queued_copy(self.process, self.roles,
+                                                  means=True)).lead_time
+            else:
+                self._with = math.inf
+        return self._with
 
 
 def queued(process: Process) -> Process:
