@@ -53,6 +53,7 @@ from procsimp.passes.base import (
     unregister_pass,
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
+from procsimp.queueing import Capacity, capacity
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -81,6 +82,7 @@ __all__ = [
     "Analysis",
     "BpmnImportWarning",
     "Calendar",
+    "Capacity",
     "Change",
     "Deadline",
     "Duration",
@@ -120,6 +122,7 @@ __all__ = [
     "Uniform",
     "__version__",
     "available_passes",
+    "capacity",
     "compare",
     "dumps",
     "from_frame",
