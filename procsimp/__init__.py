@@ -53,6 +53,7 @@ from procsimp.passes.base import (
     unregister_pass,
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
+from procsimp.queues import QueueSimulationResult, RoleLoad
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -106,11 +107,13 @@ __all__ = [
     "Predecessor",
     "Process",
     "ProcsimpError",
+    "QueueSimulationResult",
     "Report",
     "Result",
     "Rework",
     "Role",
     "RoleId",
+    "RoleLoad",
     "SimulationError",
     "SimulationResult",
     "Step",
