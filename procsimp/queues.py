@@ -413,7 +413,7 @@ class _Replication:
                  first: int, keep: dict[str, int]) -> None:
         self.net = net
         root = np.random.SeedSequence([seed, rep])
-        kids = iter(root.spawn(6 * net.n + 3))
+        kids = iter(root.spawn(6 * net.n + sum(net.npred) + 3))  # more than are taken
         c = net.c
 
         def gen() -> np.random.Generator:
@@ -466,187 +466,191 @@ class _Replication:
         choice, rework, delay, backs = self.choice, self.rework, self.delay, self.backs
         nroles = len(net.role_ids)
         free = [float(s) for s in net.staff]
-        queue: list[deque[tuple[int, int, float]]] = [deque() for _ in range(nroles)]
+        queue: list[deque[tuple[list[Any], int, float]]] = [deque() for _ in range(nroles)]
         first, total, arrivals = self.first, self.total, self.arrivals
         t0, t1 = arrivals[first], arrivals[total - 1]
         busy = [0.0] * nroles
-        # measured cases' accumulators
         m = total - first
-        lead = np.full(m, math.nan)
-        wait_sum = np.zeros((nroles, m))
-        visits = np.zeros((nroles, m))
-        waited = np.zeros((nroles, m))
+        lead = [math.nan] * m
+        wait_sum = [0.0] * nroles
+        visits = [0] * nroles
+        waited = [0] * nroles
         kept = {s: np.full(m, -_INF) for s in self.keep}
         keep_at = {v: s for s, v in self.keep.items()}
-        # per-case state (None once the case is done)
-        rem: dict[int, list[int]] = {}
-        st: dict[int, list[float]] = {}
-        nd: dict[int, list[int]] = {}
-        runs: dict[int, dict[int, int]] = {}
-        left: dict[int, int] = {}
-        end: dict[int, float] = {}
-        origin: dict[int, float] = {}
+        has_choice = [v in cum for v in range(n)]
+        single = [p == 1 for p in npred]
+        exit_block = [block_of_exit.get(v, -1) for v in range(n)]
+        # a case's state: [case, pending reports, latest arrival, dead reports, rework runs,
+        # sinks left, last finish, arrival]
         done_measured = 0
-        heap: list[tuple[float, int, int, int, int]] = []
-        seq = 0
+        heap: list[tuple[float, int, int, int, Any]] = []
+        seq = 1
         push, pop = heapq.heappush, heapq.heappop
-        push(heap, (arrivals[0], seq, _ARRIVE, 0, -1))
-        seq += 1
+        push(heap, (arrivals[0], 0, _ARRIVE, -1, 0))
         sources = [v for v in range(n) if npred[v] == 0]
         last_arrival = arrivals[0]
 
-        def begin(case: int, v: int, s: float, now: float) -> None:
-            """Step ``v`` of ``case`` can start at ``s`` (>= now)."""
+        def begin(cs: list[Any], v: int, s: float, now: float) -> None:
+            """Step ``v`` of the case can start at ``s`` (>= now)."""
             nonlocal seq
             r = role_of[v]
             if r < 0:
                 d = dur[v]
-                push(heap, (s + (d if d is not None else dur_draw[v].take()), seq, _FINISH,
-                            case, v))
+                push(heap, (s + (d if d is not None else dur_draw[v].take()), seq, _FINISH, v, cs))
                 seq += 1
             elif s > now:
-                push(heap, (s, seq, _START, case, v))
+                push(heap, (s, seq, _START, v, cs))
                 seq += 1
-            else:
-                request(case, v, r, now)
-
-        def request(case: int, v: int, r: int, now: float) -> None:
-            nonlocal seq
-            if free[r] > 0:
+            elif free[r] > 0:
                 free[r] -= 1
-                serve(case, v, r, now, 0.0)
+                serve(cs, v, r, now, 0.0)
             else:
-                queue[r].append((case, v, now))
+                queue[r].append((cs, v, now))
 
-        def serve(case: int, v: int, r: int, now: float, w: float) -> None:
+        def serve(cs: list[Any], v: int, r: int, now: float, w: float) -> None:
             nonlocal seq
             x = work[v]
-            took = (x if x is not None else work_draw[v].take()) / avail[v]
-            fin = now + took
-            lo, hi = (now if now > t0 else t0), (fin if fin < t1 else t1)
-            if hi > lo:
-                busy[r] += hi - lo
-            j = case - first
-            if j >= 0 and case < total:
-                wait_sum[r, j] += w
-                visits[r, j] += 1
+            if x is None:
+                dr = work_draw[v]
+                i = dr.i
+                if i >= len(dr.buf):
+                    dr.buf = draw_duration(dr.spec, dr.rng, BLOCK).tolist()
+                    i = 0
+                dr.i = i + 1
+                x = dr.buf[i]
+            fin = now + x / avail[v]
+            if fin > t0 and now < t1:
+                busy[r] += (fin if fin < t1 else t1) - (now if now > t0 else t0)
+            if first <= cs[0] < total:
+                wait_sum[r] += w
+                visits[r] += 1
                 if w > 0:
-                    waited[r, j] += 1
-            push(heap, (fin, seq, _DONE, case, v))
+                    waited[r] += 1
+            push(heap, (fin, seq, _DONE, v, cs))
             seq += 1
 
-        def report(case: int, w: int, t: float | None, now: float) -> None:
+        def report(cs: list[Any], w: int, t: float | None, now: float) -> None:
             """A file (``t``: its arrival) or a dead path (``None``) reaches step ``w``."""
-            r_ = rem[case]
             if t is None:
-                nd[case][w] += 1
-            else:
-                s_ = st[case]
-                if t > s_[w]:
-                    s_[w] = t
+                cs[3][w] += 1
+            elif t > cs[2][w]:
+                cs[2][w] = t
+            r_ = cs[1]
             r_[w] -= 1
             if r_[w]:
                 return
-            dead = nd[case][w] > 0 if join_all[w] else nd[case][w] == npred[w]
-            if dead:
-                resolve(case, w, None, now)
+            dead = cs[3][w]
+            if dead and (join_all[w] or dead == npred[w]):
+                resolve(cs, w, None, now)
             else:
-                begin(case, w, st[case][w], now)
+                begin(cs, w, cs[2][w], now)
 
-        def resolve(case: int, v: int, t: float | None, now: float) -> None:
+        def resolve(cs: list[Any], v: int, t: float | None, now: float) -> None:
             """Step ``v`` finished at ``t`` for good (or never runs: ``None``)."""
-            if t is not None and v in cum:
-                u = choice[v].take()
-                cv = cum[v]
-                branch = 0
-                while u >= cv[branch]:
-                    branch += 1
-            else:
-                branch = -1
-            if t is not None and v in keep_at:
-                j = case - first
-                if 0 <= j < m:
-                    kept[keep_at[v]][j] = t - origin[case]
+            branch = -1
+            if t is not None:
+                if has_choice[v]:
+                    u = choice[v].take()
+                    cv = cum[v]
+                    branch = 0
+                    while u >= cv[branch]:
+                        branch += 1
+                if v in keep_at:
+                    j = cs[0] - first
+                    if 0 <= j < m:
+                        kept[keep_at[v]][j] = t - cs[7]
             if sinks[v]:
-                if t is not None and t > end[case]:
-                    end[case] = t
-                left[case] -= 1
-                if not left[case]:
-                    finish_case(case)
-                    return
+                if t is not None and t > cs[6]:
+                    cs[6] = t
+                cs[5] -= 1
+                if not cs[5]:
+                    finish_case(cs)
+                return
             for w, k, b in out[v]:
                 if t is None or (b >= 0 and b != branch):
-                    report(case, w, None, now)
+                    report(cs, w, None, now)
                 else:
                     fx, dr = delay[w][k]
-                    report(case, w, t + (fx if fx is not None else dr.take()), now)
+                    a = t + (fx if fx is not None else dr.take())
+                    if single[w]:  # its only predecessor: it can start
+                        begin(cs, w, a, now)
+                    else:
+                        report(cs, w, a, now)
 
-        def finished(case: int, v: int, t: float) -> None:
-            """Step ``v`` of ``case`` finished at ``t``: a send-back, or on to its successors."""
-            b = block_of_exit.get(v)
-            if b is not None:
+        def finished(cs: list[Any], v: int, t: float) -> None:
+            """Step ``v`` finished at ``t``: a send-back, or on to its successors."""
+            b = exit_block[v]
+            if b >= 0:
                 blk = blocks[b]
                 if blk.p > 0:
-                    done = runs[case].get(b, 1)
+                    runs = cs[4]
+                    done = runs.get(b, 1)
                     again = rework[v].take() < blk.p and (blk.mode == "repeat" or done == 1)
                     if again:
-                        runs[case][b] = done + 1
+                        runs[b] = done + 1
                         fx, dr, rx, rr = backs[v]
                         back = (fx if fx is not None else dr.take()) + (  # type: ignore[union-attr]
                             rx if rx is not None else rr.take())  # type: ignore[union-attr]
-                        r_, s_, d_ = rem[case], st[case], nd[case]
+                        r_, s_, d_ = cs[1], cs[2], cs[3]
                         for x in block_nodes[b]:
                             r_[x], s_[x], d_[x] = npred[x], -_INF, 0
-                            if x != v and x in block_of_exit:
-                                runs[case].pop(block_of_exit[x], None)
-                        begin(case, blk.entry, t + back, t)
+                            if x != v and exit_block[x] >= 0:
+                                runs.pop(exit_block[x], None)
+                        begin(cs, blk.entry, t + back, t)
                         return
-                    runs[case].pop(b, None)
-            resolve(case, v, t, t)
+                    cs[4].pop(b, None)
+            resolve(cs, v, t, t)
 
-        def finish_case(case: int) -> None:
+        def finish_case(cs: list[Any]) -> None:
             nonlocal done_measured
-            j = case - first
+            j = cs[0] - first
             if 0 <= j < m:
-                lead[j] = end[case] - origin[case]
+                lead[j] = cs[6] - cs[7]
                 done_measured += 1
-            for d in (rem, st, nd, runs, left, end, origin):
-                d.pop(case, None)
 
+        nsinks = net.nsinks
         while heap:
-            now, _, kind, case, v = pop(heap)
+            now, _, kind, v, cs = pop(heap)
             if kind == _DONE:
                 r = role_of[v]
-                if queue[r]:
-                    c2, v2, since = queue[r].popleft()
+                q = queue[r]
+                if q:
+                    c2, v2, since = q.popleft()
                     serve(c2, v2, r, now, now - since)
                 else:
                     free[r] += 1
-                finished(case, v, now)
+                if exit_block[v] >= 0:
+                    finished(cs, v, now)
+                else:
+                    resolve(cs, v, now, now)
             elif kind == _FINISH:
-                finished(case, v, now)
+                if exit_block[v] >= 0:
+                    finished(cs, v, now)
+                else:
+                    resolve(cs, v, now, now)
             elif kind == _START:
-                request(case, v, role_of[v], now)
+                r = role_of[v]
+                if free[r] > 0:
+                    free[r] -= 1
+                    serve(cs, v, r, now, 0.0)
+                else:
+                    queue[r].append((cs, v, now))
             else:  # a case arrives
-                rem[case] = npred[:]
-                st[case] = [-_INF] * n
-                nd[case] = [0] * n
-                runs[case] = {}
-                left[case] = net.nsinks
-                end[case] = now
-                origin[case] = now
+                case = cs
+                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now]
                 if done_measured < m:  # arrivals go on while measured cases are in the office
                     nxt = arrivals[case + 1] if case + 1 < total else \
                         last_arrival + self.next_gap()
                     last_arrival = nxt
-                    push(heap, (nxt, seq, _ARRIVE, case + 1, -1))
+                    push(heap, (nxt, seq, _ARRIVE, -1, case + 1))
                     seq += 1
                 for s0 in sources:
-                    begin(case, s0, now, now)
+                    begin(cs, s0, now, now)
             if done_measured >= m:
                 break
-        return {"lead": lead, "wait_sum": wait_sum, "visits": visits, "waited": waited,
-                "busy": np.array(busy), "window": t1 - t0, "kept": kept}
+        return {"lead": np.array(lead), "wait_sum": wait_sum, "visits": visits,
+                "waited": waited, "busy": np.array(busy), "window": t1 - t0, "kept": kept,
+                "cases": m}
 
 
 # --- the entry point ---------------------------------------------------------------------
@@ -732,9 +736,9 @@ def _result(process: Process, net: _Net, load: Workload, offered: list[float],
     for i, rid in enumerate(net.role_ids):
         if not any(r == i for r in net.role):
             continue
-        vis = np.array([o["visits"][i].sum() for o in outs])
-        wsum = np.array([o["wait_sum"][i].sum() for o in outs])
-        wtd = np.array([o["waited"][i].sum() for o in outs])
+        vis = np.array([o["visits"][i] for o in outs], dtype=float)
+        wsum = np.array([o["wait_sum"][i] for o in outs])
+        wtd = np.array([o["waited"][i] for o in outs], dtype=float)
         cases = np.array([len(o["lead"]) for o in outs], dtype=float)
         c = net.staff[i]
         util = np.array([o["busy"][i] / (c * o["window"]) if o["window"] > 0 and c != _INF
