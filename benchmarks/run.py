@@ -335,7 +335,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
-    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time"),
+    parser.add_argument("--only",
+                        choices=("speed", "memory", "measure", "pipeline", "time", "queues"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -374,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "memory", "measure", "pipeline", "time"]
+    sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "queues"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -387,6 +388,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_pipeline(args)
     if "time" in sections:
         bench_time(args)
+    if "queues" in sections:
+        from benchmarks.bench_queues import main as bench_queues
+
+        bench_queues()
 
 
 if __name__ == "__main__":
