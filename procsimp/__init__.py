@@ -53,7 +53,8 @@ from procsimp.passes.base import (
     unregister_pass,
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
-from procsimp.queues import QueueSimulationResult, RoleLoad
+from procsimp.queueing import Capacity, capacity
+from procsimp.queues import QueueSimulationResult, RoleQueue
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -82,6 +83,7 @@ __all__ = [
     "Analysis",
     "BpmnImportWarning",
     "Calendar",
+    "Capacity",
     "Change",
     "Deadline",
     "Duration",
@@ -113,7 +115,7 @@ __all__ = [
     "Rework",
     "Role",
     "RoleId",
-    "RoleLoad",
+    "RoleQueue",
     "SimulationError",
     "SimulationResult",
     "Step",
@@ -123,6 +125,7 @@ __all__ = [
     "Uniform",
     "__version__",
     "available_passes",
+    "capacity",
     "compare",
     "dumps",
     "from_frame",

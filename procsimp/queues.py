@@ -60,6 +60,7 @@ from procsimp.deadlines import DAYS_PER_UNIT, evaluate
 from procsimp.durations import mean_of
 from procsimp.durations import sample as draw_duration
 from procsimp.errors import OptionError, SimulationError
+from procsimp.queueing import arrival_rate
 from procsimp.render import Cell, Table, Tables
 from procsimp.simulation import SimulationResult, check_cases, check_seed, runs_per_case, summarize
 
@@ -132,8 +133,9 @@ def rate_per_unit(rate: float, per: str, process: Process) -> float:
     Without a calendar, periods are calendar time (a month is 365.25/12 days). With
     the process's working calendar, time runs only on working days (and an ``hour``
     is one of its ``hours_per_day``): a week has ``len(workweek)`` working days, a
-    year ``365.25 / 7 * len(workweek)`` (holidays are not deducted), a month a twelfth
-    of that; the rate is spread over that working time.
+    year ``365.25 / 7 * len(workweek)`` less the holidays on working days, a month a
+    twelfth of that; the rate is spread over that working time (the conversion of
+    :func:`procsimp.queueing.arrival_rate`, which ``ps.capacity`` uses).
 
     >>> import procsimp as ps
     >>> p = ps.Process.model_validate({"levels": ["s"], "roles": [{"id": "c", "level": "s"}],
@@ -143,17 +145,10 @@ def rate_per_unit(rate: float, per: str, process: Process) -> float:
     """
     if per not in DAYS_PER_PERIOD:
         raise OptionError(f"arrivals: per must be one of {', '.join(PERIODS)}, got {per!r}")
-    cal = process.calendar
-    unit = process.time_unit
-    if cal is None:
-        unit_days, period_days = DAYS_PER_UNIT[unit], DAYS_PER_PERIOD[per]
-    else:
-        week = float(len(cal.workweek))
-        working = {"minute": 1.0 / (60.0 * cal.hours_per_day), "hour": 1.0 / cal.hours_per_day,
-                   "day": 1.0, "week": week, "year": 365.25 / 7.0 * week}
-        working["month"] = working["year"] / 12.0
-        unit_days, period_days = working[unit], working[per]
-    return float(rate) * unit_days / period_days
+    from procsimp.model import Arrivals  # the conversion is ps.capacity's, so both agree
+
+    with_rate = process.model_copy(update={"arrivals": Arrivals(rate=float(rate), per=per)})
+    return arrival_rate(with_rate)
 
 
 @dataclass(frozen=True)
@@ -229,7 +224,7 @@ def visits_per_case(analysis: Analysis) -> list[float]:
 
 
 @dataclass(frozen=True)
-class RoleLoad:
+class RoleQueue:
     """One role's figures in a contention simulation, each with its 95 % interval."""
 
     role: str
@@ -276,7 +271,7 @@ class QueueSimulationResult(SimulationResult):
     ``samples`` holds the measured cases' lead times (replication after
     replication); ``mean_ci``, ``p50_ci``, ``p90_ci`` and ``p95_ci`` are Student-t
     intervals over the replications. ``roles[ID]`` gives each role's utilisation,
-    waits and their intervals (:class:`RoleLoad`); ``unstable`` names the roles at or
+    waits and their intervals (:class:`RoleQueue`); ``unstable`` names the roles at or
     above full utilisation, whose waits are reported as infinite.
     """
 
@@ -284,7 +279,7 @@ class QueueSimulationResult(SimulationResult):
     warmup: int = 0
     arrival_rate: float = math.nan
     """Cases arriving per time unit."""
-    roles: dict[str, RoleLoad] = field(default_factory=dict)
+    roles: dict[str, RoleQueue] = field(default_factory=dict)
     unstable: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -731,7 +726,7 @@ def _result(process: Process, net: _Net, load: Workload, offered: list[float],
     def rep_ci(stat: Any, centre: float) -> tuple[float, float]:
         return replication_interval(np.array([stat(x) for x in reps]), centre)
 
-    roles: dict[str, RoleLoad] = {}
+    roles: dict[str, RoleQueue] = {}
     unstable = []
     for i, rid in enumerate(net.role_ids):
         if not any(r == i for r in net.role):
@@ -756,7 +751,7 @@ def _result(process: Process, net: _Net, load: Workload, offered: list[float],
         if offered[i] >= 1.0:
             unstable.append(rid)
             wait, wpc, wci, cci = _INF, _INF, (_INF, _INF), (_INF, _INF)
-        roles[rid] = RoleLoad(role=rid, staff=float(c), availability=load.availability[rid],
+        roles[rid] = RoleQueue(role=rid, staff=float(c), availability=load.availability[rid],
                               visits=total_vis / float(cases.sum()), offered=offered[i],
                               utilisation=u, utilisation_ci=ucI, wait=wait, wait_ci=wci,
                               p_wait=pw, p_wait_ci=pci, wait_per_case=wpc, wait_per_case_ci=cci)
@@ -803,6 +798,6 @@ class _Kept:
         self.finish = finish
 
 
-__all__ = ["MIN_WARMUP", "REPLICATIONS", "QueueSimulationResult", "RoleLoad", "Workload",
+__all__ = ["MIN_WARMUP", "REPLICATIONS", "QueueSimulationResult", "RoleQueue", "Workload",
            "rate_per_unit", "replication_interval", "simulate_queues", "t975", "visits_per_case",
            "workload"]

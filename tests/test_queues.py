@@ -246,3 +246,31 @@ def test_unlimited_staff_distribution_matches_on_a_rich_process():
         assert lo <= q.quantile(prob) <= hi or abs(q.quantile(prob) - plain.quantile(prob)) < 0.05
     se = math.sqrt(q.std ** 2 / q.n + plain.std ** 2 / plain.n)
     assert abs(q.mean - plain.mean) <= 4 * se
+
+
+def test_capacity_ggc_approximation_within_ten_percent_of_the_simulation():
+    # issue 12: G/G/3, gamma inter-arrival mean 5 (sd 6), gamma work mean 12 (sd 15)
+    p = ps.Process.model_validate({
+        "levels": ["s"], "time_unit": "minute",
+        "arrivals": {"interarrival": {"dist": "gamma", "mean": 5, "sd": 6}},
+        "roles": [{"id": "r", "level": "s", "staff": 3}],
+        "steps": [{"id": "a", "role": "r", "duration": 12,
+                   "work": {"dist": "gamma", "mean": 12, "sd": 15}}]})
+    approx = ps.capacity(p).roles["r"]
+    sim = ps.simulate(p, 200_000, seed=0, queues=True, warmup=5000).roles["r"]
+    assert approx.method != "erlang_c"
+    assert sim.utilisation_ci[0] <= 0.8 <= sim.utilisation_ci[1]
+    assert abs(approx.wait - sim.wait) <= 0.10 * sim.wait, (approx.wait, sim.wait, sim.wait_ci)
+
+
+def test_model_fields_drive_the_contention_mode():
+    # staff and availability from the roles, arrivals from the process (no overrides)
+    p = ps.Process.model_validate({
+        "levels": ["s"], "time_unit": "hour", "arrivals": {"rate": 8, "per": "day"},
+        "roles": [{"id": "r", "level": "s", "staff": 2, "availability": 0.5}],
+        "steps": [{"id": "a", "role": "r", "duration": 1, "work": 1}]})
+    r = ps.simulate(p, 500, seed=0, queues=True, replications=2)
+    # 8 a day = 1/3 an hour (continuous time); each job takes 2 h at half time, 2 staff
+    assert r.arrival_rate == pytest.approx(1 / 3)
+    assert r.roles["r"].offered == pytest.approx(1 / 3 * 2 / 2)
+    assert r.roles["r"].staff == 2 and r.roles["r"].availability == 0.5
