@@ -361,7 +361,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time",
-                                             "capacity"),
+                                             "capacity", "queues"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -400,7 +400,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "capacity"]
+    sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "capacity",
+                             "queues"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -415,6 +416,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_time(args)
     if "capacity" in sections:
         bench_capacity(args)
+    if "queues" in sections:
+        from benchmarks.bench_queues import main as bench_queues
+
+        bench_queues()
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from procsimp.passes.base import (
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
 from procsimp.queueing import Capacity, capacity
+from procsimp.queues import QueueSimulationResult, RoleQueue
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -108,11 +109,13 @@ __all__ = [
     "Predecessor",
     "Process",
     "ProcsimpError",
+    "QueueSimulationResult",
     "Report",
     "Result",
     "Rework",
     "Role",
     "RoleId",
+    "RoleQueue",
     "SimulationError",
     "SimulationResult",
     "Step",

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,9 @@ ROW_BUDGET = 1 << 18
 #: average (nested rework multiplies): the work would grow with that product, not the size.
 MAX_RUNS_PER_CASE = 1_000
 NEG_INF = -np.inf
+#: The contention engine behind ``simulate(queues=True)``: :mod:`procsimp.queues` builds
+#: on this module and registers its entry point here (so the two do not import each other).
+CONTENTION: Callable[..., SimulationResult] | None = None
 
 _KIND_DURATION, _KIND_CHOICE, _KIND_REWORK, _KIND_DELAY, _KIND_REVISION = 0, 1, 2, 3, 4
 
@@ -235,7 +239,8 @@ def check_seed(seed: Any, who: str, *, draw: bool = True) -> int:
 
 
 def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
-             critical: bool | str = "auto", start: Any = None) -> SimulationResult:
+             critical: bool | str = "auto", start: Any = None, queues: bool = False,
+             **workload: Any) -> SimulationResult:
     """Simulate ``n`` cases of a process and summarize their lead times.
 
     Parameters
@@ -262,6 +267,14 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         (:class:`CalendarEngine`); the lead time is then the process calendar's working
         time up to the last finish. See :mod:`procsimp.calendar` and docs/time.md.
 
+    queues
+        Simulate contention for staff (see :mod:`procsimp.queues`): cases arrive by the
+        process's ``arrivals`` and queue first come, first served for the staff of each
+        role, over independent replications with a warm-up discarded; returns a
+        :class:`~procsimp.queues.QueueSimulationResult`. Further keywords
+        (``replications``, ``warmup``, ``arrivals``, ``staff``, ``availability``) go to
+        :func:`procsimp.queues.simulate_queues`.
+
     Returns
     -------
     SimulationResult
@@ -274,6 +287,15 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         Nested rework would make a step run more than :data:`MAX_RUNS_PER_CASE` times
         per case on average (the message names the step and the blocks).
     """
+    if queues:
+        if start is not None:
+            raise OptionError("simulate: start dates are not modelled with queues=True (the "
+                              "contention mode runs in working time from the first arrival)")
+        if CONTENTION is None:  # procsimp.queues registers itself when procsimp is imported
+            raise OptionError("simulate: queues=True needs procsimp.queues (import procsimp)")
+        return CONTENTION(process, n, seed, **workload)
+    if workload:
+        raise OptionError(f"simulate: {', '.join(sorted(workload))} apply only with queues=True")
     n = check_cases(n, "simulate")
     if critical not in (True, False, "auto"):
         raise OptionError(f"simulate: critical must be True, False or 'auto', got {critical!r}")
