@@ -36,6 +36,7 @@ from procsimp.errors import (
     ProcsimpError,
     SimulationError,
 )
+from procsimp.evidence import Calibration, Card, EventLog, calibrate, read_log
 from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
 from procsimp.io.bpmn import BpmnImportWarning, read_bpmn
 from procsimp.io.tables import read_table, write_table
@@ -81,10 +82,13 @@ __all__ = [
     "Analysis",
     "BpmnImportWarning",
     "Calendar",
+    "Calibration",
+    "Card",
     "Change",
     "Deadline",
     "Duration",
     "Empirical",
+    "EventLog",
     "Exponential",
     "Failure",
     "FileFormatError",
@@ -120,6 +124,7 @@ __all__ = [
     "Uniform",
     "__version__",
     "available_passes",
+    "calibrate",
     "compare",
     "dumps",
     "from_frame",
@@ -131,6 +136,7 @@ __all__ = [
     "plot",
     "portfolio",
     "read_bpmn",
+    "read_log",
     "read_table",
     "register_pass",
     "run_pass",
