@@ -412,6 +412,7 @@ def _replay(shape: _Shape, case: str, start: Any, steps: list[str], ends: np.nda
         _close(run, s, tally, per)
     done = order_done
     choices: dict[str, int] = {}
+    inferred: set[str] = set()  # choices known only by the absence of the others' steps
     complete = all(shape.required[s] <= done for s in done)
     for u, alts in shape.decisions.items():
         if not shape.visited(u, done):
@@ -426,8 +427,15 @@ def _replay(shape: _Shape, case: str, start: Any, steps: list[str], ends: np.nda
             empty = [i for i, ex in enumerate(shape.exclusive[u]) if not ex]
             if len(empty) == 1:
                 choices[u] = empty[0]
+                inferred.add(u)
             else:
                 complete = False
+        if u in choices:  # the chosen alternative's first recorded steps must follow
+            v = alts[choices[u]]
+            if not ({v} if v in shape.observed else shape.required[v]) <= done:
+                complete = False
+    if not complete:  # an open case has not yet shown what it left out
+        choices = {u: i for u, i in choices.items() if u not in inferred}
     return _Case(case, start, ends[-1] if len(ends) else start, done, complete, choices)
 
 
@@ -540,6 +548,8 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
     if not observed:
         raise OptionError("calibrate: the mapping maps no activity of the log to a step; "
                           f"the log's activities are e.g. {', '.join(map(str, acts[:5]))}")
+    if isinstance(mapping, Mapping):  # a mapped step the log never shows is still recorded
+        observed |= {v for v in mapping.values() if v is not None}
     shape = _Shape(proc, observed)
 
     cases = log.cases
