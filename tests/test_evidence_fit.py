@@ -106,7 +106,7 @@ def _within(estimate: float, true: float, se: float, k: float = 4.0) -> bool:
 
 def test_durations_are_recovered_within_their_sampling_error(synthetic):
     _, _, counts, cal = synthetic
-    for step, (family, mean, sd) in TRUE.items():
+    for step, (_family, mean, sd) in TRUE.items():
         fit = cal.fits[step]
         se = sd / math.sqrt(fit.executions)
         assert _within(fit.observed_mean, mean, se), (step, fit.observed_mean, mean)
