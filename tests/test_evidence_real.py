@@ -142,8 +142,9 @@ def test_receipt_card_shows_what_it_measured(receipt):
     assert "more than twice the noise floor" in str(card)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the receipt process sped up over the log: a model "
-                   "fitted on earlier cases overestimates later ones (see the module)")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="the receipt process sped up over the log: a model fitted on "
+                   "earlier cases overestimates later ones (see the module)")
 def test_receipt_card_meets_the_acceptance_bar(receipt):
     _, cal = receipt
     card = cal.card

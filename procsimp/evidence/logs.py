@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from procsimp.errors import FileFormatError, OptionError
 from procsimp.render import Renderable, Table, Tables, require
 
@@ -160,42 +162,47 @@ def from_frame(frame: pandas.DataFrame, *, case: str | None = None,
             c_start = "__start"
         else:
             frame = frame[(life == "complete") | frame[c_life].isna()]
-    ev = pd.DataFrame({"case": frame[c_case].astype(str).to_numpy(),
-                       "activity": frame[c_act].astype(str).to_numpy()})
-    ev["end"] = _times(pd, frame[c_end], c_end, source, tz).to_numpy()
+    ev = pd.DataFrame({"case": _category(frame[c_case]),
+                       "activity": _category(frame[c_act])})
+    ev["end"] = _times(pd, frame[c_end], c_end, source, tz).reset_index(drop=True)
     if ev["end"].isna().any():
         row = int(ev["end"].isna().to_numpy().argmax())
         raise FileFormatError(f"{source}: event {row + 1} (case {ev['case'].iloc[row]!r}) has "
                               f"no timestamp in {c_end!r}")
     if c_start is not None:
-        ev["start"] = _times(pd, frame[c_start], c_start, source, tz).to_numpy()
+        ev["start"] = _times(pd, frame[c_start], c_start, source, tz).reset_index(drop=True)
         ev["start"] = ev["start"].fillna(ev["end"])
         bad = ev["start"] > ev["end"]
         if bad.any():
             row = int(bad.to_numpy().argmax())
             raise FileFormatError(f"{source}: event {row + 1} (case {ev['case'].iloc[row]!r}, "
                                   f"{ev['activity'].iloc[row]!r}) starts after it completes")
-    ev["end"] = ev["end"].dt.tz_localize("UTC") if ev["end"].dt.tz is None else ev["end"]
-    ev["case"] = ev["case"].astype("category")
-    ev["activity"] = ev["activity"].astype("category")
-    ev = ev.sort_values(["case", "end"], kind="stable").reset_index(drop=True)
+    # by case, then time (stable: ties keep the file's order); skipped when already so
+    order = np.lexsort((ev["end"].array.asi8, ev["case"].cat.codes.to_numpy()))
+    if not np.array_equal(order, np.arange(len(order))):
+        ev = ev.take(order).reset_index(drop=True)
     # case attributes: the case: columns and those named, first value of each case
     attr_cols = [c for c in cols if c.lower().startswith("case:") and c != c_case]
     attr_cols += [c for c in case_attributes if c not in attr_cols]
     for c in case_attributes:
         if c not in cols:
             raise OptionError(f"{source}: no column {c!r} for a case attribute")
-    keys = frame[c_case].astype(str).to_numpy()
-    if attr_cols:
-        attrs = frame[attr_cols].copy()
-        attrs.columns = [c[5:] if c.lower().startswith("case:") else c for c in attr_cols]
-        attrs.index = keys
-        cases = attrs[~attrs.index.duplicated(keep="first")]
-    else:
-        cases = pd.DataFrame(index=pd.unique(keys))
-    cases = cases.loc[sorted(cases.index)]
+    firsts = frame.drop_duplicates(subset=c_case, keep="first")
+    cases = firsts[attr_cols].copy()
+    cases.columns = [c[5:] if c.lower().startswith("case:") else c for c in attr_cols]
+    cases.index = pd.Index(firsts[c_case].astype(str).to_numpy())
+    cases = cases.sort_index()
     cases.index.name = "case"
     return EventLog(ev, cases, source)
+
+
+def _category(column: Any) -> Any:
+    """A column as a categorical of strings (case ids may be numbers), reset index."""
+    cat = column.reset_index(drop=True).astype("category")
+    names = cat.cat.categories.astype(str)
+    if names.has_duplicates:  # 1 and "1" in one column: tell them apart as text
+        return column.astype(str).reset_index(drop=True).astype("category")
+    return cat.cat.rename_categories(names)
 
 
 def _pair_lifecycle(pd: Any, frame: Any, life: Any, c_case: str, c_act: str,
