@@ -20,6 +20,8 @@ Sections, each printed as a compact table (see benchmarks/README.md):
    against the plain simulation of the same process in the same run (target: <= 2x);
 6. capacity: ``ps.capacity`` on a 10,000-step process with arrivals, staff and work,
    next to ``ps.measure`` on it in the same run (target: < 1 s).
+7. evidence: calibrating the receipt model, ``ps.read_log`` on 1,000,000 events against
+   pandas alone in the same run (target: <= 2x), peak memory (benchmarks/bench_evidence.py).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -361,7 +363,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time",
-                                             "capacity", "queues"),
+                                             "capacity", "queues", "evidence"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -401,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         child_memory(args.child, args)
         return
     sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "capacity",
-                             "queues"]
+                             "queues", "evidence"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -420,6 +422,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from benchmarks.bench_queues import main as bench_queues
 
         bench_queues()
+    if "evidence" in sections:
+        from benchmarks.bench_evidence import bench_evidence
+
+        args.log_events = 200_000 if args.quick else 1_000_000
+        bench_evidence(args)
 
 
 if __name__ == "__main__":

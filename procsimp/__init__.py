@@ -36,6 +36,7 @@ from procsimp.errors import (
     ProcsimpError,
     SimulationError,
 )
+from procsimp.evidence import Calibration, Card, EventLog, calibrate, read_log
 from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
 from procsimp.io.bpmn import BpmnImportWarning, read_bpmn
 from procsimp.io.tables import read_table, write_table
@@ -83,11 +84,14 @@ __all__ = [
     "Analysis",
     "BpmnImportWarning",
     "Calendar",
+    "Calibration",
     "Capacity",
+    "Card",
     "Change",
     "Deadline",
     "Duration",
     "Empirical",
+    "EventLog",
     "Exponential",
     "Failure",
     "FileFormatError",
@@ -125,6 +129,7 @@ __all__ = [
     "Uniform",
     "__version__",
     "available_passes",
+    "calibrate",
     "capacity",
     "compare",
     "dumps",
@@ -137,6 +142,7 @@ __all__ = [
     "plot",
     "portfolio",
     "read_bpmn",
+    "read_log",
     "read_table",
     "register_pass",
     "run_pass",
