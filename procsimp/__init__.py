@@ -53,6 +53,7 @@ from procsimp.passes.base import (
     unregister_pass,
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
+from procsimp.seeking import Move, Plan, seek
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -95,11 +96,13 @@ __all__ = [
     "Metrics",
     "MissingDependencyError",
     "ModelError",
+    "Move",
     "OnTime",
     "OptionError",
     "PassContext",
     "PassError",
     "PassOptions",
+    "Plan",
     "Pert",
     "PortfolioResult",
     "PrecisionWarning",
@@ -136,6 +139,7 @@ __all__ = [
     "run_pass",
     "save",
     "scaled",
+    "seek",
     "simplify",
     "simulate",
     "to_networkx",
