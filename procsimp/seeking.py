@@ -88,9 +88,11 @@ from procsimp.pipeline import PRESETS, run_pass
 from procsimp.render import Cell, Renderable, Table, Tables
 from procsimp.simulation import SimulationResult, simulate
 
-#: Sets of moves the exact search judges at most before the heuristic takes over
-#: (2**12: twelve moves are always searched exhaustively).
+#: Sets of moves the exact search judges at most before the heuristic takes over, for a
+#: mean target (2**12: twelve moves are always searched exhaustively) ...
 BUDGET = 4096
+#: ... and for targets judged by simulation (quantiles, on-time shares), each set a run.
+SIMULATED_BUDGET = 256
 #: Two figures or costs closer than this are equal.
 EPS = 1e-9
 #: Change kinds that touch a step in ways a lock forbids.
@@ -255,10 +257,6 @@ def candidates(process: Process, *, passes: Sequence[str] | None = None,
         if not isinstance(move, Move):
             raise OptionError(f"seek: moves must be ps.Move objects, got "
                               f"{type(move).__name__}")
-        if move.pass_name == "shorten" and str(move.options["step"]) in locked:
-            excluded.append(Excluded(move, f"step {move.options['step']!r} is locked "
-                                           f"(a legal requirement)"))
-            continue
         after, changes = move.apply(process)
         done = [c for c in changes if c.kind != "skipped"]
         touched = sorted({s for c in done if c.kind in FORBIDDEN for s in c.steps
@@ -703,7 +701,7 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
          options: Mapping[str, Mapping[str, Any]] | None = None, moves: Iterable[Move] = (),
          costs: Mapping[str, float] | None = None, n: int = 10_000, search_n: int = 2000,
          seed: int = 0, start: Any = None, confidence: Literal["interval", "estimate"] =
-         "interval", budget: int = BUDGET, alternatives: int = 3) -> Plan:
+         "interval", budget: int | None = None, alternatives: int = 3) -> Plan:
     """The cheapest set of moves that meets ``target``, verified by simulation.
 
     Parameters
@@ -726,7 +724,8 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
         ``"interval"``: a simulated figure meets the target only with its whole 95 %
         interval; ``"estimate"``: its point estimate.
     budget
-        Sets the exact search judges at most before the heuristic takes over.
+        Sets the exact search judges at most before the heuristic takes over (default
+        :data:`BUDGET` for a mean target, :data:`SIMULATED_BUDGET` for the others).
     alternatives
         Runner-up plans to report at most.
 
@@ -740,10 +739,12 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
     if confidence not in ("interval", "estimate"):
         raise OptionError(f"seek: confidence must be 'interval' or 'estimate', got "
                           f"{confidence!r}")
+    goal = parse_target(process, target)
+    if budget is None:
+        budget = BUDGET if goal.metric == "mean" else SIMULATED_BUDGET
     for name, given in (("n", n), ("search_n", search_n), ("budget", budget)):
         if not isinstance(given, int) or isinstance(given, bool) or given < 1:
             raise OptionError(f"seek: {name} must be a positive integer, got {given!r}")
-    goal = parse_target(process, target)
     clock = time.perf_counter()
     kept, excluded = candidates(process, passes=passes, options=options, moves=moves,
                                 costs=costs)
@@ -764,7 +765,7 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
         plans = []
         if not complete and judge(everything).met:
             plans.append(_drop(judge, everything))
-            greedy = _greedy(judge, len(judge.seen) + 4 * len(kept) ** 2)
+            greedy = _greedy(judge, len(judge.seen) + budget)
             if greedy is not None:
                 plans.append(greedy)
         if plans:
@@ -858,8 +859,6 @@ def _blocking(process: Process, goal: Target, excluded: tuple[Excluded, ...],
         for c in changes:
             if c.kind == "skipped" and "locked" in c.reason:
                 note(e.move.label, c.steps, c.reason)
-        if "locked" in e.reason and e.move.pass_name == "shorten":
-            note(e.move.label, [str(e.move.options["step"])], e.reason)
     for m in kept:
         for c in m.apply(process)[1]:
             if c.kind == "skipped" and "locked" in c.reason:
@@ -887,6 +886,7 @@ def _unlock(process: Process, kind: str, ident: str) -> Process:
 
 __all__ = [
     "BUDGET",
+    "SIMULATED_BUDGET",
     "Achieved",
     "Alternative",
     "Check",
