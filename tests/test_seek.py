@@ -312,3 +312,53 @@ def test_heuristic_reports_a_gap_bound():
     for k in range(math.ceil(plan.search.lower_bound)):
         for subset in itertools.combinations(kept, k):
             assert ps.measure(apply_moves(p, subset)).lead_time > every + 1e-9
+
+
+class TestCommandLine:
+    letter = str(Path(__file__).parent.parent / "examples" / "outgoing_letter.yaml")
+
+    def test_json_plan_saved_and_drawn(self, tmp_path, capsys):
+        import json
+
+        from procsimp.cli import main
+
+        out, fig = tmp_path / "plan.yaml", tmp_path / "front.png"
+        code = main(["seek", self.letter, "--target", "p90=18", "-n", "1000", "--json",
+                     "-o", str(out), "--figure", str(fig)])
+        data = json.loads(capsys.readouterr().out)
+        assert code == 0 and data["reachable"] and data["minimal"]
+        api = ps.seek(ps.load(self.letter), {"p90": 18}, n=1000)
+        assert [m["move"] for m in data["moves"]] == [m.label for m in api.moves]
+        assert ps.load(out) == api.process and fig.stat().st_size > 1000
+
+    @pytest.mark.parametrize("argv, words", [
+        (["--target", "p90"], "write mean=T"), (["--target", "p90=x"], "not a number"),
+        (["--target", "mean=5", "--shorten", "draft"], "STEP=DURATION"),
+        (["--target", "mean=5", "-n", "0"], "at least 1")])
+    def test_bad_input(self, argv, words, capsys):
+        from procsimp.cli import main
+
+        assert main(["seek", self.letter, *argv]) == 2
+        assert words in capsys.readouterr().err
+
+    def test_unreachable_exits_1(self, capsys):
+        from procsimp.cli import main
+
+        assert main(["seek", self.letter, "--target", "mean=0.5", "-n", "500"]) == 1
+        assert "NOT reachable" in capsys.readouterr().out
+
+
+def test_front_figure():
+    from matplotlib.figure import Figure
+
+    p = ps.load(Path(__file__).parent.parent / "examples" / "outgoing_letter.yaml")
+    plan = ps.seek(p, {"p90": 18}, n=1000, search_n=500)
+    fig = ps.plot.front(plan)
+    assert isinstance(fig, Figure)
+    axis = fig.axes[0]
+    points = next(c for c in axis.collections if c.get_gid() == "plans").get_offsets()
+    assert [tuple(xy) for xy in points] == [(pt.cost, pt.p90) for pt in plan.front]
+    line = next(ln for ln in axis.lines if ln.get_gid() == "front")
+    assert list(line.get_xdata()) == sorted(pt.cost for pt in plan.front if pt.on_front)
+    with pytest.raises(ps.OptionError, match="Plan"):
+        ps.plot.front(p)
