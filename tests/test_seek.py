@@ -362,3 +362,21 @@ def test_front_figure():
     assert list(line.get_xdata()) == sorted(pt.cost for pt in plan.front if pt.on_front)
     with pytest.raises(ps.OptionError, match="Plan"):
         ps.plot.front(p)
+
+
+def test_seeking_page_example_runs(monkeypatch, tmp_path):
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    monkeypatch.chdir(docs.parent)
+    import re
+
+    blocks = re.findall(r"```python\n(.*?)```", (docs / "seeking.md").read_text("utf-8"), re.S)
+    namespace: dict[str, object] = {}
+    monkeypatch.chdir(tmp_path)
+    import os
+
+    os.symlink(docs.parent / "examples", tmp_path / "examples")
+    for block in blocks:
+        exec(compile(block, "seeking.md", "exec"), namespace)
+    plan = namespace["plan"]
+    assert isinstance(plan, ps.Plan) and plan.reachable and plan.achieved.ci[0] > 0.95
+    assert ps.load(tmp_path / "licence_plan.yaml") == plan.process
