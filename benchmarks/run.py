@@ -17,7 +17,9 @@ Sections, each printed as a compact table (see benchmarks/README.md):
 3. measure: ``ps.measure`` on 100,000 steps and on 10,000 steps, with the ratio
    (linear scaling gives about 10x; target: a few seconds on 100,000);
 5. time: ``ps.simulate`` with a working calendar, start dates and four deadlines
-   against the plain simulation of the same process in the same run (target: <= 2x).
+   against the plain simulation of the same process in the same run (target: <= 2x);
+6. seek: ``ps.seek`` with 30 candidate moves on 100, 200 and 1,000 steps, its time as a
+   multiple of one ``ps.measure`` and the gap it reports (target: under a minute on 200).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -335,7 +337,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
-    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time"),
+    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time",
+                                           "seek"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -374,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "memory", "measure", "pipeline", "time"]
+    sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "seek"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -387,6 +390,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_pipeline(args)
     if "time" in sections:
         bench_time(args)
+    if "seek" in sections:
+        from benchmarks.bench_seek import bench_seek
+
+        bench_seek(args)  # 30 candidate moves on 100, 200 and 1,000 steps
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import processes
+from strategies.seeking import MAX_MOVES, moves_for, seek_processes
 
 import procsimp as ps
 from procsimp.seeking import Move, candidates, locked_steps
@@ -73,35 +74,19 @@ small = processes(choices=True, rework=True, needs=True, max_steps=7, max_roles=
                   domain_levels=True)
 
 
-def with_costs(data, moves):
-    costs = data.draw(st.lists(st.sampled_from([1.0, 1.0, 2.0, 3.0]), min_size=len(moves),
-                               max_size=len(moves)))
-    return [Move(m.pass_name, m.options, m.label, c) for m, c in zip(moves, costs, strict=True)]
-
-
-def user_moves(process, data):
-    """Now and then a declared 'shorten this step to its standard' move."""
-    step = data.draw(st.sampled_from(process.steps))
-    if data.draw(st.booleans()) and ps.mean_of(step.duration) > 0:
-        return [Move.shorten(step.id, ps.mean_of(step.duration) / 2)]
-    return []
-
-
 class TestAgainstBruteForce:
     @SLOW
-    @given(small, st.data())
+    @given(seek_processes(), st.data())
     def test_mean_target(self, process, data):
-        declared = user_moves(process, data)
-        kept, _ = candidates(process, moves=declared)
-        assert len(kept) <= 12
-        kept = with_costs(data, list(kept))
+        moves = data.draw(moves_for(process))
         none = ps.measure(process).lead_time
-        every = ps.measure(apply_moves(process, kept)).lead_time
+        every = ps.measure(apply_moves(process, moves)).lead_time
         fraction = data.draw(st.sampled_from([0.0, 0.3, 0.6, 1.0, 1.2]))
         target = every + fraction * (none - every)
-        # the brute force needs the costs: pass the weighted moves as the only candidates
-        plan = ps.seek(process, {"mean": target}, passes=[], moves=kept, n=200, seed=1,
-                       budget=2 ** len(kept))
+        plan = ps.seek(process, {"mean": target}, passes=[], moves=moves, n=200, seed=1,
+                       budget=2 ** len(moves))
+        kept = list(plan.candidates)
+        assert len(kept) <= MAX_MOVES and all(m in moves for m in kept)
         best = brute_force(process, kept, lambda p: ps.measure(p).lead_time,
                            lambda v: v <= target + 1e-9)
         if best is None:
@@ -117,25 +102,26 @@ class TestAgainstBruteForce:
         assert plan.search.method == "exact" and plan.search.gap == 0
         assert plan.minimal
 
-    @SLOW
-    @given(small, st.data())
+    @settings(SLOW, max_examples=8)
+    @given(seek_processes(max_steps=6), st.data())
     def test_quantile_target(self, process, data):
-        kept, _ = candidates(process)
-        kept = list(kept)
+        moves = data.draw(moves_for(process, costs=False))
         n, seed = 300, 3
 
         def p90(p):
             return float(np.quantile(ps.simulate(p, n=n, seed=seed, critical=False).samples,
                                      0.9))
 
-        none, every = p90(process), p90(apply_moves(process, kept))
+        none, every = p90(process), p90(apply_moves(process, moves))
         target = every + data.draw(st.sampled_from([0.0, 0.5, 1.0])) * (none - every)
-        plan = ps.seek(process, {"p90": target}, moves=(), n=200, search_n=n, seed=seed,
-                       confidence="estimate", budget=2 ** len(kept))
+        plan = ps.seek(process, {"p90": target}, passes=[], moves=moves, n=200, search_n=n,
+                       seed=seed, confidence="estimate", budget=2 ** len(moves))
+        kept = list(plan.candidates)
+        assert all(m in moves for m in kept)
         best = brute_force(process, kept, p90, lambda v: v <= target + 1e-9)
         assert best is not None  # the all-moves set meets its own figure
         assert plan.reachable
-        assert chosen(plan, list(plan.candidates)) == best[0][2]
+        assert chosen(plan, kept) == best[0][2]
         assert plan.figure == pytest.approx(best[1], abs=1e-9)
         assert plan.minimal
 
