@@ -22,6 +22,8 @@ Sections, each printed as a compact table (see benchmarks/README.md):
    next to ``ps.measure`` on it in the same run (target: < 1 s).
 7. evidence: calibrating the receipt model, ``ps.read_log`` on 1,000,000 events against
    pandas alone in the same run (target: <= 2x), peak memory (benchmarks/bench_evidence.py).
+8. seek: ``ps.seek`` with 30 candidate moves on 100, 200 and 1,000 steps, its time as a
+   multiple of one ``ps.measure`` and the gap it reports (target: under a minute on 200).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -363,7 +365,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time",
-                                             "capacity", "queues", "evidence"),
+                                             "capacity", "queues", "evidence", "seek"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -403,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         child_memory(args.child, args)
         return
     sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "capacity",
-                             "queues", "evidence"]
+                             "queues", "evidence", "seek"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -427,6 +429,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         args.log_events = 200_000 if args.quick else 1_000_000
         bench_evidence(args)
+    if "seek" in sections:
+        from benchmarks.bench_seek import bench_seek
+
+        bench_seek(args)  # 30 candidate moves on 100, 200 and 1,000 steps
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ from procsimp.passes.base import (
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
 from procsimp.queueing import Capacity, capacity
 from procsimp.queues import QueueSimulationResult, RoleQueue
+from procsimp.seeking import Move, Plan, seek
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -102,12 +103,14 @@ __all__ = [
     "Metrics",
     "MissingDependencyError",
     "ModelError",
+    "Move",
     "OnTime",
     "OptionError",
     "PassContext",
     "PassError",
     "PassOptions",
     "Pert",
+    "Plan",
     "PortfolioResult",
     "PrecisionWarning",
     "Predecessor",
@@ -148,6 +151,7 @@ __all__ = [
     "run_pass",
     "save",
     "scaled",
+    "seek",
     "simplify",
     "simulate",
     "to_networkx",
