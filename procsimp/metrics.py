@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from procsimp._checks import validated
 from procsimp.analysis import block_plans, exclusive, flow, revision_mean
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS
@@ -181,6 +182,7 @@ class Metrics(Renderable, BaseModel):
         return self.model_dump(mode="json")
 
 
+@validated
 def measure(process: Process) -> Metrics:
     """Measure a process: layers, handoffs, lead time, touch time, cost, critical path.
 
