@@ -11,6 +11,7 @@ with its minimal input.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -147,3 +148,46 @@ class TestBatchesLoseNoRow:
         assert failure.error.startswith(f"file {tmp_path / 'a.yaml'}, process 'a letter', "
                                         f"scenario 'x': ")
         assert "cannot handle it" in failure.error
+
+
+def _nested(depth: int, p: float) -> ps.Process:
+    """A chain s0..s(2k-1) whose step k+i sends back to step k-1-i: ``depth`` nested reworks."""
+    steps: list[dict[str, Any]] = []
+    for i in range(2 * depth):
+        step: dict[str, Any] = {"id": f"s{i}", "role": "c", "duration": 1}
+        if i:
+            step["after"] = [f"s{i - 1}"]
+        if i >= depth:
+            step["rework"] = {"to": f"s{2 * depth - 1 - i}", "p": p}
+        steps.append(step)
+    return ps.Process.model_validate({"levels": ["staff"], "steps": steps,
+                                      "roles": [{"id": "c", "level": "staff"}]})
+
+
+class TestNoSilentInfinity:
+    def test_400_nested_reworks_at_09_are_refused_not_inf(self) -> None:
+        # by hand: the innermost step runs (1 / (1 - 0.9)) ** 400 = 1e400 times per case,
+        # beyond a float (max about 1.8e308): no lead time can be reported
+        assert 400 * math.log10(1 / (1 - 0.9)) > math.log10(sys.float_info.max)
+        proc = _nested(400, 0.9)
+        with pytest.raises(ps.SimulationError, match="lead time and touch time and cost "
+                                                     "overflow"):
+            ps.measure(proc)
+        with pytest.raises(ps.SimulationError):
+            ps.compare(proc, proc, n=0)
+
+    def test_two_nested_reworks_by_hand(self) -> None:
+        # s0 s1 s2 s3, s2 -> s1 at p .5 (inner), s3 -> s0 at p .5 (outer); all 1 day:
+        # inner block runs 2 passes per outer pass, outer 2 passes: (1 + 2*2 + 1) * 2 = 12
+        assert ps.measure(_nested(2, 0.5)).lead_time == pytest.approx(12.0)
+
+
+class TestWorkIsBounded:
+    def test_rework_nested_500_deep_is_refused_up_front(self) -> None:
+        proc = _nested(500, 0.5)
+        with pytest.raises(ps.SimulationError, match="times per case on average"):
+            ps.simulate(proc, n=100)
+
+    def test_a_billion_cases_is_refused_with_its_memory(self) -> None:
+        with pytest.raises(ps.OptionError, match=r"7,450\.6 GiB"):  # 1e12 x 8 bytes / 2**30
+            ps.simulate(_letter("a"), n=10**12)
