@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from procsimp._checks import validated
 from procsimp.deadlines import OnTimeChange, paired_change
 from procsimp.errors import OptionError
 from procsimp.intervals import mean_interval
@@ -72,6 +73,8 @@ METRICS: tuple[tuple[str, MetricKind], ...] = (
 
 #: Bootstrap resamples for the intervals of the quantile cuts.
 BOOTSTRAP = 1000
+#: Bootstrap resamples at most (beyond 100,000 the interval's ends no longer move).
+MAX_BOOTSTRAP = 100_000
 #: Resampled cases held at once by the bootstrap (bounds its memory to about 50 MB).
 _BOOTSTRAP_CELLS = 2_000_000
 
@@ -338,6 +341,7 @@ class Report(Renderable):
                 f"{self.time_unit}s)")
 
 
+@validated
 def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int | None = 0,
             *, result: Result | None = None, bootstrap: int = BOOTSTRAP,
             start: Any = None) -> Report:
@@ -406,9 +410,9 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
                           f"their days mean the same")
     n = check_cases(n, "compare", none_ok=True)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) \
-            or bootstrap < 0:
-        raise OptionError(f"compare: bootstrap must be a number of resamples (0: no "
-                          f"bootstrap), got {bootstrap!r}")
+            or bootstrap < 0 or bootstrap > MAX_BOOTSTRAP:
+        raise OptionError(f"compare: bootstrap must be a number of resamples from 0 (no "
+                          f"bootstrap) to {MAX_BOOTSTRAP:,}, got {bootstrap!r}")
     seed = check_seed(seed, "compare")
 
     m_before, m_after = measure(before), measure(after)

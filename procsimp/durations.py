@@ -44,6 +44,8 @@ from pydantic import (
     model_validator,
 )
 
+from procsimp._checks import validated
+
 #: z-score of the 90th percentile of the standard normal distribution.
 Z90 = 1.2815515655446004
 
@@ -390,6 +392,7 @@ Duration = Annotated[
 ]
 
 
+@validated
 def mean_of(duration: float | _Dist) -> float:
     """The exact mean of a duration (a number or a distribution)."""
     if isinstance(duration, _Dist):
@@ -456,6 +459,7 @@ def add(*durations: float | _Dist) -> float | _Dist:
     return parts[0] if len(parts) == 1 else Sum(parts=tuple(parts))
 
 
+@validated
 def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
     """The duration multiplied by ``factor`` (>= 0), in the same family.
 

@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from procsimp._checks import validated
 from procsimp.calendar import Calendar
 from procsimp.deadlines import Deadline
 from procsimp.durations import Duration, mean_of
@@ -407,9 +408,16 @@ class Process(Model):
         s = self.step(step) if isinstance(step, str) else step
         return self._levels_by_id[self.role(s.role).level]
 
+    @validated
     def rank(self, level_id: str) -> int:
         """Position of a level in the hierarchy: 0 is the highest rank."""
-        return [lv.id for lv in self.levels].index(level_id)
+        ids = [lv.id for lv in self.levels]
+        if level_id not in ids:
+            from procsimp.errors import OptionError
+
+            raise OptionError(f"Process.rank: level_id must be one of the process's levels "
+                              f"{ids}, got {level_id!r}")
+        return ids.index(level_id)
 
     @property
     def analysis(self) -> Analysis:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError, PassError
 from procsimp.model import Level, Process, Role, Step
 from procsimp.passes import BUILTIN_PASSES
@@ -190,6 +191,7 @@ def resolve(passes: str | Sequence[str] | None,
     return out
 
 
+@validated
 def simplify(process: Process, passes: str | Sequence[str] | None = None,
              options: Mapping[str, Any] | None = None) -> Result:
     """Run simplification passes in order and return a :class:`Result`.
@@ -229,6 +231,7 @@ def simplify(process: Process, passes: str | Sequence[str] | None = None,
     return Result(process, current, tuple(changes), tuple(runs))
 
 
+@validated
 def run_pass(process: Process, name: str, **options: Any) -> tuple[Process, list[Change]]:
     """Run one pass with keyword options; returns ``(process, changes)``.
 

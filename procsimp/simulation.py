@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from procsimp._checks import check_number, validated
 from procsimp.analysis import block_plans
 from procsimp.calendar import Timeline, whole_days
 from procsimp.deadlines import DAYS_PER_UNIT, Clock, OnTime, evaluate, start_dates
@@ -112,12 +113,18 @@ class SimulationResult(Renderable):
     on_time: dict[str, OnTime] = field(default_factory=dict)
     """Per deadline id, the share of cases on time (see :class:`~procsimp.deadlines.OnTime`)."""
 
+    @validated
     def quantile(self, q: float) -> float:
         """Any quantile of the simulated lead time (``q`` in [0, 1])."""
+        q = check_number(q, "SimulationResult.quantile", "q", low=0, high=1)
         return float(np.quantile(self.samples, q))
 
+    @validated
     def quantile_ci(self, q: float, level: float = 0.95) -> tuple[float, float]:
         """Distribution-free confidence interval of a quantile, from order statistics."""
+        q = check_number(q, "SimulationResult.quantile_ci", "q", low=0, high=1)
+        level = check_number(level, "SimulationResult.quantile_ci", "level", low=0, high=1,
+                             low_open=True, high_open=True)
         return quantile_interval(np.sort(self.samples), q, _z(level))
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +212,10 @@ def summarize(samples: np.ndarray, *, seed: int | None, time_unit: str,
         notes=precision_notes(ordered, heavy_tails=heavy_tails))
 
 
+#: Simulated cases per call at most: 50 million lead times take 400 MB.
+MAX_CASES = 50_000_000
+
+
 def check_cases(n: Any, who: str, *, none_ok: bool = False) -> int:
     """``n`` as a number of simulated cases, or an :class:`~procsimp.OptionError` saying
     what ``who`` (``"compare"``) accepts: a positive integer, or with ``none_ok`` 0 (no
@@ -220,6 +231,10 @@ def check_cases(n: Any, who: str, *, none_ok: bool = False) -> int:
                               f"cases, got {n!r}")
     elif not integer or n < 1:
         raise OptionError(f"{who}: n must be a positive integer number of cases, got {n!r}")
+    if n > MAX_CASES:
+        raise OptionError(f"{who}: n must be at most {MAX_CASES:,} simulated cases (their lead "
+                          f"times alone would take {n * 8 / 2**30:,.1f} GiB), got {n!r}; "
+                          f"10,000 to 100,000 cases give intervals of a few tenths of a percent")
     return int(n)
 
 
@@ -238,6 +253,7 @@ def check_seed(seed: Any, who: str, *, draw: bool = True) -> int:
     return int(seed)
 
 
+@validated
 def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
              critical: bool | str = "auto", start: Any = None, queues: bool = False,
              **workload: Any) -> SimulationResult:

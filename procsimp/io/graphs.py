@@ -35,6 +35,7 @@ from typing import Any
 
 import networkx as nx
 
+from procsimp._checks import validated
 from procsimp.errors import FileFormatError
 from procsimp.io.plain import from_data
 from procsimp.model import Process, Step
@@ -46,6 +47,7 @@ _STEP_FIELDS = tuple(f for f in Step.model_fields if f not in ("id", "after"))
 _EDGE_FIELDS = ("p", "delay", "hard")
 
 
+@validated
 def to_networkx(process: Process) -> nx.DiGraph:
     """A mutable DiGraph of the process with the attributes in the module docstring."""
     g = nx.DiGraph(**{key: getattr(process, key) for key in _HEADER})
@@ -58,6 +60,7 @@ def to_networkx(process: Process) -> nx.DiGraph:
     return g
 
 
+@validated
 def from_networkx(graph: nx.DiGraph, *, source: str = "<graph>") -> Process:
     """A process from a DiGraph laid out as :func:`to_networkx` makes it.
 
