@@ -149,6 +149,56 @@ def bench_speed(args: argparse.Namespace) -> None:
     )
 
 
+# --- 1b. against a bare numpy loop ---------------------------------------------------------
+
+LOOP_TARGETS = {1_000: 3.0, 10_000: 2.0}
+
+
+def numpy_loop(proc: ps.Process, n: int, seed: int = 0) -> np.ndarray:
+    """The floor for ``ps.simulate``: one numpy pass per step over all samples, one stream.
+
+    Steps in topological order, each start the latest of its predecessors' finishes plus
+    the edge's delay, each finish the start plus the step's duration, drawn with the
+    library's samplers (no choices, rework, criticality or per-step streams).
+    """
+    from procsimp.durations import sample
+
+    a = proc.analysis
+    rng = np.random.default_rng(seed)
+    finish: dict[int, np.ndarray] = {}
+    end = np.zeros(n)
+    for v in a.order:
+        start = np.zeros(n)
+        for k, u in enumerate(a.preds[v]):
+            d = a.edge_delay[v][k]
+            delay = d if isinstance(d, (int, float)) else sample(d, rng, n)
+            np.maximum(start, finish[u] + delay, out=start)
+        d = a.steps[v].duration
+        finish[v] = start + (d if isinstance(d, (int, float)) else sample(d, rng, n))
+        np.maximum(end, finish[v], out=end)
+    return end
+
+
+def bench_loop(args: argparse.Namespace) -> None:
+    """``ps.simulate`` against :func:`numpy_loop` on the same process, alternating, medians."""
+    proc = layered_process(args.steps, args.width, args.seed)
+    rows: list[tuple[str, str, str]] = []
+    reps = max(5, 2 * args.repeats + 1)
+    for n, target in LOOP_TARGETS.items():
+        ps.simulate(proc, n=n, seed=0)
+        numpy_loop(proc, n)
+        t_sim, t_loop = [], []
+        for _ in range(reps):  # alternate, so both see the same machine load
+            t_sim.append(_timed(lambda n=n: ps.simulate(proc, n=n, seed=0))[0])
+            t_loop.append(_timed(lambda n=n: numpy_loop(proc, n))[0])
+        sim, loop = float(np.median(t_sim)), float(np.median(t_loop))
+        rows += [(f"n = {n:,}: ps.simulate / numpy loop",
+                  f"{_fmt_time(sim)} / {_fmt_time(loop)}", f"medians of {reps}, alternated"),
+                 (f"n = {n:,}: ratio", f"{sim / loop:.2f}x",
+                  f"target <= {target:.0f}x: {_verdict(sim / loop <= target)}")]
+    _table(f"1b. ps.simulate vs a bare numpy loop: {args.steps:,} steps", rows)
+
+
 # --- 2. memory, in fresh subprocesses -----------------------------------------------------
 
 
@@ -364,8 +414,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
-    parser.add_argument("--only", choices=("speed", "memory", "measure", "pipeline", "time",
-                                             "capacity", "queues", "evidence", "seek"),
+    parser.add_argument("--only", choices=("speed", "loop", "memory", "measure", "pipeline",
+                                           "time", "load", "capacity", "queues", "evidence",
+                                           "seek"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -404,12 +455,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "memory", "measure", "pipeline", "time", "capacity",
-                             "queues", "evidence", "seek"]
+    sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time", "load",
+                             "capacity", "queues", "evidence", "seek"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
         bench_speed(args)
+    if "loop" in sections:
+        bench_loop(args)
     if "memory" in sections:
         bench_memory(args)
     if "measure" in sections:

@@ -21,17 +21,20 @@ join needs them to be mutually exclusive.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-import networkx as nx
+import numpy as np
 
 from procsimp.durations import mean_of
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from procsimp.durations import Duration
     from procsimp.model import Predecessor, Process, Step
 
@@ -118,7 +121,15 @@ class Analysis:
 
     @cached_property
     def mean_edge_delay(self) -> list[tuple[float, ...]]:
-        return [tuple(mean_of(d) for d in ds) for ds in self.edge_delay]
+        known: dict[int, float] = {}  # one mean per distinct delay (most edges share one)
+
+        def mean(d: Duration) -> float:
+            m = known.get(id(d))
+            if m is None:
+                m = known[id(d)] = mean_of(d)
+            return m
+
+        return [tuple(map(mean, ds)) for ds in self.edge_delay]
 
     @cached_property
     def reach(self) -> tuple[list[float], list[tuple[float, ...]]]:
@@ -141,6 +152,11 @@ class Analysis:
         for i, v in enumerate(self.order):
             rank[v] = i
         return rank
+
+    @cached_property
+    def waves(self) -> Waves:
+        """The steps by depth, with their incoming edges as arrays (see :class:`Waves`)."""
+        return Waves.of(self)
 
     def sinks(self) -> list[int]:
         return [v for v in self.order if not self.succs[v]]
@@ -301,6 +317,8 @@ def topological_order(preds: Sequence[Sequence[int]],
 
 def find_cycle(ids: list[str], succs: Sequence[Sequence[int]]) -> list[str]:
     """Step ids around one cycle of the graph, first step repeated at the end."""
+    import networkx as nx  # only a cycle report needs it: kept off `import procsimp`
+
     g = nx.DiGraph()
     g.add_edges_from((u, w) for u, ws in enumerate(succs) for w in ws)
     cycle = nx.find_cycle(g)
@@ -640,9 +658,171 @@ def reach_probabilities(c: Analysis) -> tuple[list[float], list[tuple[float, ...
     return node, edge  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, eq=False)
+class Waves:
+    """The steps grouped by depth (longest path from a first step), for whole-array passes.
+
+    A step depends only on steps of lower depth, so a pass over the graph in topological
+    order can handle a whole wave at once. ``nodes[w]`` are the steps of wave ``w``, in
+    topological order; wave 0 holds the steps without predecessors. The incoming edges of
+    the waves after the first are listed target by target (``src``, ``dst``, ``pos``: the
+    predecessor, the step, the edge's position among the step's predecessors), wave by
+    wave: wave ``w`` owns ``edges[w]:edges[w + 1]`` and its steps' edges start at
+    ``first`` (relative to ``edges[w]``).
+    """
+
+    nodes: list[np.ndarray]
+    edges: list[int]
+    first: list[np.ndarray]
+    src: np.ndarray
+    dst: np.ndarray
+    pos: np.ndarray
+
+    #: per wave, the steps :func:`flow` computes one by one: ``join: any``, block exits
+    special: list[list[int]]
+    #: the position of each edge (``src``/``dst``/``pos``) in the flattened ``preds`` lists
+    flat: np.ndarray
+
+    @staticmethod
+    def of(c: Analysis) -> Waves:
+        """Kahn's algorithm a whole frontier at a time, over arrays."""
+        n = c.n
+        lens = np.fromiter(map(len, c.preds), dtype=np.int64, count=n)
+        total = int(lens.sum())
+        src_all = np.fromiter(itertools.chain.from_iterable(c.preds), dtype=np.int64,
+                              count=total)
+        dst_all = np.repeat(np.arange(n, dtype=np.int64), lens)
+        by_src = np.argsort(src_all, kind="stable")
+        succ_dst = dst_all[by_src]
+        succ_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src_all, minlength=n), out=succ_ptr[1:])
+        indegree = lens.copy()
+        frontier = np.flatnonzero(indegree == 0)
+        nodes: list[np.ndarray] = []
+        while frontier.size:
+            nodes.append(frontier)
+            out = _ranges(succ_ptr[frontier], succ_ptr[frontier + 1])
+            targets, hits = np.unique(succ_dst[out], return_counts=True)
+            indegree[targets] -= hits
+            frontier = targets[indegree[targets] == 0]
+        pred_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lens, out=pred_ptr[1:])
+        order = np.concatenate(nodes) if nodes else np.zeros(0, np.int64)
+        flat = _ranges(pred_ptr[order], pred_ptr[order + 1])
+        sizes = np.fromiter(map(len, nodes), dtype=np.int64, count=len(nodes))
+        per_node = lens[order]
+        node_edges = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum(per_node, out=node_edges[1:])
+        bounds = np.zeros(len(nodes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=bounds[1:])
+        edges = node_edges[bounds].tolist()
+        first = [node_edges[bounds[w]:bounds[w + 1]] - node_edges[bounds[w]]
+                 for w in range(len(nodes))]
+        depth = np.empty(n, dtype=np.int64)
+        depth[order] = np.repeat(np.arange(len(nodes), dtype=np.int64), sizes)
+        special: list[list[int]] = [[] for _ in nodes]
+        for v in c.order:
+            if (c.steps[v].join != "all" and c.preds[v]) or v in c.block_of_exit:
+                special[int(depth[v])].append(v)
+        return Waves(nodes, edges, first, src_all[flat], dst_all[flat],
+                     flat - pred_ptr[dst_all[flat]], special, flat)
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The integers of the ranges ``lo[i]:hi[i]``, one after another."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(lo - np.cumsum(counts) + counts, counts)
+    return shift + np.arange(total, dtype=np.int64)
+
+
 def flow(c: Analysis, durations: list[float], *,
          delays: bool) -> tuple[list[float], list[float], list[int]]:
-    """Expected start and finish of each step given that it runs, and what set its start."""
+    """Expected start and finish of each step given that it runs, and what set its start.
+
+    Wave by wave (:class:`Waves`) over arrays: a ``join: all`` step starts at the latest
+    arrival (the first predecessor with it sets the start, as in a loop over the edges),
+    exactly as :func:`flow_loop` computes it; ``join: any`` steps and the exits of rework
+    blocks take the loop's own formulas, step by step.
+    """
+    if c.n == 0:
+        return [], [], []
+    waves = c.waves
+    special = waves.special
+    dur = np.asarray(durations, dtype=float)
+    finish = np.zeros(c.n)
+    start = np.zeros(c.n)
+    best = np.full(c.n, -1, dtype=np.int64)
+    if delays:
+        delay = _flat_delays(c)
+    finish[waves.nodes[0]] = dur[waves.nodes[0]]
+    for w in range(len(waves.nodes)):
+        if w:
+            nodes = waves.nodes[w]
+            lo, hi = waves.edges[w], waves.edges[w + 1]
+            src = waves.src[lo:hi]
+            arrivals = finish[src] + delay[lo:hi] if delays else finish[src]
+            first = waves.first[w]
+            latest = np.maximum.reduceat(arrivals, first)
+            counts = np.diff(first, append=hi - lo)
+            k = np.minimum.reduceat(np.where(arrivals == np.repeat(latest, counts),
+                                             waves.pos[lo:hi], np.iinfo(np.int64).max), first)
+            start[nodes] = latest
+            best[nodes] = src[first + k]
+            finish[nodes] = latest + dur[nodes]
+        if special[w]:  # join: any, and the exits of rework blocks, as the loop does them
+            _flow_steps(c, special[w], durations, delays, start, finish, best)
+    return start.tolist(), finish.tolist(), best.tolist()
+
+
+def _flat_delays(c: Analysis) -> np.ndarray:
+    """The mean delay of every edge in the order of :class:`Waves`."""
+    means = np.fromiter(itertools.chain.from_iterable(c.mean_edge_delay), dtype=float,
+                        count=len(c.waves.flat))
+    return means[c.waves.flat]
+
+
+def _flow_steps(c: Analysis, todo: list[int], durations: list[float], delays: bool,
+                start: np.ndarray, finish: np.ndarray, best: np.ndarray) -> None:
+    """The loop of :func:`flow_loop` over some steps of one wave (their inputs are known).
+
+    Plain float arithmetic on the arrays' elements: the same operations, so the same
+    numbers, as the loop's."""
+    _node_p, edge_p = c.reach
+    delay_means = c.mean_edge_delay
+    for v in todo:
+        preds = c.preds[v]
+        if preds and c.steps[v].join != "all":
+            if delays:
+                arrivals = [float(finish[u]) + d
+                            for u, d in zip(preds, delay_means[v], strict=True)]
+            else:
+                arrivals = [float(finish[u]) for u in preds]
+            weights = edge_p[v]
+            total = math.fsum(weights)
+            k = max(range(len(preds)), key=weights.__getitem__)
+            weighted = math.fsum(w * a for w, a in zip(weights, arrivals, strict=True))
+            start[v] = (weighted / total
+                        if total > 0 else max(arrivals))
+            best[v] = preds[k]
+            finish[v] = float(start[v]) + durations[v]
+        b = c.block_of_exit.get(v)
+        if b is not None:
+            blk = c.blocks[b]
+            entry_start = float(start[blk.entry])
+            once = float(finish[v]) - entry_start
+            back = (mean_of(blk.delay) + revision_mean(c, blk.exit)) if delays else 0.0
+            if blk.mode == "repeat":
+                finish[v] = entry_start + (once + blk.p * back) / (1.0 - blk.p)
+            else:
+                finish[v] = entry_start + (1.0 + blk.p) * once + blk.p * back
+
+
+def flow_loop(c: Analysis, durations: list[float], *,
+              delays: bool) -> tuple[list[float], list[float], list[int]]:
+    """:func:`flow` as a plain loop over the steps in topological order (its definition)."""
     _node_p, edge_p = c.reach
     delay_means = c.mean_edge_delay
     finish = [0.0] * c.n
@@ -842,6 +1022,8 @@ def analysis_view(analysis: Analysis, name: str) -> nx.DiGraph:
     Not to be confused with :func:`procsimp.to_networkx`, a mutable graph holding every
     field of the file (for round trips).
     """
+    import networkx as nx  # loaded on the first use of Process.graph
+
     g = nx.DiGraph(name=name)
     for v, s in enumerate(analysis.steps):
         g.add_node(s.id, step=s, role=s.role, kind=s.kind, duration=analysis.mean_duration[v])

@@ -31,14 +31,15 @@ defaults; ``level`` is ignored) and validates the result.
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from procsimp._checks import validated
 from procsimp.errors import FileFormatError
 from procsimp.io.plain import from_data
 from procsimp.model import Process, Step
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["from_networkx", "to_networkx"]
 
@@ -50,6 +51,8 @@ _EDGE_FIELDS = ("p", "delay", "hard")
 @validated
 def to_networkx(process: Process) -> nx.DiGraph:
     """A mutable DiGraph of the process with the attributes in the module docstring."""
+    import networkx as nx  # loaded on first use, not by `import procsimp`
+
     g = nx.DiGraph(**{key: getattr(process, key) for key in _HEADER})
     for s in process.steps:
         attrs = {f: getattr(s, f) for f in _STEP_FIELDS}
