@@ -17,7 +17,13 @@ Sections, each printed as a compact table (see benchmarks/README.md):
 3. measure: ``ps.measure`` on 100,000 steps and on 10,000 steps, with the ratio
    (linear scaling gives about 10x; target: a few seconds on 100,000);
 5. time: ``ps.simulate`` with a working calendar, start dates and four deadlines
-   against the plain simulation of the same process in the same run (target: <= 2x).
+   against the plain simulation of the same process in the same run (target: <= 2x);
+6. capacity: ``ps.capacity`` on a 10,000-step process with arrivals, staff and work,
+   next to ``ps.measure`` on it in the same run (target: < 1 s).
+7. evidence: calibrating the receipt model, ``ps.read_log`` on 1,000,000 events against
+   pandas alone in the same run (target: <= 2x), peak memory (benchmarks/bench_evidence.py).
+8. seek: ``ps.seek`` with 30 candidate moves on 100, 200 and 1,000 steps, its time as a
+   multiple of one ``ps.measure`` and the gap it reports (target: under a minute on 200).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -374,6 +380,29 @@ def bench_time(args: argparse.Namespace) -> None:
     ])
 
 
+def bench_capacity(args: argparse.Namespace) -> None:
+    """6. ps.capacity on a 10,000-step process with workload, next to ps.measure on it."""
+    n = 10_000
+    plain = layered_process(n, args.width, args.seed, with_choices=args.choices)
+    roles = tuple(r.model_copy(update={"staff": 20, "availability": 0.8}) for r in plain.roles)
+    steps = tuple(s.model_copy(update={"work": ps.durations.Exponential(mean=0.01)})
+                  for s in plain.steps)
+    proc = plain.model_copy(update={"roles": roles, "steps": steps,
+                                    "arrivals": ps.model.Arrivals(rate=1, per="day")})
+    t_measure, _ = _best(lambda: ps.measure(proc), args.repeats)
+    t_cap, cap = _best(lambda: ps.capacity(proc), args.repeats)
+    t_lead, _ = _best(lambda: ps.capacity(proc).lead_time, args.repeats)
+    _table(f"6. ps.capacity: {n:,} steps, {len(roles)} roles", [
+        ("ps.measure (baseline, same run)", _fmt_time(t_measure), f"best of {args.repeats}"),
+        ("ps.capacity (per-role figures)", _fmt_time(t_cap),
+         f"{t_cap / t_measure:.2f}x measure; {_verdict(t_cap < 1.0)} (target < 1 s)"),
+        ("  and its lead time with waiting", _fmt_time(t_lead),
+         f"{t_lead / t_measure:.2f}x measure (one more measure, on first use)"),
+        ("bottleneck", str(cap.bottleneck), f"utilisation "
+         f"{cap.roles[cap.bottleneck].utilisation:.1%}" if cap.bottleneck else ""),
+    ])
+
+
 # --- command line -------------------------------------------------------------------------
 
 
@@ -386,7 +415,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "loop", "memory", "measure", "pipeline",
-                                           "time", "load"),
+                                           "time", "load", "capacity", "queues", "evidence",
+                                           "seek"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -425,7 +455,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time", "load"]
+    sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time", "load",
+                             "capacity", "queues", "evidence", "seek"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -440,6 +471,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_pipeline(args)
     if "time" in sections:
         bench_time(args)
+    if "capacity" in sections:
+        bench_capacity(args)
+    if "queues" in sections:
+        from benchmarks.bench_queues import main as bench_queues
+
+        bench_queues()
+    if "evidence" in sections:
+        from benchmarks.bench_evidence import bench_evidence
+
+        args.log_events = 200_000 if args.quick else 1_000_000
+        bench_evidence(args)
+    if "seek" in sections:
+        from benchmarks.bench_seek import bench_seek
+
+        bench_seek(args)  # 30 candidate moves on 100, 200 and 1,000 steps
 
 
 if __name__ == "__main__":

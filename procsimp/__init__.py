@@ -36,6 +36,7 @@ from procsimp.errors import (
     ProcsimpError,
     SimulationError,
 )
+from procsimp.evidence import Calibration, Card, EventLog, calibrate, read_log
 from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
 from procsimp.io.bpmn import BpmnImportWarning, read_bpmn
 from procsimp.io.tables import read_table, write_table
@@ -53,6 +54,9 @@ from procsimp.passes.base import (
     unregister_pass,
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
+from procsimp.queueing import Capacity, capacity
+from procsimp.queues import QueueSimulationResult, RoleQueue
+from procsimp.seeking import Move, Plan, seek
 from procsimp.simulation import SimulationResult, simulate
 
 
@@ -81,10 +85,14 @@ __all__ = [
     "Analysis",
     "BpmnImportWarning",
     "Calendar",
+    "Calibration",
+    "Capacity",
+    "Card",
     "Change",
     "Deadline",
     "Duration",
     "Empirical",
+    "EventLog",
     "Exponential",
     "Failure",
     "FileFormatError",
@@ -95,22 +103,26 @@ __all__ = [
     "Metrics",
     "MissingDependencyError",
     "ModelError",
+    "Move",
     "OnTime",
     "OptionError",
     "PassContext",
     "PassError",
     "PassOptions",
     "Pert",
+    "Plan",
     "PortfolioResult",
     "PrecisionWarning",
     "Predecessor",
     "Process",
     "ProcsimpError",
+    "QueueSimulationResult",
     "Report",
     "Result",
     "Rework",
     "Role",
     "RoleId",
+    "RoleQueue",
     "SimulationError",
     "SimulationResult",
     "Step",
@@ -120,6 +132,8 @@ __all__ = [
     "Uniform",
     "__version__",
     "available_passes",
+    "calibrate",
+    "capacity",
     "compare",
     "dumps",
     "from_frame",
@@ -131,11 +145,13 @@ __all__ = [
     "plot",
     "portfolio",
     "read_bpmn",
+    "read_log",
     "read_table",
     "register_pass",
     "run_pass",
     "save",
     "scaled",
+    "seek",
     "simplify",
     "simulate",
     "to_networkx",

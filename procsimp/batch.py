@@ -62,6 +62,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from procsimp._checks import validated
 from procsimp.comparison import METRICS, Report, compare
 from procsimp.deadlines import WORKING_UNITS, start_dates, wilson
 from procsimp.errors import MissingDependencyError, OptionError, PrecisionWarning
@@ -508,6 +509,7 @@ def _on_time_line(r: Mapping[str, Any]) -> str:
             f"{_pp(r['change'])} {_interval(r, 'change', _pp)} ({r['cases']:,} cases)")
 
 
+@validated
 def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.PathLike[str],
               scenarios: Mapping[str, Any], n: int = 2000, seed: int = 0, *,
               executor: Any = None, chunk_size: int | None = None,
@@ -665,7 +667,9 @@ def task_seed(seed: int, key: str) -> int:
     >>> task_seed(0, "letters/outgoing.yaml") == task_seed(0, "letters/outgoing.yaml")
     True
     """
-    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
+    # a file name that is not valid UTF-8 reaches Python as surrogate escapes: keep its bytes
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode("utf-8", "surrogateescape"),
+                             digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1  # a non-negative 63-bit integer
 
 
@@ -680,15 +684,38 @@ def run_chunk(chunk: Sequence[Item], plan: Plan, n: int, seed: int,
     return [_run_one(position, item, plan, n, seed, start) for position, item in chunk]
 
 
+def shown(path: str | None) -> str | None:
+    """A file name as text any console can print: bytes that are not UTF-8 as ``\\xNN``.
+
+    >>> shown("caf\\udce9.yaml")
+    'caf\\\\xe9.yaml'
+    """
+    if path is None:
+        return None
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _failure(process: str | None, source: str | None, scenario: str | None,
+             exc: BaseException, prefix: str = "") -> Failure:
+    """A failure row whose message names its file, process and scenario."""
+    where = ", ".join(part for part in (
+        f"file {source}" if source is not None else "",
+        f"process {process!r}" if process is not None else "",
+        f"scenario {scenario!r}" if scenario is not None else "") if part)
+    message = shown(str(exc)) or type(exc).__name__
+    return Failure(process, source, scenario, type(exc).__name__,
+                   f"{where}: {prefix}{message}" if where else f"{prefix}{message}")
+
+
 def _run_one(position: int, item: Process | str, plan: Plan, n: int, seed: int,
              start: Any) -> Done:
-    source = None if isinstance(item, Process) else item
+    source = None if isinstance(item, Process) else shown(item)
     try:
         proc = item if isinstance(item, Process) else load(item)
+        process_seed = task_seed(seed, item if isinstance(item, str) else proc.name)
     except Exception as exc:  # one bad file must not stop the batch
-        return position, [], [Failure(None, source, None, type(exc).__name__, str(exc))], []
+        return position, [], [_failure(None, source, None, exc)], []
     rows, failures, on_time = [], [], []
-    process_seed = task_seed(seed, source if source is not None else proc.name)
     for name, (passes, options) in plan.items():
         try:
             result = simplify(proc, passes, options)
@@ -701,7 +728,7 @@ def _run_one(position: int, item: Process | str, plan: Plan, n: int, seed: int,
                 report = compare(proc, result, n=n, seed=process_seed, bootstrap=0,
                                  start=start)
         except Exception as exc:  # a pass that fails on one process fails that row only
-            failures.append(Failure(proc.name, source, name, type(exc).__name__, str(exc)))
+            failures.append(_failure(proc.name, source, name, exc))
             continue
         row: dict[str, Any] = {
             "process": proc.name, "source": source, "scenario": name,
@@ -764,41 +791,76 @@ def _on_time_records(before: Process, after: Process, report: Report, source: st
 
 def _run(chunks: list[list[Item]], plan: Plan, n: int, seed: int, executor: Any,
          start: Any = None) -> Iterator[tuple[list[Item], Outcome]]:
-    """Each chunk with its outcome, in completion order."""
+    """Each chunk with its outcome, in completion order.
+
+    A chunk whose worker died (``os._exit`` in a pass, a memory kill: a broken process
+    pool, a killed or lost Dask worker) is run again one process and one scenario at a
+    time, each in a fresh process of its own, so every row that can be computed is, and
+    the one that kills its worker becomes a failure naming its file, process and scenario.
+    """
     if executor is None:
         for chunk in chunks:
             yield chunk, run_chunk(chunk, plan, n, seed, start)
     elif _is_dask_client(executor):
         from distributed import as_completed as dask_completed
 
-        # the processes go straight to the workers, not inside the task graph
-        data = executor.scatter(chunks, hash=False)
-        futures = executor.map(run_chunk, data, plan=plan, n=n, seed=seed, start=start,
-                               pure=False)
+        # each chunk travels with its task: scattered data would die with the worker
+        # holding it, and take every task that needs it along
+        futures = [executor.submit(run_chunk, c, plan, n, seed, start, pure=False)
+                   for c in chunks]
         chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
         for future in dask_completed(futures):
             chunk = chunk_of[future.key]
-            yield chunk, _outcome(future.result, chunk)
+            yield chunk, _outcome(future.result, chunk, plan, n, seed, start)
             future.release()
     elif isinstance(executor, Executor):
         submitted = {executor.submit(run_chunk, c, plan, n, seed, start): c for c in chunks}
         for future in as_completed(submitted):
             chunk = submitted.pop(future)
-            yield chunk, _outcome(future.result, chunk)
+            yield chunk, _outcome(future.result, chunk, plan, n, seed, start)
     else:
         raise OptionError(f"portfolio: executor must be None, a concurrent.futures.Executor or "
                           f"a dask.distributed.Client, got {type(executor).__name__}")
 
 
-def _outcome(get: Any, chunk: list[Item]) -> Outcome:
-    """A chunk's outcome; when the worker itself failed, a failure for each of its processes."""
+def _outcome(get: Any, chunk: list[Item], plan: Plan, n: int, seed: int,
+             start: Any) -> Outcome:
+    """A chunk's outcome; when its worker died, each process and scenario run alone."""
     try:
         return get()
-    except Exception as exc:  # e.g. a worker killed, a process that cannot be pickled
-        return [(position, [], [Failure(item.name if isinstance(item, Process) else None,
-                                        None if isinstance(item, Process) else item, None,
-                                        type(exc).__name__, f"worker failed: {exc}")], [])
+    except BaseException as exc:  # a worker killed, lost, or a chunk that cannot be pickled
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return [_isolated(position, item, plan, n, seed, start, exc)
                 for position, item in chunk]
+
+
+def _isolated(position: int, item: Process | str, plan: Plan, n: int, seed: int,
+              start: Any, cause: BaseException) -> Done:
+    """One process, every scenario in a fresh one-worker process pool of its own."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    rows: list[dict[str, Any]] = []
+    failures: list[Failure] = []
+    on_time: list[dict[str, Any]] = []
+    name = item.name if isinstance(item, Process) else None
+    source = None if isinstance(item, Process) else shown(item)
+    for scenario, spec in plan.items():
+        try:
+            with ProcessPoolExecutor(1) as alone:
+                [(_, r, f, o)] = alone.submit(run_chunk, [(position, item)],
+                                              {scenario: spec}, n, seed, start).result()
+        except Exception as exc:  # it kills its worker even alone
+            failures.append(_failure(name, source, scenario, exc, prefix=(
+                f"the worker died running it (a pass that exits, or a memory kill; first "
+                f"seen as {type(cause).__name__}: {shown(str(cause)) or 'no message'}): ")))
+            continue
+        rows += r
+        on_time += o
+        if f and f[0].scenario is None:  # it failed to load: once is enough
+            return position, [], f, []
+        failures += f
+    return position, rows, failures, on_time
 
 
 def _is_dask_client(executor: Any) -> bool:
@@ -836,4 +898,4 @@ def _json_start(start: Any) -> Any:
 
 
 __all__ = ["COLUMNS", "ON_TIME_COLUMNS", "Failure", "OnTimeTotal", "PortfolioResult", "Total",
-           "on_time_totals", "portfolio", "task_seed", "totals"]
+           "on_time_totals", "portfolio", "shown", "task_seed", "totals"]

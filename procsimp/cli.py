@@ -393,7 +393,51 @@ examples:
   procsimp portfolio catalogue/ --scenario flat=delayering_2019 --scenario digital=spbe
   procsimp portfolio 'ministries/**/*.yaml' --workers 2 -o table.csv --figure cut.png
   procsimp portfolio catalogue/ --dask tcp://scheduler:8786 --json > portfolio.json""",
+    "seek": """TARGET is mean=T, pNN=T (e.g. p90=14) or on_time=DEADLINE:SHARE (e.g.
+on_time=licence_decision:0.95). Exits 1 when the target cannot be met, 2 on bad input.
+
+examples:
+  procsimp seek letter.yaml --target p90=14
+  procsimp seek licence.yaml --target on_time=licence_decision:0.95 \\
+      --shorten sign_licence=0.5 -o licence_plan.yaml --figure front.png
+  procsimp seek letter.yaml --target mean=10 --json | jq .moves""",
 }
+
+
+def _seek(args: argparse.Namespace) -> int:
+    from procsimp import Move, seek
+
+    proc = _load(args.file, args.format)
+    key, sep, value = args.target.partition("=")
+    if not sep:
+        raise OptionError(f"--target {args.target!r}: write mean=T, pNN=T or "
+                          f"on_time=DEADLINE:SHARE")
+    deadline, colon, share = value.rpartition(":")
+    try:
+        target: dict[str, Any] = {key: (deadline, float(share)) if key == "on_time" and colon
+                                  else float(value)}
+    except ValueError:
+        raise OptionError(f"--target {args.target!r}: {value!r} is not a number (on_time "
+                          f"takes DEADLINE:SHARE)") from None
+    moves = []
+    for text in args.shorten:
+        step, sep, to = text.partition("=")
+        try:
+            moves.append(Move.shorten(step, float(to)))
+        except ValueError:
+            raise OptionError(f"--shorten {text!r}: write STEP=DURATION, e.g. sign=0.5") \
+                from None
+    if args.n < 1:
+        raise OptionError("seek verifies its plan by simulation: give -n of at least 1")
+    plan = seek(proc, target, moves=moves, n=args.n, seed=args.seed, start=args.start)
+    if args.output:
+        plan.save(args.output)
+    if args.figure:
+        from procsimp import plot
+
+        plot.front(plan).savefig(args.figure)
+    print(json.dumps(plan.to_json(), indent=2) if args.json else plan)
+    return 0 if plan.reachable else 1
 
 
 def _command(sub: Any, name: str, help: str, run: Any) -> argparse.ArgumentParser:
@@ -512,6 +556,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the rows, totals, on-time shares (per process, scenario and "
                         "deadline, and their totals) and failures as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = _command(sub, "seek", "the cheapest set of reforms that meets a lead-time or "
+                              "on-time target", _seek)
+    _input_args(p)
+    p.add_argument("--target", required=True, metavar="TARGET",
+                   help="mean=T, pNN=T or on_time=DEADLINE:SHARE")
+    p.add_argument("--shorten", action="append", default=[], metavar="STEP=DURATION",
+                   help="also consider shortening STEP to DURATION (its service standard); "
+                        "repeatable")
+    _simulation_args(p, " of the verifying simulation")
+    p.add_argument("-o", "--output", help="save the plan's process here (suffix: format)")
+    p.add_argument("--figure", metavar="OUT", help="draw the trade-off front to OUT")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
     return parser
 
 

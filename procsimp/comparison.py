@@ -34,18 +34,21 @@ lead time to each pass in turn.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from procsimp._checks import validated
 from procsimp.deadlines import OnTimeChange, paired_change
 from procsimp.errors import OptionError
 from procsimp.intervals import mean_interval
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Process
 from procsimp.pipeline import Result
+from procsimp.queueing import RoleLoad, load_changes, load_notes
 from procsimp.render import Cell, Renderable, Table, Tables, require
 from procsimp.simulation import SimulationResult, check_cases, check_seed, simulate
 
@@ -70,6 +73,8 @@ METRICS: tuple[tuple[str, MetricKind], ...] = (
 
 #: Bootstrap resamples for the intervals of the quantile cuts.
 BOOTSTRAP = 1000
+#: Bootstrap resamples at most (beyond 100,000 the interval's ends no longer move).
+MAX_BOOTSTRAP = 100_000
 #: Resampled cases held at once by the bootstrap (bounds its memory to about 50 MB).
 _BOOTSTRAP_CELLS = 2_000_000
 
@@ -175,6 +180,9 @@ class Report(Renderable):
     on_time: tuple[OnTimeChange, ...] = ()
     """Per deadline both versions declare, its on-time share before and after and the
     paired change (see :func:`procsimp.deadlines.paired_change`)."""
+    workload: tuple[RoleLoad, ...] = ()
+    """Per role, utilisation and queue wait before and after, when both versions declare
+    ``arrivals`` (see :func:`procsimp.queueing.load_changes`)."""
 
     def metric(self, name: str) -> MetricCut:
         """The row of one metric, by its field name in :class:`~procsimp.Metrics`."""
@@ -199,6 +207,9 @@ class Report(Renderable):
             "notes": list(self.notes),
             "on_time": {c.id: _lists({k: v for k, v in asdict(c).items() if k != "id"})
                         for c in self.on_time},
+            "workload": {c.role: {k: (None if isinstance(v, float) and not math.isfinite(v)
+                                      else v) for k, v in asdict(c).items() if k != "role"}
+                         for c in self.workload},
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -288,6 +299,20 @@ class Report(Renderable):
                       for a in self.attribution),
                 name="attribution", units={"lead time": self.time_unit,
                                            "lead-time cut": self.time_unit}))
+        if self.workload:
+            def wait(w: float) -> Cell:
+                return Cell(None, "-") if math.isnan(w) else \
+                    Cell(None, "unstable") if math.isinf(w) else Cell(w, t(w))
+            tables.append(Table(
+                "Workload by role (utilisation and mean queue wait)",
+                ("role", "utilisation before", "utilisation after", "wait before",
+                 "wait after", "bottleneck"),
+                tuple((c.role, Cell(c.utilisation_before, f"{c.utilisation_before:.1%}"),
+                       Cell(c.utilisation_after, f"{c.utilisation_after:.1%}"),
+                       wait(c.wait_before), wait(c.wait_after),
+                       _bottleneck_words(c.bottleneck_before, c.bottleneck_after))
+                      for c in self.workload), name="workload", index="role",
+                notes=load_notes(self.workload)))
         return Tables(tuple(tables), tuple(self._footer()))
 
     def _time(self, value: float) -> str:
@@ -316,6 +341,7 @@ class Report(Renderable):
                 f"{self.time_unit}s)")
 
 
+@validated
 def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int | None = 0,
             *, result: Result | None = None, bootstrap: int = BOOTSTRAP,
             start: Any = None) -> Report:
@@ -384,9 +410,9 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
                           f"their days mean the same")
     n = check_cases(n, "compare", none_ok=True)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) \
-            or bootstrap < 0:
-        raise OptionError(f"compare: bootstrap must be a number of resamples (0: no "
-                          f"bootstrap), got {bootstrap!r}")
+            or bootstrap < 0 or bootstrap > MAX_BOOTSTRAP:
+        raise OptionError(f"compare: bootstrap must be a number of resamples from 0 (no "
+                          f"bootstrap) to {MAX_BOOTSTRAP:,}, got {bootstrap!r}")
     seed = check_seed(seed, "compare")
 
     m_before, m_after = measure(before), measure(after)
@@ -407,7 +433,8 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
         attribution = _attribution(result, {id(before): m_before, id(after): m_after})
     return Report(before_name=before.name, after_name=after.name, time_unit=before.time_unit,
                   n=int(n), seed=int(seed), metrics=rows, simulation=simulation,
-                  attribution=attribution, notes=notes, on_time=on_time)
+                  attribution=attribution, notes=notes, on_time=on_time,
+                  workload=load_changes(before, after))
 
 
 def _metric_cut(name: str, kind: MetricKind, before: float, after: float) -> MetricCut:
@@ -485,6 +512,11 @@ def _attribution(result: Result, known: dict[int, Metrics]) -> tuple[PassCut, ..
                            changes=len(run.changes) - skipped, skipped=skipped))
         previous = m.lead_time
     return tuple(out)
+
+
+def _bottleneck_words(before: bool, after: bool) -> str:
+    return {(True, True): "before and after", (True, False): "before",
+            (False, True): "after (new)", (False, False): ""}[(before, after)]
 
 
 def _lists(data: Any) -> Any:

@@ -12,7 +12,9 @@ mapping with a ``dist`` key:
 - ``{dist: gamma, mean, sd}``
 
 Every duration is non-negative and finite. :func:`mean_of` gives the exact
-mean and :func:`sample` draws ``n`` values at once from a numpy Generator.
+mean, :func:`variance_of` the exact variance (:func:`scv_of` its squared coefficient of
+variation, for queueing formulas), and :func:`sample` draws ``n`` values at once
+from a numpy Generator.
 
 >>> import numpy as np
 >>> d = Triangular(low=1, mode=2, high=6)
@@ -42,6 +44,8 @@ from pydantic import (
     model_validator,
 )
 
+from procsimp._checks import validated
+
 #: z-score of the 90th percentile of the standard normal distribution.
 Z90 = 1.2815515655446004
 
@@ -65,6 +69,11 @@ class _Dist(BaseModel):
     @abstractmethod
     def mean(self) -> float:
         """The exact mean."""
+
+    @property
+    @abstractmethod
+    def variance(self) -> float:
+        """The exact variance (used by the queueing formulas of :mod:`procsimp.capacity`)."""
 
     @abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -97,6 +106,11 @@ class Triangular(_ThreePoint):
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3.0
 
+    @property
+    def variance(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.low == self.high:
             return np.full(n, self.low)
@@ -111,6 +125,16 @@ class Pert(_ThreePoint):
     @property
     def mean(self) -> float:
         return (self.low + 4.0 * self.mode + self.high) / 6.0
+
+    @property
+    def variance(self) -> float:
+        # beta(alpha, beta) on [low, high] with alpha + beta = 6
+        span = self.high - self.low
+        if span == 0:
+            return 0.0
+        a = 1.0 + 4.0 * (self.mode - self.low) / span
+        b = 1.0 + 4.0 * (self.high - self.mode) / span
+        return span * span * a * b / (36.0 * 7.0)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         span = self.high - self.low
@@ -137,6 +161,10 @@ class Uniform(_Dist):
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2.0
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12.0
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
@@ -191,6 +219,14 @@ class Lognormal(_Dist):
         except OverflowError:
             return math.inf
 
+    @property
+    def variance(self) -> float:
+        mu, sigma = self.params
+        try:
+            return math.expm1(sigma * sigma) * math.exp(2.0 * mu + sigma * sigma)
+        except OverflowError:
+            return math.inf
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         mu, sigma = self.params
         return rng.lognormal(mu, sigma, n)
@@ -205,6 +241,12 @@ class Empirical(_Dist):
     @property
     def mean(self) -> float:
         return math.fsum(self.values) / len(self.values)
+
+    @property
+    def variance(self) -> float:
+        # resampling with replacement: the variance of the observed values (divisor n)
+        m = self.mean
+        return math.fsum((v - m) ** 2 for v in self.values) / len(self.values)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), n)
@@ -228,6 +270,10 @@ class Exponential(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
+
+    @property
+    def variance(self) -> float:
+        return self.mean_ * self.mean_
 
 
 class Gamma(_Dist):
@@ -254,6 +300,10 @@ class Gamma(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.shape, self.sd * self.sd / self.mean_, n)
+
+    @property
+    def variance(self) -> float:
+        return self.sd * self.sd
 
 
 class Sum(_Dist):
@@ -289,6 +339,11 @@ class Sum(_Dist):
     @property
     def mean(self) -> float:
         return math.fsum(mean_of(p) for p in self.parts)
+
+    @property
+    def variance(self) -> float:
+        # the parts are drawn independently
+        return math.fsum(variance_of(p) for p in self.parts)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         total = np.zeros(n)
@@ -337,11 +392,36 @@ Duration = Annotated[
 ]
 
 
+@validated
 def mean_of(duration: float | _Dist) -> float:
     """The exact mean of a duration (a number or a distribution)."""
     if isinstance(duration, _Dist):
         return duration.mean
     return float(duration)
+
+
+def variance_of(duration: float | _Dist) -> float:
+    """The exact variance of a duration (0 for a fixed number).
+
+    >>> variance_of(Exponential(mean=3))
+    9.0
+    >>> variance_of(Uniform(low=0, high=6))
+    3.0
+    """
+    if isinstance(duration, _Dist):
+        return duration.variance
+    return 0.0
+
+
+def scv_of(duration: float | _Dist) -> float:
+    """Squared coefficient of variation ``variance / mean**2`` (1 for an exponential,
+    0 for a fixed duration; 0 when the mean is 0).
+
+    >>> scv_of(Gamma(mean=12, sd=15))
+    1.5625
+    """
+    m = mean_of(duration)
+    return variance_of(duration) / (m * m) if m > 0 else 0.0
 
 
 def is_fixed(duration: float | _Dist) -> bool:
@@ -379,6 +459,7 @@ def add(*durations: float | _Dist) -> float | _Dist:
     return parts[0] if len(parts) == 1 else Sum(parts=tuple(parts))
 
 
+@validated
 def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
     """The duration multiplied by ``factor`` (>= 0), in the same family.
 
@@ -435,4 +516,6 @@ __all__ = [
     "mean_of",
     "sample",
     "scaled",
+    "scv_of",
+    "variance_of",
 ]

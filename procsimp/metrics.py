@@ -58,8 +58,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from procsimp._checks import validated
 from procsimp.analysis import block_plans, exclusive, flow, revision_mean
 from procsimp.durations import mean_of
+from procsimp.errors import SimulationError
 from procsimp.model import APPROVAL_KINDS
 from procsimp.render import Cell, Renderable, Table, Tables
 
@@ -181,6 +183,7 @@ class Metrics(Renderable, BaseModel):
         return self.model_dump(mode="json")
 
 
+@validated
 def measure(process: Process) -> Metrics:
     """Measure a process: layers, handoffs, lead time, touch time, cost, critical path.
 
@@ -218,6 +221,7 @@ def measure(process: Process) -> Metrics:
     lead, se, method = structure.expected(c.mean_duration, lead_finish, delays=True)
     touch = structure.expected(work, touch_finish, delays=False)[0]
     cost = _cost(c, reach, roles, work)
+    _check_finite(process, **{"lead time": lead, "touch time": touch, "cost": cost})
     return Metrics(
         name=process.name, time_unit=process.time_unit, steps=len(process.steps),
         roles_involved=len({s.role for s in process.steps}), layers=len(layers),
@@ -227,6 +231,24 @@ def measure(process: Process) -> Metrics:
         cycle_efficiency=touch / lead if lead > 0 else 1.0, cost=cost,
         critical_path=_critical_path(c, reach, lead_finish, lead_best),
     )
+
+
+def _check_finite(process: Process, **figures: Any) -> None:
+    """Refuse a figure that overflowed (inf, or nan from inf / inf) rather than report it.
+
+    Rework loops nested deep at high probabilities repeat a case more often on average
+    than a float can count (400 blocks at p 0.9: 10**400 passes); the lead time is then
+    unbounded for every practical purpose and no figure is honest.
+    """
+    bad = [name for name, value in figures.items()
+           if isinstance(value, float) and not math.isfinite(value)]
+    if bad:
+        runs = max(expected_runs(process.analysis), default=math.inf)
+        raise SimulationError(
+            f"measure: process {process.name!r}: the expected {' and '.join(bad)} "
+            f"overflow{'s' if len(bad) == 1 else ''} (a step would run {runs:,.3g} times per "
+            f"case on average, through nested rework blocks); lower the rework "
+            f"probabilities or the nesting, or cap the rounds of a rework")
 
 
 def _end_groups(c: Analysis, choices: ChoiceAnalysis) -> list[list[int]] | None:

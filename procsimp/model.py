@@ -36,9 +36,10 @@ from pydantic import (
     model_validator,
 )
 
+from procsimp._checks import validated
 from procsimp.calendar import Calendar
 from procsimp.deadlines import Deadline
-from procsimp.durations import Duration
+from procsimp.durations import Duration, mean_of
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -120,6 +121,13 @@ class Role(Model):
     post and its signatures, ``digitize`` keeps its steps and the transfers to and from it
     (unless its ``roles`` option names the post)."""
 
+    staff: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    """People sharing this post's work (a pool served first come, first served); used
+    when the process declares ``arrivals`` (see :mod:`procsimp.capacity`)."""
+    availability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    """Share of each person's working time given to this process (0 < a <= 1): a person
+    giving share ``a`` serves at rate ``a``, so a step's service time is ``work / a``."""
+
     calendar: Calendar | None = None
     """This post's own working calendar (e.g. a village office open on Saturdays, a
     ministry in another province): its steps' durations are working time on it; other
@@ -156,6 +164,46 @@ class Predecessor(Model):
         if self.p is None and self.delay is None and not self.hard:
             return self.step
         return handler(self)
+
+
+ArrivalPeriod = Literal["minute", "hour", "day", "week", "month", "year"]
+
+
+class Arrivals(Model):
+    """How cases arrive: ``{rate: R, per: PERIOD}`` (a Poisson stream) or
+    ``{interarrival: DURATION}`` (independent gaps between arrivals, in the time unit).
+
+    >>> Arrivals(rate=120, per="month").rate
+    120.0
+    >>> Arrivals.model_validate({"interarrival": {"dist": "exponential", "mean": 4}}).mean_gap
+    4.0
+    """
+
+    rate: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = None
+    """Cases arriving per ``per`` (with a calendar: per working period, see
+    :mod:`procsimp.capacity`); arrivals are then a Poisson stream."""
+    per: ArrivalPeriod | None = None
+    """The period of ``rate``: ``minute | hour | day | week | month | year``."""
+    interarrival: Duration | None = None
+    """The time between two arrivals, in the process's time unit (instead of a rate)."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Arrivals:
+        by_rate = self.rate is not None or self.per is not None
+        if by_rate == (self.interarrival is not None):
+            raise ValueError("arrivals is either {rate: R, per: PERIOD} or "
+                             "{interarrival: DURATION}, not both and not neither")
+        if by_rate and (self.rate is None or self.per is None):
+            raise ValueError("arrivals needs both rate and per (e.g. {rate: 120, per: month})")
+        if self.interarrival is not None and not mean_of(self.interarrival) > 0:
+            raise ValueError("arrivals.interarrival needs a mean above 0 (cases cannot "
+                             "arrive all at once)")
+        return self
+
+    @property
+    def mean_gap(self) -> float | None:
+        """Mean time between arrivals, for ``interarrival`` (``None`` for a rate)."""
+        return None if self.interarrival is None else mean_of(self.interarrival)
 
 
 class Rework(Model):
@@ -197,7 +245,9 @@ class Step(Model):
     duration: Duration = 0.0
     """Elapsed time of the step, inbox waiting included, in the process's time unit."""
     work: Duration | None = None
-    """Touch time inside the step; default: the whole duration."""
+    """Touch time inside the step; default: the whole duration. In a process with
+    ``arrivals``, a step with ``work`` queues for its role's staff (see
+    :mod:`procsimp.capacity`); ``duration`` stays the estimate without workload."""
     cost: Money = 0.0
     """Cost per execution of the step (on top of the role's rate x work)."""
     after: tuple[Predecessor, ...] = ()
@@ -269,6 +319,10 @@ class Process(Model):
     runs continuously (see :mod:`procsimp.calendar`)."""
     deadlines: tuple[Deadline, ...] = ()
     """Legal time limits and what a miss entails (see :mod:`procsimp.deadlines`)."""
+    arrivals: Arrivals | None = None
+    """How cases arrive (the workload): ``{rate: R, per: PERIOD}`` or
+    ``{interarrival: DURATION}``. Without it, durations keep their meaning (inbox waiting
+    included) and no figure changes."""
 
     @property
     def role_calendars(self) -> bool:
@@ -354,9 +408,16 @@ class Process(Model):
         s = self.step(step) if isinstance(step, str) else step
         return self._levels_by_id[self.role(s.role).level]
 
+    @validated
     def rank(self, level_id: str) -> int:
         """Position of a level in the hierarchy: 0 is the highest rank."""
-        return [lv.id for lv in self.levels].index(level_id)
+        ids = [lv.id for lv in self.levels]
+        if level_id not in ids:
+            from procsimp.errors import OptionError
+
+            raise OptionError(f"Process.rank: level_id must be one of the process's levels "
+                              f"{ids}, got {level_id!r}")
+        return ids.index(level_id)
 
     @property
     def analysis(self) -> Analysis:
@@ -431,6 +492,8 @@ def with_source(process: Process, source: str | Path | None) -> Process:
 
 __all__ = [
     "APPROVAL_KINDS",
+    "ArrivalPeriod",
+    "Arrivals",
     "Level",
     "Model",
     "Predecessor",

@@ -21,11 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError, PassError
 from procsimp.model import Level, Process, Role, Step
 from procsimp.passes import BUILTIN_PASSES
 from procsimp.passes.base import Change, PassOptions, available_passes, get_pass
 from procsimp.passes.context import PassContext
+from procsimp.queueing import RoleLoad, load_changes, load_notes
 from procsimp.render import Cell, Renderable, Table, Tables
 
 #: What ``simplify(proc)`` runs when no passes are named: the rows of the pass table marked
@@ -98,8 +100,25 @@ class Result(Renderable):
         """The changes one pass made."""
         return tuple(c for c in self.changes if c.pass_name == pass_name)
 
+    @property
+    def load(self) -> tuple[RoleLoad, ...]:
+        """Per role, utilisation and queue wait before and after the pipeline, when the
+        process declares ``arrivals`` (``()`` otherwise); see
+        :func:`procsimp.queueing.load_changes`."""
+        return load_changes(self.original, self.process)
+
+    @property
+    def gained_load(self) -> tuple[str, ...]:
+        """Roles carrying more load after the pipeline than before."""
+        return tuple(c.role for c in self.load if c.gained)
+
+    @property
+    def new_bottleneck(self) -> str | None:
+        """The role that became the bottleneck, if the bottleneck moved."""
+        return next((c.role for c in self.load if c.became_bottleneck), None)
+
     def summary(self) -> str:
-        """The changes as text, grouped by pass."""
+        """The changes as text, grouped by pass, then the roles that gained load."""
         lines = [f"{self.original.name}: {len(self.original.steps)} -> "
                  f"{len(self.process.steps)} steps"]
         for run in self.runs:
@@ -109,6 +128,7 @@ class Result(Renderable):
                          (f", {len(skipped)} skipped" if skipped else ""))
             lines += [f"  - {c.reason}" for c in done]
             lines += [f"  - (skipped) {c.reason}" for c in skipped]
+        lines += [f"workload: {note}" for note in load_notes(self.load)]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -120,7 +140,8 @@ class Result(Renderable):
                    f"{len(self.process.steps)} steps, passes {' -> '.join(self.passes)}")
         return Tables((Table(caption, ("pass", "change", "steps", "what and why"), tuple(
             (c.pass_name, c.kind, Cell(list(c.steps), ", ".join(c.steps)), c.reason)
-            for c in self.changes), name="changes", align="llll"),))
+            for c in self.changes), name="changes", align="llll",
+            notes=load_notes(self.load)),))
 
     def __repr__(self) -> str:
         return (f"Result({self.original.name!r}, passes={list(self.passes)}, "
@@ -170,6 +191,7 @@ def resolve(passes: str | Sequence[str] | None,
     return out
 
 
+@validated
 def simplify(process: Process, passes: str | Sequence[str] | None = None,
              options: Mapping[str, Any] | None = None) -> Result:
     """Run simplification passes in order and return a :class:`Result`.
@@ -209,6 +231,7 @@ def simplify(process: Process, passes: str | Sequence[str] | None = None,
     return Result(process, current, tuple(changes), tuple(runs))
 
 
+@validated
 def run_pass(process: Process, name: str, **options: Any) -> tuple[Process, list[Change]]:
     """Run one pass with keyword options; returns ``(process, changes)``.
 

@@ -32,11 +32,13 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from procsimp._checks import check_number, validated
 from procsimp.analysis import block_plans
 from procsimp.calendar import Timeline, whole_days
 from procsimp.deadlines import DAYS_PER_UNIT, Clock, OnTime, evaluate, start_dates
@@ -66,6 +68,9 @@ ROW_BUDGET = 1 << 18
 #: average (nested rework multiplies): the work would grow with that product, not the size.
 MAX_RUNS_PER_CASE = 1_000
 NEG_INF = -np.inf
+#: The contention engine behind ``simulate(queues=True)``: :mod:`procsimp.queues` builds
+#: on this module and registers its entry point here (so the two do not import each other).
+CONTENTION: Callable[..., SimulationResult] | None = None
 
 _KIND_DURATION, _KIND_CHOICE, _KIND_REWORK, _KIND_DELAY, _KIND_REVISION = 0, 1, 2, 3, 4
 
@@ -108,12 +113,18 @@ class SimulationResult(Renderable):
     on_time: dict[str, OnTime] = field(default_factory=dict)
     """Per deadline id, the share of cases on time (see :class:`~procsimp.deadlines.OnTime`)."""
 
+    @validated
     def quantile(self, q: float) -> float:
         """Any quantile of the simulated lead time (``q`` in [0, 1])."""
+        q = check_number(q, "SimulationResult.quantile", "q", low=0, high=1)
         return float(np.quantile(self.samples, q))
 
+    @validated
     def quantile_ci(self, q: float, level: float = 0.95) -> tuple[float, float]:
         """Distribution-free confidence interval of a quantile, from order statistics."""
+        q = check_number(q, "SimulationResult.quantile_ci", "q", low=0, high=1)
+        level = check_number(level, "SimulationResult.quantile_ci", "level", low=0, high=1,
+                             low_open=True, high_open=True)
         return quantile_interval(np.sort(self.samples), q, _z(level))
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,6 +212,10 @@ def summarize(samples: np.ndarray, *, seed: int | None, time_unit: str,
         notes=precision_notes(ordered, heavy_tails=heavy_tails))
 
 
+#: Simulated cases per call at most: 50 million lead times take 400 MB.
+MAX_CASES = 50_000_000
+
+
 def check_cases(n: Any, who: str, *, none_ok: bool = False) -> int:
     """``n`` as a number of simulated cases, or an :class:`~procsimp.OptionError` saying
     what ``who`` (``"compare"``) accepts: a positive integer, or with ``none_ok`` 0 (no
@@ -216,6 +231,10 @@ def check_cases(n: Any, who: str, *, none_ok: bool = False) -> int:
                               f"cases, got {n!r}")
     elif not integer or n < 1:
         raise OptionError(f"{who}: n must be a positive integer number of cases, got {n!r}")
+    if n > MAX_CASES:
+        raise OptionError(f"{who}: n must be at most {MAX_CASES:,} simulated cases (their lead "
+                          f"times alone would take {n * 8 / 2**30:,.1f} GiB), got {n!r}; "
+                          f"10,000 to 100,000 cases give intervals of a few tenths of a percent")
     return int(n)
 
 
@@ -234,8 +253,10 @@ def check_seed(seed: Any, who: str, *, draw: bool = True) -> int:
     return int(seed)
 
 
+@validated
 def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
-             critical: bool | str = "auto", start: Any = None) -> SimulationResult:
+             critical: bool | str = "auto", start: Any = None, queues: bool = False,
+             **workload: Any) -> SimulationResult:
     """Simulate ``n`` cases of a process and summarize their lead times.
 
     Parameters
@@ -262,6 +283,14 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         (:class:`CalendarEngine`); the lead time is then the process calendar's working
         time up to the last finish. See :mod:`procsimp.calendar` and docs/time.md.
 
+    queues
+        Simulate contention for staff (see :mod:`procsimp.queues`): cases arrive by the
+        process's ``arrivals`` and queue first come, first served for the staff of each
+        role, over independent replications with a warm-up discarded; returns a
+        :class:`~procsimp.queues.QueueSimulationResult`. Further keywords
+        (``replications``, ``warmup``, ``arrivals``, ``staff``, ``availability``) go to
+        :func:`procsimp.queues.simulate_queues`.
+
     Returns
     -------
     SimulationResult
@@ -274,6 +303,15 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         Nested rework would make a step run more than :data:`MAX_RUNS_PER_CASE` times
         per case on average (the message names the step and the blocks).
     """
+    if queues:
+        if start is not None:
+            raise OptionError("simulate: start dates are not modelled with queues=True (the "
+                              "contention mode runs in working time from the first arrival)")
+        if CONTENTION is None:  # procsimp.queues registers itself when procsimp is imported
+            raise OptionError("simulate: queues=True needs procsimp.queues (import procsimp)")
+        return CONTENTION(process, n, seed, **workload)
+    if workload:
+        raise OptionError(f"simulate: {', '.join(sorted(workload))} apply only with queues=True")
     n = check_cases(n, "simulate")
     if critical not in (True, False, "auto"):
         raise OptionError(f"simulate: critical must be True, False or 'auto', got {critical!r}")

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from procsimp._checks import validated
 from procsimp.errors import FileFormatError
 from procsimp.io import bpmn, dot, mermaid
 from procsimp.io.base import Format, read_bytes, write_atomic
@@ -94,6 +95,7 @@ def _readable_suffixes() -> str:
     return _either(f.suffixes[0] for f in TABLE if f.readable and f.suffixes)
 
 
+@validated
 def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>",
           **options: Any) -> Process:
     """Parse a process from text in a readable format (``yaml``, ``json``, ``bpmn``).
@@ -109,6 +111,7 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>",
     return form.read(text, source=source, **options)
 
 
+@validated
 def load(path: str | os.PathLike[str], **options: Any) -> Process:
     """Read a process from a ``.yaml``, ``.yml``, ``.json`` or ``.bpmn`` file.
 
@@ -140,6 +143,7 @@ def load(path: str | os.PathLike[str], **options: Any) -> Process:
     return with_source(form.read(read_bytes(path), source=str(path), **options), path)
 
 
+@validated
 def dumps(process: Process, fmt: str = "yaml", **options: Any) -> str:
     """The process as text in any format of the table (``yaml``, ``json``, ``bpmn``,
     ``mermaid``, ``dot``); ``options`` go to the format's writer."""
@@ -148,6 +152,7 @@ def dumps(process: Process, fmt: str = "yaml", **options: Any) -> str:
     return form.write(process, **options)
 
 
+@validated
 def save(process: Process, path: str | os.PathLike[str], **options: Any) -> None:
     """Write a process to ``path``; the suffix picks the format. Atomic: all or nothing."""
     path = Path(path)

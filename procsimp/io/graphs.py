@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from procsimp._checks import validated
 from procsimp.errors import FileFormatError
 from procsimp.io.plain import from_data
 from procsimp.model import Process, Step
@@ -47,6 +48,7 @@ _STEP_FIELDS = tuple(f for f in Step.model_fields if f not in ("id", "after"))
 _EDGE_FIELDS = ("p", "delay", "hard")
 
 
+@validated
 def to_networkx(process: Process) -> nx.DiGraph:
     """A mutable DiGraph of the process with the attributes in the module docstring."""
     import networkx as nx  # loaded on first use, not by `import procsimp`
@@ -61,6 +63,7 @@ def to_networkx(process: Process) -> nx.DiGraph:
     return g
 
 
+@validated
 def from_networkx(graph: nx.DiGraph, *, source: str = "<graph>") -> Process:
     """A process from a DiGraph laid out as :func:`to_networkx` makes it.
 

@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from procsimp._checks import validated
 from procsimp.durations import mean_of
 from procsimp.errors import FileFormatError
 from procsimp.io.base import write_atomic
@@ -347,6 +348,7 @@ def _extras_of(cell: dict[str, Any], record: str, model: type[BaseModel],
     return out
 
 
+@validated
 def from_frame(df: pd.DataFrame, *, levels: list[str] | None = None, name: str | None = None,
                time_unit: str | None = None, handoff_delay: float | None = None,
                source: str = "<table>") -> Process:
@@ -542,6 +544,7 @@ def _openpyxl() -> None:
     require("openpyxl", "Excel step tables")
 
 
+@validated
 def write_table(process: Process, path: str | os.PathLike[str]) -> None:
     """Write the process as a table to a ``.csv`` or ``.xlsx`` file (atomically).
 
@@ -598,6 +601,7 @@ def _named_record(cell: dict[str, Any], record: str, model: Any, data: dict[str,
     return data
 
 
+@validated
 def read_table(path: str | os.PathLike[str], **keywords: Any) -> Process:
     """Read a process from a ``.csv`` or ``.xlsx`` table (keywords as :func:`from_frame`).
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.passes._names import LevelId, NameKind, RoleId, StepId, ids_of, named_fields
 
@@ -243,6 +244,7 @@ def add_row(row: PassInfo, *, replace: bool = False) -> None:
     _REGISTRY[row.name] = row
 
 
+@validated
 def register_pass(name: str, *, options: type[PassOptions] = NoOptions, replace: bool = False,
                   context: bool = False) -> Callable[[PassFunction], PassFunction]:
     """Decorator registering ``function(process, options) -> (process, changes)`` as a pass.
@@ -264,6 +266,7 @@ def register_pass(name: str, *, options: type[PassOptions] = NoOptions, replace:
     return decorate
 
 
+@validated
 def unregister_pass(name: str) -> None:
     """Remove a registered pass (mainly for tests and notebooks)."""
     _REGISTRY.pop(name, None)

@@ -69,7 +69,9 @@ class DelayerOptions(PassOptions):
     (``below``)."""
     signatories: Mapping[RoleId, RoleId] = {}
     """Who signs in place of a post at a removed level, e.g. ``{division_head:
-    head_of_office}`` (default: the nearest post above it at a remaining level)."""
+    head_of_office}`` (default: the nearest post above it at a remaining level). With a
+    workload (``arrivals``), a signature that lands on a post at or above 90 %
+    utilisation is reported with a warning in its change."""
 
     @model_validator(mode="after")
     def _one_of(self) -> DelayerOptions:
@@ -240,7 +242,31 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
             new_roles[i] = r.model_copy(update={"reports_to": boss})
     # emptied levels stay declared (the grade remains, its posts are now functional), so a
     # second run with the same options names levels the process has and finds nothing to do
-    return draft.build(roles=tuple(new_roles)), changes
+    result = draft.build(roles=tuple(new_roles))
+    return result, _warn_overload(process, result, changes)
+
+
+def _warn_overload(before: Process, after: Process, changes: list[Change]) -> list[Change]:
+    """With a workload (``arrivals``), a signature moved onto a post at or above
+    :data:`~procsimp.queueing.OVERLOAD` utilisation gets a warning in its change."""
+    if before.arrivals is None:
+        return changes
+    from procsimp.queueing import load_changes
+
+    load = {c.role: c for c in load_changes(before, after)}
+    out = []
+    for c in changes:
+        signer = load.get(c.after) if c.kind == "reassigned" and isinstance(c.after, str) \
+            and c.reason.startswith("Signature") else None
+        if signer is not None and signer.overloaded:
+            state = ("unstable: its queue grows without bound" if signer.utilisation_after >= 1
+                     else "overloaded")
+            c = c.model_copy(update={"reason": (
+                f"{c.reason} Warning: {c.after} is now at {signer.utilisation_after:.0%} "
+                f"utilisation (was {signer.utilisation_before:.0%}), {state}; name another "
+                f"signer with the option signatories, or add staff or availability.")})
+        out.append(c)
+    return out
 
 
 def _signer(draft: Draft, role: Role, removed: list[str],

@@ -10,14 +10,19 @@ from drawing, in :mod:`procsimp.layout` (shared with Mermaid, DOT and BPMN).
 - :func:`gantt`: one bar per step (per role when there are many steps).
 - :func:`distribution`: ECDFs of simulated lead time with p50 and p90 marked.
 - :func:`savings`: waterfall of lead time and layers cut by each pass.
+- :func:`front`: the trade-off among the plans :func:`procsimp.seek` examined.
 - :func:`portfolio`: lead time before vs after across a catalogue, totals per scenario.
+- :func:`utilisation`: each role's utilisation before and after a reform (the load it moves).
 """
 
 from procsimp.plot._before_after import before_after
+from procsimp.plot._capacity import utilisation
 from procsimp.plot._distribution import distribution
+from procsimp.plot._front import front
 from procsimp.plot._gantt import gantt
 from procsimp.plot._portfolio import portfolio
 from procsimp.plot._process import process
 from procsimp.plot._savings import savings
 
-__all__ = ["before_after", "distribution", "gantt", "portfolio", "process", "savings"]
+__all__ = ["before_after", "distribution", "front", "gantt", "portfolio", "process", "savings",
+           "utilisation"]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from procsimp import layout as _layout
+from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.plot._distribution import deadline_position
 from procsimp.plot._layout import headline
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 TITLE_POINTS = 20
 
 
+@validated
 def before_after(before: Process, after: Process | Result, result: Result | None = None,
                  ax: Sequence[Axes] | None = None, *, report: Report | None = None,
                  n: int = 10_000, seed: int = 0, max_boxes: int = _layout.MAX_BOXES) -> Figure:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.plot._style import (
     AFTER_COLOUR,
@@ -48,6 +49,7 @@ UNKNOWN = "unknown"
 NOTE_WIDTH = 125
 
 
+@validated
 def distribution(sim_before: SimulationResult, sim_after: SimulationResult | None = None,
                  ax: Axes | None = None, *, labels: tuple[str, str] = ("before", "after"),
                  basis: Basis = "auto", process: Process | None = None) -> Figure:

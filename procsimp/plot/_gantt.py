@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from procsimp._checks import validated
 from procsimp.metrics import measure
 from procsimp.plot._style import (
     CRITICAL,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 MAX_ROWS = 40
 
 
+@validated
 def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) -> Figure:
     """Draw the expected schedule of ``proc`` as a Gantt chart and return the Figure.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from procsimp._checks import validated
 from procsimp.batch import totals
 from procsimp.errors import OptionError
 from procsimp.plot._style import FONT, OKABE_ITO, new_figure, unit_plural
@@ -28,6 +29,7 @@ SCENARIO_COLOURS = tuple(OKABE_ITO[c] for c in (
     "blue", "vermillion", "green", "orange", "purple", "sky_blue", "yellow", "black"))
 
 
+@validated
 def portfolio(table: Any, metric: str = "lead_time", ax: Sequence[Axes] | None = None, *,
               unit: str | None = None) -> Figure:
     """Draw where a portfolio's time and layers are cut; return the Figure.

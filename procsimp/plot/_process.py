@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from procsimp import layout as _layout
+from procsimp._checks import validated
 from procsimp.plot._style import (
     CRITICAL,
     FONT,
@@ -39,6 +40,7 @@ ROW_INCHES = 0.42
 WIDTH_INCHES = 11.0
 
 
+@validated
 def process(proc: Process, ax: Axes | None = None, *, max_boxes: int = _layout.MAX_BOXES,
             title: str | None = None) -> Figure:
     """Draw ``proc`` as a time-scaled swimlane diagram and return the Figure.

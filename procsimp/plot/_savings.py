@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.metrics import measure
 from procsimp.plot._style import (
@@ -38,6 +39,7 @@ def waterfall(result: Result) -> list[tuple[str, float, float]]:
     return out
 
 
+@validated
 def savings(result: Result, ax: Sequence[Axes] | None = None) -> Figure:
     """Draw the lead time and layers cut by each pass as waterfalls; return the Figure.
 

@@ -34,6 +34,8 @@ SUBPROCESS_TAGS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 XOR_TAGS = frozenset({"exclusiveGateway", "eventBasedGateway"})
 AND_TAGS = frozenset({"parallelGateway", "inclusiveGateway", "complexGateway"})
 PASS_TAGS = frozenset({"intermediateCatchEvent", "intermediateThrowEvent"})
+#: Events attached to a task's boundary (their handlers are not imported).
+BOUNDARY_TAG = "boundaryEvent"
 #: Children of a process read elsewhere or carrying nothing procsimp models.
 QUIET_TAGS = frozenset({"laneSet", "extensionElements", "documentation", "startEvent",
                          "endEvent", "sequenceFlow"})
@@ -64,10 +66,19 @@ class Node:
     pool: str | None = None
     ins: list[Flow] = field(default_factory=list)
     outs: list[Flow] = field(default_factory=list)
+    gate: str | None = None
+    """Why a gateway or event is imported as an instant (or waiting) step, or None."""
 
     @property
     def is_task(self) -> bool:
-        return self.tag in TASK_TAGS
+        """A step of the imported process: a task, or a gateway or event kept as a step."""
+        return self.tag in TASK_TAGS or self.gate is not None
+
+    @property
+    def label(self) -> str:
+        """The element as users know it: its name (and BPMN id), else its kind and id."""
+        name = " ".join((self.element.get("name") or "").split())
+        return f"{name!r} (BPMN id {self.id!r})" if name else f"{self.tag} {self.id!r}"
 
     @property
     def is_xor(self) -> bool:

@@ -19,7 +19,10 @@ from procsimp.errors import FileFormatError, ModelError
 from procsimp.io.base import read_bytes
 from procsimp.io.bpmn._common import (
     AND_TAGS,
+    BOUNDARY_TAG,
     BPMN,
+    BPMNDI,
+    DC,
     PASS_TAGS,
     QUIET_TAGS,
     SUBPROCESS_TAGS,
@@ -29,6 +32,7 @@ from procsimp.io.bpmn._common import (
     Flow,
     Node,
     extension,
+    finite_float,
     local,
     namespace,
 )
@@ -37,23 +41,39 @@ from procsimp.io.plain import from_data
 from procsimp.io.xmlsafe import parse_xml
 from procsimp.model import Process, with_source
 
-__all__ = ["DEFAULT_LEVEL", "DEFAULT_ROLE", "KIND_KEYWORDS", "OPTIONS", "guess_kind",
+#: Loops tried one by one when some do not close a block (more: all are dropped).
+_MAX_LOOP_TRIALS = 200
+_GATE_NAMES = {"split": "parallel split", "merge": "merge", "wait": "wait"}
+
+__all__ = ["DEFAULT_LEVEL", "DEFAULT_ROLE", "KIND_KEYWORDS", "OPTIONS", "TASK_VERBS", "guess_kind",
            "loads_bpmn", "read_bpmn"]
 
 #: Step kinds guessed from words in a task's name (first match wins), for foreign files.
+#: Each entry is a word stem followed by the endings it may take: whole words only, so
+#: "Approver" and "Checkout" match nothing.
 KIND_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("signature", ("sign", "signature", "ttd", "tanda tangan")),
-    ("approval", ("approv", "authoris", "authoriz", "endorse", "paraf", "setuju", "accept")),
-    ("review", ("review", "check", "verif", "assess", "inspect", "examin", "evaluat",
-                "periksa", "validat", "screen")),
-    ("handoff", ("forward", "transfer", "hand over", "handover", "deliver", "dispatch",
-                 "send", "kirim")),
+    ("signature", ("sign(|s|ed|ing)", "signature", "countersign(|s|ed)", "ttd",
+                   "tanda tangan")),
+    ("approval", ("approv(e|es|ed|ing|al)", "authori[sz](e|es|ed|ing|ation)",
+                  "endorse(|s|d|ment)", "paraf", "setuju(|i)", "accept(|s|ed|ance)")),
+    ("review", ("review(|s|ed|ing)", "check(|s|ed|ing)", "verif(y|ies|ied|ication)",
+                "assess(|es|ed|ing|ment)", "inspect(|s|ed|ion)", "examin(e|es|ed|ation)",
+                "evaluat(e|es|ed|ion)", "periksa", "validat(e|es|ed|ion)",
+                "screen(|s|ed|ing)")),
+    ("handoff", ("forward(|s|ed|ing)", "transfer(|s|red)", "hand over", "handover",
+                 "deliver(|s|ed|y)", "dispatch(|es|ed)", "send(|s)", "kirim")),
 )
+#: Leading verbs that say what a step does when its object is an approval, a check, ...
+#: ("Notify employee of approval", "Request approval", "Assign approver"): a plain task.
+TASK_VERBS = frozenset({
+    "notify", "inform", "assign", "request", "ask", "prepare", "draft", "create", "record",
+    "register", "archive", "file", "update", "schedule", "calculate", "pay", "receive", "print",
+    "scan", "store", "email", "tell", "announce", "publish", "log", "enter", "submit", "wait",
+})
 #: Level given to roles when neither ``level_of`` nor the lane convention names one.
 DEFAULT_LEVEL = "staff"
 #: Role given to tasks outside every lane and pool.
 DEFAULT_ROLE = "performer"
-_MAX_WALK = 1_000_000
 #: The keywords :func:`loads_bpmn` and :func:`read_bpmn` take (``ps.load``'s BPMN options).
 OPTIONS = ("level_of", "probabilities", "time_unit", "process")
 
@@ -73,7 +93,12 @@ class _Reader:
         self.flows: list[Flow] = []
         self.lane_role: dict[str, str] = {}
         self.role_level: dict[str, str] = {}
+        self.level_order: dict[str, None] = {}
+        self.lane_keys: set[str] = set()
+        self.lane_y = self._lane_positions()
         self.sim = SimulationData(root, source, probabilities, notes=self.notes)
+        self.preds: dict[str, dict[str, float | None]] = {}
+        self._steps: list[dict[str, Any]] = []
 
     def fail(self, message: str) -> FileFormatError:
         return FileFormatError(f"{self.source}: {message}")
@@ -85,28 +110,66 @@ class _Reader:
         if local(root.tag) != "definitions" or namespace(root.tag) != BPMN:
             raise self.fail(f"not a BPMN 2.0 document: the root element is "
                             f"{root.tag!r}; expected definitions in the namespace {BPMN}")
-        processes = [p for p in root.findall(f"{{{BPMN}}}process")]
-        if self.process_arg is not None:
-            chosen = [p for p in processes
-                      if self.process_arg in (p.get("id"), p.get("name"))]
-            if not chosen:
-                listing = ", ".join(repr(p.get("id")) for p in processes) or "(none)"
-                raise self.fail(f"no process {self.process_arg!r}; its processes are {listing}")
-            processes = chosen
+        processes = self._choose_processes(root.findall(f"{{{BPMN}}}process"))
         pools = self._pools()
         header = next((h for p in processes if (h := extension(p, "process")) is not None), None)
         for proc in processes:
             self._read_process(proc, pools.get(proc.get("id") or ""))
         for flow in root.iter(f"{{{BPMN}}}messageFlow"):
             self.skipped[local(flow.tag)] += 1
+        self._drop_boundary_handlers()
         if not any(n.is_task for n in self.nodes.values()):
             raise self.fail("no tasks found: a process needs at least one task (task, userTask, "
                             "serviceTask, ...) to import")
+        unknown = sorted(k for k in self.level_of if k not in self.lane_keys)
+        if unknown:
+            lanes = ", ".join(sorted(repr(r) for r in self.lane_role.values())) or "(none)"
+            self.notes.append(f"level_of names {', '.join(map(repr, unknown))}, which match no "
+                              f"lane (by name or id); the lanes are {lanes}")
         self._mark_back_edges()
         self.sim.branch_probabilities(self.nodes.values())
+        self._compute_predecessors()
         data = self._assemble(processes, header)
+        process = self._validate(data)
         self._warn()
-        return self._validate(data)
+        return process
+
+    def _choose_processes(self, processes: list[ET.Element]) -> list[ET.Element]:
+        """The process to import: the one asked for, else the main one (with a note)."""
+        if self.process_arg is not None:
+            chosen = [p for p in processes
+                      if self.process_arg in (p.get("id"), p.get("name"))]
+            if not chosen:
+                listing = ", ".join(repr(p.get("id")) for p in processes) or "(none)"
+                raise self.fail(f"no process {self.process_arg!r}; its processes are {listing}")
+            return chosen[:1]
+
+        def tasks(p: ET.Element) -> int:
+            return sum(1 for c in p if local(c.tag) in TASK_TAGS)
+
+        with_tasks = [p for p in processes if tasks(p)]
+        if len(with_tasks) <= 1:
+            return with_tasks or processes[:1]
+        called = {c.get("calledElement") for c in self.root.iter(f"{{{BPMN}}}callActivity")}
+        main = [p for p in with_tasks if p.get("id") not in called] or with_tasks
+        best = max(main, key=tasks)  # first of the largest, in file order
+
+        def named(p: ET.Element) -> str:
+            name = (p.get("name") or "").strip()
+            return f"{name!r} (id {p.get('id')!r})" if name else repr(p.get("id"))
+
+        others = [p for p in with_tasks if p is not best]
+        called_others = [named(p) for p in others if p.get("id") in called]
+        rest = [named(p) for p in others if p.get("id") not in called]
+        if rest:
+            self.notes.append(f"the file holds {len(with_tasks)} processes with tasks; imported "
+                              f"{named(best)} (the most tasks), not {', '.join(rest)}: pass "
+                              f"process= (id or name) to import another")
+        if called_others:
+            self.notes.append(f"process(es) {', '.join(called_others)} are called by a call "
+                              f"activity, which is imported as one step; their tasks are not "
+                              f"imported again (pass process= to import one on its own)")
+        return [best]
 
     def _pools(self) -> dict[str, str]:
         pools: dict[str, str] = {}
@@ -116,13 +179,22 @@ class _Reader:
                 pools[ref] = (part.get("name") or "").strip() or ref
         return pools
 
+    def _lane_positions(self) -> dict[str, float]:
+        """Top edge of each lane's shape in the diagram (to order levels top to bottom)."""
+        y: dict[str, float] = {}
+        for shape in self.root.iter(f"{{{BPMNDI}}}BPMNShape"):
+            bounds = shape.find(f"{{{DC}}}Bounds")
+            ref = shape.get("bpmnElement")
+            value = finite_float(bounds.get("y")) if bounds is not None else None
+            if ref and value is not None:
+                y.setdefault(ref, value)
+        return y
+
     def _read_process(self, proc: ET.Element, pool: str | None) -> None:
         for lane_set in proc.findall(f"{{{BPMN}}}laneSet"):
             self._read_lanes(lane_set, None)
         lane_of: dict[str, str] = {}
         for lane in proc.iter(f"{{{BPMN}}}lane"):
-            if lane.find(f"{{{BPMN}}}childLaneSet") is not None:
-                continue
             role = self.lane_role.get(lane.get("id") or "")
             for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"):
                 if role is not None and ref.text:
@@ -133,8 +205,12 @@ class _Reader:
                 self.skipped[tag] += 1
                 continue
             node_id = child.get("id")
+            if tag == "subProcess" and child.get("triggeredByEvent") == "true":
+                self.notes.append(f"event sub-process {_label(child)} not imported (it runs "
+                                  f"only when its event occurs, which procsimp does not model)")
+                continue
             if tag in TASK_TAGS or tag in XOR_TAGS or tag in AND_TAGS or tag in PASS_TAGS \
-                    or tag in ("startEvent", "endEvent"):
+                    or tag in ("startEvent", "endEvent", BOUNDARY_TAG):
                 if not node_id:
                     raise self.fail(f"a {tag} element has no id; every flow element needs one")
                 if node_id in self.nodes:
@@ -143,11 +219,16 @@ class _Reader:
                 self.nodes[node_id] = node
                 if tag in SUBPROCESS_TAGS and any(
                         local(c.tag) in TASK_TAGS for c in child.iter() if c is not child):
-                    self.notes.append(f"sub-process {child.get('name') or node_id!r} imported "
-                                      f"as one step (its inside is not imported)")
-                if tag in ("inclusiveGateway", "complexGateway", "eventBasedGateway") \
-                        or tag in PASS_TAGS:
-                    self.skipped[f"{tag} (approximated)"] += 1
+                    self.notes.append(f"sub-process {node.label} imported as one step (its "
+                                      f"inside is not imported)")
+                if tag in ("inclusiveGateway", "complexGateway"):
+                    self.notes.append(f"{tag} {node.label} read as parallel (every branch "
+                                      f"runs)")
+                elif tag == "eventBasedGateway":
+                    self.notes.append(f"event-based gateway {node.label} read as an exclusive "
+                                      f"choice (the first event to occur wins)")
+                if tag in PASS_TAGS and self.sim.has_duration(node_id):
+                    node.gate = "wait"
             elif tag not in QUIET_TAGS:
                 self.skipped[tag] += 1
         for child in proc.findall(f"{{{BPMN}}}sequenceFlow"):
@@ -156,18 +237,24 @@ class _Reader:
                 self.skipped["sequenceFlow (from or to an element not imported)"] += 1
                 continue
             flow = Flow(child.get("id") or f"{src}->{tgt}", self.nodes[src], self.nodes[tgt],
-                         child)
+                        child)
             self.flows.append(flow)
             flow.source.outs.append(flow)
             flow.target.ins.append(flow)
 
     def _read_lanes(self, lane_set: ET.Element, parent: str | None) -> None:
-        for lane in lane_set.findall(f"{{{BPMN}}}lane"):
+        lanes = lane_set.findall(f"{{{BPMN}}}lane")
+        lanes.sort(key=lambda lane: self.lane_y.get(lane.get("id") or "", math.inf))
+        for lane in lanes:
             lane_id = lane.get("id") or ""
             name = (lane.get("name") or "").strip()
+            self.lane_keys.update(k for k in (lane_id, name) if k)
             children = lane.find(f"{{{BPMN}}}childLaneSet")
-            if children is not None:
-                self._read_lanes(children, name or lane_id)
+            if children is not None and children.find(f"{{{BPMN}}}lane") is not None:
+                outer = name or lane_id
+                inner = self.level_of.get(outer) or self.level_of.get(lane_id) or outer
+                self.level_order.setdefault(inner, None)
+                self._read_lanes(children, inner)
                 continue
             role = extension(lane, "role")
             if isinstance(role, str) and role:
@@ -182,7 +269,66 @@ class _Reader:
             level = (self.level_of.get(role) or self.level_of.get(lane_id)
                      or self.level_of.get(name) or level or parent or DEFAULT_LEVEL)
             self.role_level.setdefault(role, level)
+            self.level_order.setdefault(self.role_level[role], None)
 
+    def _drop_boundary_handlers(self) -> None:
+        """Remove what only a boundary event leads to (handlers of escalations, timers, errors).
+
+        procsimp has no events that interrupt a step, so a handler cannot be imported
+        as a step that runs after it; it would otherwise start with the process.
+        """
+        boundary = [n for n in self.nodes.values() if n.tag == BOUNDARY_TAG]
+        if not boundary:
+            return
+        reached: set[str] = set()
+        stack = [n for n in self.nodes.values() if not n.ins and n.tag != BOUNDARY_TAG]
+        while stack:
+            n = stack.pop()
+            if n.id in reached:
+                continue
+            reached.add(n.id)
+            stack.extend(f.target for f in n.outs)
+        for event in boundary:
+            if event.id not in self.nodes:
+                continue
+            host = self.nodes.get(event.element.get("attachedToRef") or "")
+            handler: list[Node] = []
+            seen: set[str] = set()
+            stack = [event]
+            while stack:
+                n = stack.pop()
+                if n.id in seen or n.id in reached:
+                    continue
+                seen.add(n.id)
+                if n.is_task:
+                    handler.append(n)
+                stack.extend(f.target for f in n.outs)
+            kinds = [local(c.tag).removesuffix("EventDefinition") for c in event.element
+                     if local(c.tag).endswith("EventDefinition")]
+            what = f"{'/'.join(kinds) or 'boundary'} event {event.label}"
+            on = f" on {host.label}" if host is not None else ""
+            if handler:
+                names = ", ".join(t.label for t in sorted(handler, key=lambda t: t.order))
+                self.notes.append(f"{what}{on} and its handler {names} not imported (procsimp "
+                                  f"has no events that interrupt a step; model the outcome as "
+                                  f"an exclusive choice after the step to keep it)")
+            else:
+                self.notes.append(f"{what}{on} not imported")
+            for sid in seen:
+                if sid in self.nodes:  # another boundary event's handler may have taken it
+                    self._remove(self.nodes[sid])
+        for event in boundary:
+            if event.id in self.nodes:
+                self._remove(event)
+
+    def _remove(self, node: Node) -> None:
+        for f in node.ins:
+            f.source.outs.remove(f)
+        for f in node.outs:
+            f.target.ins.remove(f)
+        gone = {id(f) for f in (*node.ins, *node.outs)}
+        self.flows = [f for f in self.flows if id(f) not in gone]
+        del self.nodes[node.id]
 
     def _mark_back_edges(self) -> None:
         """Depth-first search from the starts: a flow into an element on the stack loops back."""
@@ -208,31 +354,75 @@ class _Reader:
                 else:
                     state[node.id] = 2
 
+    def _compute_predecessors(self) -> None:
+        """For every element, the steps just before it (through gateways), with probabilities.
+
+        One pass in topological order over the forward flows (linear in flows times steps,
+        where walking every path through a ladder of gateways would be exponential). On the
+        way, gateways that flattening would misread become instant steps:
+
+        - a parallel split inside an exclusive branch (its branches would otherwise become
+          alternatives of each other);
+        - an exclusive merge that feeds a parallel join or a step with other inputs (the
+          merged alternatives would otherwise be joined as if all ran).
+        """
+        indegree = {n.id: sum(1 for f in n.ins if not f.back) for n in self.nodes.values()}
+        ready = sorted((n for n in self.nodes.values() if indegree[n.id] == 0),
+                       key=lambda n: n.order, reverse=True)
+        while ready:
+            node = ready.pop()
+            value: dict[str, float | None] = {}
+            for flow in node.ins:
+                if flow.back:
+                    continue
+                src = flow.source
+                part = {src.id: None} if src.is_task else self.preds.get(src.id, {})
+                for sid, p in part.items():
+                    if flow.p is not None:
+                        p = flow.p if p is None else p * flow.p
+                    if sid in value:
+                        old = value[sid]
+                        value[sid] = None if old is None or p is None else old + p
+                    else:
+                        value[sid] = p
+            self.preds[node.id] = value
+            if node.gate is None and not node.is_task:
+                self._maybe_gate(node, value)
+            for flow in sorted((f for f in node.outs if not f.back),
+                               key=lambda f: f.target.order, reverse=True):
+                indegree[flow.target.id] -= 1
+                if indegree[flow.target.id] == 0:
+                    ready.append(flow.target)
+        if len(self.preds) < len(self.nodes):  # cannot happen: back edges break every cycle
+            raise self.fail("the flows form a cycle the reader could not break")
+
+    def _maybe_gate(self, node: Node, value: dict[str, float | None]) -> None:
+        ins = [f for f in node.ins if not f.back]
+        outs = [f for f in node.outs if not f.back]
+        if node.tag in AND_TAGS and len(outs) >= 2 and any(p is not None for p in value.values()):
+            node.gate = "split"
+            self.notes.append(f"{node.tag} {node.label} splits inside an exclusive branch: "
+                              f"imported as an instant step (duration 0) so its branches run "
+                              f"together")
+        elif node.is_xor and len(ins) >= 2 and len(outs) == 1:
+            nxt = outs[0].target
+            while not nxt.is_task and nxt.tag in PASS_TAGS and len(nxt.ins) == 1 \
+                    and len(nxt.outs) == 1:
+                nxt = nxt.outs[0].target
+            if (nxt.is_task or nxt.tag in AND_TAGS) \
+                    and sum(1 for f in nxt.ins if not f.back) >= 2:
+                node.gate = "merge"
+                self.notes.append(f"exclusive merge {node.label} feeds a join of other "
+                                  f"branches: imported as an instant step (duration 0) that "
+                                  f"merges the alternatives")
 
     def _predecessors(self, task: Node) -> dict[str, float | None]:
-        """Tasks before ``task`` through chains of gateways, with the branch probability."""
-        found: dict[str, float | None] = {}
-        stack: list[tuple[Flow, float | None]] = [(f, None) for f in task.ins if not f.back]
-        walked = 0
-        while stack:
-            flow, p = stack.pop()
-            walked += 1
-            if walked > _MAX_WALK:
-                raise self.fail("gateways too tangled to follow (over a million paths)")
-            if flow.p is not None:
-                p = flow.p if p is None else p * flow.p
-            src = flow.source
-            if src.is_task:
-                if src.id in found:
-                    old = found[src.id]
-                    found[src.id] = None if old is None or p is None else old + p
-                else:
-                    found[src.id] = p
-            elif src.tag not in ("startEvent",):
-                stack.extend((f, p) for f in src.ins if not f.back)
-        return found
+        """Steps before ``task`` through chains of gateways, with the branch probability."""
+        return self.preds.get(task.id, {})
 
     def _merges_alternatives(self, task: Node) -> bool:
+        if task.gate == "merge":
+            return True
         ins = [f for f in task.ins if not f.back]
         node = task
         while len(ins) == 1 and not ins[0].source.is_task:
@@ -245,7 +435,7 @@ class _Reader:
         return node is task or node.is_xor or node.tag in PASS_TAGS
 
     def _task_ends(self, node: Node, forward: bool) -> list[Node]:
-        """The nearest tasks from ``node`` (itself if a task), after or before it."""
+        """The nearest steps from ``node`` (itself if a step), after or before it."""
         out: list[Node] = []
         seen: set[str] = set()
         stack = [node]
@@ -288,14 +478,17 @@ class _Reader:
             step["id"] = step_id[t.id]
             if not mine:
                 name = (t.element.get("name") or "").strip()
-                step["name"] = name or t.id
-                step["kind"] = guess_kind(name)
-                step["role"] = t.lane or t.pool or DEFAULT_ROLE
+                step["name"] = name or (t.id if t.gate is None else _GATE_NAMES[t.gate])
+                step["kind"] = guess_kind(name) if t.gate is None else "task"
+                step["role"] = self._role(t)
                 duration = self.sim.duration(t.id, time_unit)
                 if duration is not None:
                     step["duration"] = duration
+                    if t.gate == "wait":
+                        self.notes.append(f"{t.tag} {t.label} has a simulation duration: "
+                                          f"imported as a waiting step")
             elif "role" not in step:
-                step["role"] = t.lane or t.pool or DEFAULT_ROLE
+                step["role"] = self._role(t)
             if isinstance(step["role"], str):  # any other value is reported by validation
                 roles_used[step["role"]] = None
             step["after"] = self._after(t, step_id, mine)
@@ -331,7 +524,9 @@ class _Reader:
         else:
             data = {"name": self._name(processes), "time_unit": time_unit}
             roles = []
+            # the caller's order first, then the lanes' from top to bottom
             levels: dict[str, None] = {v: None for v in self.level_of.values()}
+            levels.update((v, None) for v in self.level_order)
             for r in roles_used:
                 level = self.level_of.get(r) or self.role_level.get(r) or DEFAULT_LEVEL
                 levels[level] = None
@@ -341,7 +536,20 @@ class _Reader:
             data["roles"] = roles
         self._complete_branches(steps)
         data["steps"] = steps
+        self._steps = steps
         return data
+
+    def _role(self, node: Node) -> str:
+        """The lane (or pool) of an element; a gateway outside every lane takes a neighbour's."""
+        if node.lane or node.gate is None:
+            return node.lane or node.pool or DEFAULT_ROLE
+        near = [self.nodes[sid] for sid in self.preds.get(node.id, {}) if sid in self.nodes]
+        for f in node.outs:
+            near.extend(self._task_ends(f.target, forward=True))
+        for n in near:
+            if n is not node and n.lane:
+                return n.lane
+        return node.pool or DEFAULT_ROLE
 
     def _complete_branches(self, steps: list[dict[str, Any]]) -> None:
         """Scale alternatives to sum 1 where other branches reach no task (they end the case)."""
@@ -430,26 +638,86 @@ class _Reader:
     def _validate(self, data: dict[str, Any]) -> Process:
         try:
             return from_data(data, source=self.source)
-        except ModelError:
+        except ModelError as exc:
             if not any("rework" in s for s in data["steps"]):
-                raise
-        # loops that do not close a block cannot be rework: keep the flow, drop the loops
-        dropped = [s["id"] for s in data["steps"] if s.pop("rework", None) is not None]
-        warnings.warn(f"{self.source}: loops back from {', '.join(map(repr, dropped))} are not "
-                      f"closed blocks (single entry, single exit), so they were not imported "
-                      f"as rework", BpmnImportWarning, stacklevel=3)
-        return from_data(data, source=self.source)
+                raise self._named(exc) from None
+        # a loop that does not close a block cannot be rework: keep each loop that does
+        loops = [(s, s.pop("rework")) for s in data["steps"] if "rework" in s]
+        dropped = []
+        if len(loops) <= _MAX_LOOP_TRIALS:
+            for step, rework in loops:
+                step["rework"] = rework
+                try:
+                    from_data(data, source=self.source)
+                except ModelError:
+                    del step["rework"]
+                    dropped.append(step)
+        else:
+            dropped = [step for step, _ in loops]
+        if dropped:
+            names = ", ".join(repr(_words(s.get("name") or s["id"])) for s in dropped)
+            self.notes.append(
+                f"loop(s) back from {names} "
+                f"not imported as rework: each is not a closed block (one entry, one exit), so "
+                f"the step runs once; redraw the loop to return to the block's first step")
+        try:
+            return from_data(data, source=self.source)
+        except ModelError as exc:
+            raise self._named(exc) from None
+
+    def _named(self, exc: ModelError) -> ModelError:
+        """The error with steps named as the user drew them (task names beside BPMN ids)."""
+        steps = [s for s in self._steps if isinstance(s, dict)]
+        message = str(exc)
+
+        def step_at(match: re.Match[str]) -> str:
+            i = int(match.group(1))
+            if i >= len(steps):
+                return match.group(0)
+            st = steps[i]
+            name = st.get("name") if isinstance(st.get("name"), str) else None
+            tail = match.group(2) or ""
+            field = f", field {tail.lstrip('.')}" if tail else ""
+            if name and name != st.get("id"):
+                return f"step {name!r} (BPMN id {st.get('id')!r}){field}"
+            return f"step {st.get('id')!r}{field}"
+
+        message = re.sub(r"steps\[(\d+)\]((?:\.[A-Za-z_]+|\[\d+\])*)", step_at, message)
+        for st in steps:
+            name, sid = st.get("name"), st.get("id")
+            if isinstance(name, str) and isinstance(sid, str) and name != sid:
+                message = message.replace(f"step {sid!r}", f"step {name!r} (BPMN id {sid!r})")
+        return ModelError(message, getattr(exc, "problems", None))
+
+
+def _words(text: Any) -> Any:
+    """A name on one line (modelers break long names over several)."""
+    return " ".join(text.split()) if isinstance(text, str) else text
+
+
+def _label(element: ET.Element) -> str:
+    name = " ".join((element.get("name") or "").split())
+    ident = element.get("id")
+    return f"{name!r} (BPMN id {ident!r})" if name else f"{local(element.tag)} {ident!r}"
 
 
 def guess_kind(name: str) -> str:
-    """A step kind from keywords in a task's name (``task`` when none matches).
+    """A step kind from words in a task's name (``task`` when none matches).
+
+    Whole words only, and a name that starts with another verb ("Notify ... of
+    approval", "Assign approver") is a plain task.
 
     >>> guess_kind("Approve invoice"), guess_kind("Check credit history"), guess_kind("Draft")
     ('approval', 'review', 'task')
+    >>> guess_kind("Notify Employee of Approval"), guess_kind("Checkout")
+    ('task', 'task')
     """
-    words = name.lower()
+    words = " ".join(re.findall(r"[^\W\d_]+", name.lower()))
+    first = words.split(" ", 1)[0] if words else ""
+    if first in TASK_VERBS:
+        return "task"
     for kind, keys in KIND_KEYWORDS:
-        if any(re.search(rf"\b{re.escape(k)}", words) for k in keys):
+        if any(re.search(rf"\b(?:{k})\b", words) for k in keys):
             return kind
     return "task"
 
@@ -481,7 +749,9 @@ def read_bpmn(path: str | os.PathLike[str], *, level_of: dict[str, str] | None =
         Without it, a lane nested in another lane takes the outer lane's name as
         its level; a lane named ``"echelon_4 / Section head"`` has level
         ``echelon_4`` and role ``Section head``; any other lane is at level
-        ``staff``. Levels are listed in the order of ``level_of``, then of first use.
+        ``staff``. Levels are listed in the order of ``level_of``, then of the lanes
+        from top to bottom (diagram position, else file order); keys that match no
+        lane are named in the warning.
     probabilities
         Branch probability of sequence flows, keyed by flow id; used where the
         file has neither procsimp's nor the QBP extension.
@@ -490,8 +760,9 @@ def read_bpmn(path: str | os.PathLike[str], *, level_of: dict[str, str] | None =
         are converted to it. Default: the file's own, else ``hour`` when the file
         has QBP durations, else ``day``.
     process
-        Import only the process with this id or name (default: every process of
-        the file, pools side by side).
+        Import the process with this id or name (default: the one with the most
+        tasks that is not only called by a call activity; the warning names the
+        others).
 
     Returns
     -------

@@ -93,7 +93,8 @@ class SimulationData:
             missing = [f for f in node.outs if known[f.id] is None]
             if missing:
                 if len(missing) == len(node.outs) >= 2:
-                    self.equal_split.append(node.element.get("name") or node.id)
+                    self.equal_split.append(" ".join((node.element.get("name") or "").split())
+                                            or node.id)
                 rest = max(0.0, 1.0 - math.fsum(v for v in known.values() if v is not None))
                 share = rest / len(missing) if len(missing) < len(node.outs) \
                     else 1.0 / len(node.outs)
@@ -112,8 +113,8 @@ class SimulationData:
             elif len(forward) >= 2:
                 total = math.fsum(f.p or 0.0 for f in forward)
                 if abs(total - 1.0) > 1e-9:
-                    self.notes.append(f"probabilities out of gateway "
-                                      f"{node.element.get('name') or node.id!r} summed to "
+                    label = " ".join((node.element.get("name") or "").split()) or node.id
+                    self.notes.append(f"probabilities out of gateway {label!r} summed to "
                                       f"{total:g}; scaled to 1")
                     for f in forward:
                         f.p = (f.p or 0.0) / total if total > 0 else 1.0 / len(forward)

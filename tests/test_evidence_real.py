@@ -1,0 +1,193 @@
+"""Calibration cards on the two shared municipal logs (../shared/event-logs/SOURCES.md).
+
+Receipt phase of a WABO environmental permit, CoSeLoG project: J.C.A.M. Buijs (2014),
+doi:10.4121/uuid:a07386a5-7be3-4367-9535-70bc9e77dbe6. BPI Challenge 2015, municipality 1:
+B.F. van Dongen (2015), doi:10.4121/uuid:31a308ef-c844-48da-948c-305d167a0ec1.
+
+The receipt model (its main path): confirmation; then, side by side, check -> determine ->
+print and send (with the adjustment as the check's send-back, and the document request
+as a choice after sending) and stop advice -> stop indication (with the report to stop as
+a choice); a few cases end at the confirmation (withdrawn). Calibrated on the earliest
+70 % of cases by start date, carded on the later 30 %.
+
+Measured (seed 0): fitted on 1,004 cases, tested on 408 finished later cases (22 open);
+Wasserstein 13.9 days against a noise floor of 2.2 days (6.4x); mean lead time 33.6
+simulated against 19.7 real; on-time share (56 days) 87.5 % simulated against 93.3 %
+real (-5.8 points). The acceptance bar (distance <= 2x floor, share within 5 points) is
+NOT met: the process sped up over the log's fifteen months (the mean time from
+application to confirmation of receipt fell from about 27 days in the first tenth of
+cases to about 16 in the last, the work after it from about 10 days to about 1), so a
+model fitted on earlier cases overestimates later ones. The card says so; the test
+below states the bar as an expected failure, strictly, so that a model that meets it
+is noticed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import procsimp as ps
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("scipy")
+
+LOGS = Path(__file__).resolve().parents[1].parent / "shared" / "event-logs"
+RECEIPT = LOGS / "wabo_receipt.csv.gz"
+BPIC = LOGS / "bpic2015_municipality1.csv.gz"
+pytestmark = pytest.mark.skipif(not RECEIPT.exists(), reason="../shared/event-logs absent")
+
+RECEIPT_MODEL = """
+name: WABO receipt phase (main path)
+time_unit: day
+levels: [staff]
+roles: [{id: clerk, level: staff}]
+steps:
+  - {id: confirm, role: clerk, duration: 0.01}
+  - {id: accept, role: clerk, duration: 0, after: [{step: confirm, p: 0.9}]}
+  - {id: withdrawn, role: clerk, duration: 0, after: [{step: confirm, p: 0.1}]}
+  - {id: check, role: clerk, duration: 1, after: [accept], rework: {to: check, p: 0.05}}
+  - {id: determine, role: clerk, duration: 1, after: [check]}
+  - {id: send, role: clerk, duration: 1, after: [determine]}
+  - {id: document_request, role: clerk, duration: 5, after: [{step: send, p: 0.05}]}
+  - {id: sent, role: clerk, duration: 0, join: any,
+     after: [document_request, {step: send, p: 0.95}]}
+  - {id: stop_advice, role: clerk, duration: 1, after: [accept]}
+  - {id: stop_indication, role: clerk, duration: 1, after: [stop_advice]}
+  - {id: report_y, role: clerk, duration: 5, after: [{step: stop_indication, p: 0.05}]}
+  - {id: stopped, role: clerk, duration: 0, join: any,
+     after: [report_y, {step: stop_indication, p: 0.95}]}
+  - {id: done, role: clerk, duration: 0, after: [sent, stopped]}
+"""
+
+
+def receipt_mapping(activity: str) -> str | None:
+    fixed = {"Confirmation of receipt": "confirm", "T02": "check", "T04": "determine",
+             "T05": "send", "T06": "stop_advice", "T10": "stop_indication"}
+    code = activity.split(" ")[0]
+    if activity in fixed:
+        return fixed[activity]
+    if code in fixed:
+        return fixed[code]
+    if code in {"T11", "T12", "T13", "T14", "T15"}:
+        return "document_request"
+    if code in {"T16", "T17", "T18", "T19", "T20"}:
+        return "report_y"
+    return None  # T03 (the adjustment: the re-run check carries it), advice T07-T09
+
+
+@pytest.fixture(scope="module")
+def receipt():
+    proc = ps.loads(RECEIPT_MODEL)
+    log = ps.read_log(RECEIPT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ps.PrecisionWarning)
+        return log, ps.calibrate(proc, log, receipt_mapping, split=0.7, seed=0)
+
+
+def _independent_leads(log_path: Path) -> pd.Series:
+    """Lead times (days) by pandas alone: last mapped event minus the case's startdate."""
+    raw = pd.read_csv(log_path)
+    raw = raw[raw["concept:name"].map(receipt_mapping).notna()]
+    t = pd.to_datetime(raw["time:timestamp"], utc=True, format="ISO8601")
+    last = t.groupby(raw["case:concept:name"]).max()
+    start = pd.to_datetime(raw.groupby("case:concept:name")["case:startdate"].first(),
+                           utc=True, format="ISO8601")
+    return (last - start) / pd.Timedelta(days=1)
+
+
+def test_receipt_card_figures_are_those_of_the_log(receipt):
+    log, cal = receipt
+    card = cal.card
+    assert card is not None
+    assert card.fit_cases == round(0.7 * log.n_cases) == 1004
+    assert card.test_cases + card.open_cases == log.n_cases - 1004
+    leads = _independent_leads(RECEIPT)
+    start = pd.to_datetime(log.cases["startdate"], utc=True, format="ISO8601")
+    later = leads[start.sort_values(kind="stable").index[1004:]]
+    # every real lead time on the card is one of the later cases' own
+    assert np.isin(np.round(card.real, 6), np.round(later.to_numpy(), 6)).all()
+    real_mean = float(np.mean(card.real))
+    assert card.errors["mean"] == pytest.approx(float(np.mean(card.simulated)) - real_mean)
+    # the real on-time share by each case's own deadline, recomputed here
+    due = pd.to_datetime(log.cases["deadline"], utc=True, format="ISO8601")
+    allow = (due - start) / pd.Timedelta(days=1)
+    finished = later[np.isin(np.round(later.to_numpy(), 6), np.round(card.real, 6))]
+    share = float((finished <= allow[finished.index]).mean())
+    (check,) = card.on_time
+    # open cases already past their deadline count as late, so the card's share is at
+    # most the finished cases' share, and equal when no open case is late yet
+    assert check.real <= share + 1e-12
+    assert check.within == pytest.approx(float(np.median(allow[start.sort_values(
+        kind="stable").index[:1004]])))
+    # the fitted process carries the fitted parts
+    assert cal.process.step("check").rework is not None
+    assert {b.decision for b in cal.branches} == {"confirm", "send", "stop_indication"}
+    assert cal.process.deadlines[0].id == "deadline"
+
+
+def test_receipt_card_shows_what_it_measured(receipt):
+    _, cal = receipt
+    card = cal.card
+    assert card is not None
+    # the figures this docstring reports (seed 0), to one decimal
+    assert card.wasserstein == pytest.approx(13.9, abs=0.05)
+    assert card.noise_floor == pytest.approx(2.2, abs=0.05)
+    (check,) = card.on_time
+    assert (round(check.real, 3), round(check.simulated, 3)) == (0.933, 0.875)
+    assert not card.within_noise
+    assert "more than twice the noise floor" in str(card)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="the receipt process sped up over the log: a model fitted on "
+                   "earlier cases overestimates later ones (see the module)")
+def test_receipt_card_meets_the_acceptance_bar(receipt):
+    _, cal = receipt
+    card = cal.card
+    assert card is not None
+    (check,) = card.on_time
+    assert card.wasserstein <= 2 * card.noise_floor
+    assert abs(check.error) <= 0.05
+
+
+def bpic_phase(code: str) -> str | None:
+    """The coarse model's phases by the main process's activity codes (01_HOOFD_nnn):
+    0xx intake, 1xx-2xx assessment, 3xx-4xx decision, 5xx and above closing; the
+    subprocesses' codes (08_AWB, 06_VD, ...) are ignored."""
+    if not code.startswith("01_HOOFD_"):
+        return None
+    digit = int(code[9])
+    return ("intake", "assessment", "assessment", "decision", "decision")[digit] \
+        if digit < 5 else "closing"
+
+
+BPIC_MODEL = """
+name: Building permit (coarse)
+levels: [staff]
+roles: [{id: office, level: staff}]
+steps:
+  - {id: intake, role: office, duration: 1}
+  - {id: assessment, role: office, duration: 10, after: [intake]}
+  - {id: decision, role: office, duration: 10, after: [assessment]}
+  - {id: closing, role: office, duration: 5, after: [decision]}
+"""
+
+
+def test_building_permit_coarse_model_is_carded():
+    log = ps.read_log(BPIC)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ps.PrecisionWarning)
+        cal = ps.calibrate(ps.loads(BPIC_MODEL), log, bpic_phase, seed=0)
+    card = cal.card
+    assert card is not None and card.fit_cases == round(0.7 * log.n_cases)
+    assert card.test_cases + card.open_cases == log.n_cases - card.fit_cases
+    assert set(cal.fits) == {"intake", "assessment", "decision", "closing"}
+    # the phases interleave in the log: the card and the unsupported list show it
+    kinds = {u.kind for u in cal.unsupported}
+    assert "order" in kinds
+    assert np.isfinite(card.wasserstein) and card.noise_floor > 0
+    assert "Calibration card" in str(cal)
