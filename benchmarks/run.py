@@ -415,7 +415,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="smoke run: 50 SimPy replications, 1 repeat, measure on 20,000 "
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "loop", "memory", "measure", "pipeline",
-                                           "time", "load", "capacity", "queues", "evidence",
+                                           "time", "capacity", "queues", "evidence",
                                            "seek"),
                         action="append",
                         help="run only this section (repeatable)")
@@ -455,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.child:
         child_memory(args.child, args)
         return
-    sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time", "load",
+    sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time",
                              "capacity", "queues", "evidence", "seek"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
