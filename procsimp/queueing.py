@@ -44,6 +44,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from procsimp._checks import validated
 from procsimp.durations import Exponential, add, mean_of, scaled, scv_of, variance_of
 from procsimp.errors import OptionError
 from procsimp.render import Cell, Renderable, Table, Tables
@@ -374,6 +375,7 @@ def _staff_needed(load: float, mean_service: float, rate: float, factor: float,
         c += 1
 
 
+@validated
 def capacity(process: Process, *, wait_target: float | None = None) -> Capacity:
     """The load on each role of a process with ``arrivals`` and its queue (see the
     module text); ``wait_target`` (in the time unit) adds the staff each role needs to

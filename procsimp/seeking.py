@@ -78,6 +78,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from procsimp._checks import validated
 from procsimp.durations import Duration, mean_of
 from procsimp.errors import OptionError, PassError
 from procsimp.metrics import measure
@@ -727,6 +728,7 @@ def _listed(labels: tuple[str, ...]) -> str:
     return f"{len(labels)} moves: {', '.join(labels[:2])}, ..."
 
 
+@validated
 def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] | None = None,
          options: Mapping[str, Mapping[str, Any]] | None = None, moves: Iterable[Move] = (),
          costs: Mapping[str, float] | None = None, n: int = 10_000, search_n: int = 2000,

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from procsimp._checks import validated
 from procsimp.deadlines import Deadline
 from procsimp.durations import Empirical, Exponential, Gamma, Lognormal, mean_of
 from procsimp.errors import ModelError, OptionError
@@ -486,6 +487,7 @@ def _select(cases: pandas.DataFrame, filt: Any) -> Any:
     return cases.index[np.asarray(mask, dtype=bool)]
 
 
+@validated
 def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
               | Callable[[str], str | None], *, filter: Any = None, split: float = 0.7,
               case_start: str | None = "startdate", deadline: str | None = "deadline",

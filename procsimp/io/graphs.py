@@ -70,6 +70,8 @@ def from_networkx(graph: nx.DiGraph, *, source: str = "<graph>") -> Process:
     Raises :class:`~procsimp.FileFormatError` for a graph that is not directed
     and :class:`~procsimp.ModelError` for an invalid process.
     """
+    import networkx as nx  # loaded on first use, not by `import procsimp`
+
     if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
         raise FileFormatError(f"{source}: expected a networkx DiGraph, got "
                               f"{type(graph).__name__}")
