@@ -226,7 +226,7 @@ class TestOutputChecks:
         name = user_pass(dangle)
         with pytest.raises(PassError, match="predecessor 'draft' is not defined"):
             ps.run_pass(letter_process, name)
-        with pytest.raises(ps.OptionError, match="needs a Process"):
+        with pytest.raises(ps.OptionError, match="process must be a Process"):
             ps.run_pass("letter.yaml", name)  # type: ignore[arg-type]
 
     def test_the_runner_stamps_the_pass_name(self, letter_process: ps.Process,
