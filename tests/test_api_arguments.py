@@ -31,6 +31,8 @@ WRONG = st.sampled_from([None, 5, -1, 2.5, math.nan, "zz", b"\x00", [], [3], {},
 
 #: valid arguments for each function's required parameters
 VALID: dict[str, dict[str, Any]] = {
+    "read_log": {"source": str(Path(__file__).resolve().parents[1].parent / "shared" / "event-logs"
+                               / "wabo_receipt.csv.gz")},
     "simulate": {"process": LETTER, "n": 50}, "measure": {"process": LETTER},
     "compare": {"before": LETTER, "after": LETTER, "n": 0},
     "simplify": {"process": LETTER, "passes": "spbe"},

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from procsimp._checks import validated
 from procsimp.errors import FileFormatError, OptionError
 from procsimp.render import Renderable, Table, Tables, require
 
@@ -219,6 +220,7 @@ def _pair_lifecycle(pd: Any, frame: Any, life: Any, c_case: str, c_act: str,
     return ends.merge(s, on=[c_case, c_act, "__k"], how="left")
 
 
+@validated
 def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | None = None,
              activity: str | None = None, timestamp: str | None = None,
              start: str | None = None, lifecycle: str | None = None,
