@@ -744,8 +744,9 @@ def flow(c: Analysis, durations: list[float], *,
 
     Wave by wave (:class:`Waves`) over arrays: a ``join: all`` step starts at the latest
     arrival (the first predecessor with it sets the start, as in a loop over the edges),
-    exactly as :func:`flow_loop` computes it; ``join: any`` steps and the exits of rework
-    blocks take the loop's own formulas, step by step.
+    exactly as a plain loop over the steps in topological order computes it (the loop kept
+    as the reference in tests/test_reference_paths.py); ``join: any`` steps and the exits
+    of rework blocks take the loop's own formulas, step by step.
     """
     if c.n == 0:
         return [], [], []
@@ -786,7 +787,7 @@ def _flat_delays(c: Analysis) -> np.ndarray:
 
 def _flow_steps(c: Analysis, todo: list[int], durations: list[float], delays: bool,
                 start: np.ndarray, finish: np.ndarray, best: np.ndarray) -> None:
-    """The loop of :func:`flow_loop` over some steps of one wave (their inputs are known).
+    """The plain loop over some steps of one wave (their inputs are known).
 
     Plain float arithmetic on the arrays' elements: the same operations, so the same
     numbers, as the loop's."""
@@ -818,46 +819,6 @@ def _flow_steps(c: Analysis, todo: list[int], durations: list[float], delays: bo
                 finish[v] = entry_start + (once + blk.p * back) / (1.0 - blk.p)
             else:
                 finish[v] = entry_start + (1.0 + blk.p) * once + blk.p * back
-
-
-def flow_loop(c: Analysis, durations: list[float], *,
-              delays: bool) -> tuple[list[float], list[float], list[int]]:
-    """:func:`flow` as a plain loop over the steps in topological order (its definition)."""
-    _node_p, edge_p = c.reach
-    delay_means = c.mean_edge_delay
-    finish = [0.0] * c.n
-    start = [0.0] * c.n
-    best = [-1] * c.n
-    for v in c.order:
-        preds = c.preds[v]
-        if preds:
-            if delays:
-                arrivals = [finish[u] + d for u, d in zip(preds, delay_means[v], strict=True)]
-            else:
-                arrivals = [finish[u] for u in preds]
-            if c.steps[v].join == "all":
-                k = max(range(len(preds)), key=arrivals.__getitem__)
-                start[v] = arrivals[k]
-            else:
-                weights = edge_p[v]
-                total = math.fsum(weights)
-                k = max(range(len(preds)), key=weights.__getitem__)
-                weighted = math.fsum(w * a for w, a in zip(weights, arrivals, strict=True))
-                start[v] = (weighted / total
-                            if total > 0 else max(arrivals))
-            best[v] = preds[k]
-        finish[v] = start[v] + durations[v]
-        b = c.block_of_exit.get(v)
-        if b is not None:
-            blk = c.blocks[b]
-            once = finish[v] - start[blk.entry]
-            # the return: transport, then the revision by the applicant or drafter
-            back = (mean_of(blk.delay) + revision_mean(c, blk.exit)) if delays else 0.0
-            if blk.mode == "repeat":
-                finish[v] = start[blk.entry] + (once + blk.p * back) / (1.0 - blk.p)
-            else:
-                finish[v] = start[blk.entry] + (1.0 + blk.p) * once + blk.p * back
-    return start, finish, best
 
 
 def revision_mean(c: Analysis, exit_: int) -> float:

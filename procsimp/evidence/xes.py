@@ -18,11 +18,11 @@ import codecs
 import gzip
 import re
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any
 from xml.parsers import expat
 
 from procsimp.errors import FileFormatError
-from procsimp.io.xmlsafe import MAX_DEPTH, detect_encoding
+from procsimp.io.xmlsafe import MAX_DEPTH, detect_encoding, dtd_refused, hardened_parser
 from procsimp.render import require
 
 if TYPE_CHECKING:
@@ -46,18 +46,10 @@ class _Reader:
         self.event: dict[str, Any] = {}
         self.rows: dict[str, list[Any]] = {}
         self.n = 0
-        p = expat.ParserCreate("utf-8")
-        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p = hardened_parser(source, "event logs")
         p.StartElementHandler = self.start
         p.EndElementHandler = self.end
-        p.StartDoctypeDeclHandler = self.refuse
-        p.EntityDeclHandler = self.refuse
-        p.ExternalEntityRefHandler = self.refuse
         self.parser = p
-
-    def refuse(self, *_: object) -> NoReturn:
-        raise FileFormatError(f"{self.source}: the XML declares a DOCTYPE or ENTITY, which "
-                              f"event logs never need and XML attacks use; remove it")
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
@@ -142,7 +134,7 @@ def read_xes(path: str | Path) -> pandas.DataFrame:
                                           f"({exc.reason}); save the file as UTF-8") from None
                 window = tail + text
                 if _FORBIDDEN.search(window):
-                    reader.refuse()
+                    raise dtd_refused(name, "event logs")
                 tail = window[-16:]
                 if first:
                     text = _DECLARATION.sub("", text, count=1)

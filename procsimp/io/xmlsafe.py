@@ -156,6 +156,29 @@ def _name(raw: str) -> str:
     return "{" + raw if "}" in raw else raw
 
 
+def dtd_refused(source: str, what: str) -> FileFormatError:
+    """The error for a document that declares a DOCTYPE or ENTITY."""
+    return FileFormatError(f"{source}: the XML declares a DOCTYPE or ENTITY, which {what} "
+                           f"never need and XML attacks use; remove the declaration")
+
+
+def hardened_parser(source: str, what: str, *,
+                    namespace_separator: str | None = None) -> expat.XMLParserType:
+    """An expat parser that never reads a DTD: a DOCTYPE, an entity declaration or an external
+    entity raises :class:`~procsimp.FileFormatError` naming ``source`` (``what`` says which
+    files never need one, e.g. "event logs"). The one place these XML rules are set."""
+
+    def refuse(*_: object) -> NoReturn:
+        raise dtd_refused(source, what)
+
+    parser = expat.ParserCreate("utf-8", namespace_separator)
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
 class _Builder:
     """Expat wired to an ElementTree builder, refusing DTDs and deep nesting."""
 
@@ -163,22 +186,13 @@ class _Builder:
         self._source = source
         self._depth = 0
         self._tree = ET.TreeBuilder()
-        parser = expat.ParserCreate("utf-8", "}")
+        # the DTD handlers are a second line of defence: the text guard already refused them
+        parser = hardened_parser(source, "process files", namespace_separator="}")
         parser.buffer_text = True
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._tree.data
-        # a second line of defence: the text guard above already refused these
-        parser.StartDoctypeDeclHandler = self._refuse
-        parser.EntityDeclHandler = self._refuse
-        parser.ExternalEntityRefHandler = self._refuse
         self.parser = parser
-
-    def _refuse(self, *_: object) -> NoReturn:
-        raise FileFormatError(f"{self._source}: the XML declares a DOCTYPE or ENTITY, which "
-                              f"process files never need and XML attacks use; remove the "
-                              f"declaration")
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         self._depth += 1
