@@ -24,6 +24,10 @@ Sections, each printed as a compact table (see benchmarks/README.md):
    pandas alone in the same run (target: <= 2x), peak memory (benchmarks/bench_evidence.py).
 8. seek: ``ps.seek`` with 30 candidate moves on 100, 200 and 1,000 steps, its time as a
    multiple of one ``ps.measure`` and the gap it reports (target: under a minute on 200).
+9. cli: ``procsimp --help`` and ``procsimp validate`` start-up against a bare interpreter,
+   and whether they import matplotlib (target: --help < 0.5 s, no matplotlib).
+10. compare: ``ps.compare`` at n = 1,000,000 against its two ``ps.simulate`` calls
+    (target: <= 3x; benchmarks/bench_cli.py).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -416,7 +420,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "loop", "memory", "measure", "pipeline",
                                            "time", "capacity", "queues", "evidence",
-                                           "seek"),
+                                           "seek", "cli", "compare"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -456,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         child_memory(args.child, args)
         return
     sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time",
-                             "capacity", "queues", "evidence", "seek"]
+                             "capacity", "queues", "evidence", "seek", "cli", "compare"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -486,6 +490,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         from benchmarks.bench_seek import bench_seek
 
         bench_seek(args)  # 30 candidate moves on 100, 200 and 1,000 steps
+    if "cli" in sections:
+        from benchmarks.bench_cli import bench_cli
+
+        bench_cli(max(3, args.repeats))
+    if "compare" in sections:
+        from benchmarks.bench_cli import bench_compare
+
+        bench_compare(100_000 if args.quick else 1_000_000)
 
 
 if __name__ == "__main__":

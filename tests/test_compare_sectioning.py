@@ -52,12 +52,10 @@ def test_sectioning_interval_covers_the_true_cut_95_percent_of_the_time() -> Non
         halves.append((np.array(high) - np.array(low)) / 2)
     coverage = covered / reps
     # 300 replications: the share's standard error is 1.3 points around 0.95
-    print("coverage", coverage)
     assert np.all(coverage >= 0.91) and np.all(coverage <= 0.985), coverage
     # and the interval is as wide as the estimator really varies (not safe by being wide)
     spread = np.std(estimates, axis=0, ddof=1)
     ratio = np.mean(halves, axis=0) / (1.96 * spread)
-    print("ratio", ratio)
     assert np.all((ratio > 0.85) & (ratio < 1.25)), ratio
 
 
