@@ -283,7 +283,7 @@ class Report(Renderable):
             (r.name.replace("_", " "), Cell(r.before, _fmt(r.before, r.kind, t)),
              Cell(r.after, _fmt(r.after, r.kind, t)), Cell(r.cut, _fmt_cut(r.cut, r.kind, t)),
              Cell(r.relative_cut, _pct(r.relative_cut))) for r in self.metrics),
-            name="metrics")]
+            name="metrics", units={"cut %": "share of before"})]
         if self.simulation is not None:
             tables.append(Table(
                 f"Simulated lead time, {self.n:,} paired cases (seed {self.seed})",

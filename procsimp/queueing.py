@@ -277,7 +277,10 @@ class Capacity(Renderable):
                 f"{self.lead_time_without:.4g} {u}s)")
         notes.append(lead)
         return Tables((Table(f"{self.name}: capacity", tuple(cols), tuple(rows),
-                             name="capacity", notes=tuple(notes), index="role"),))
+                             name="capacity", notes=tuple(notes), index="role",
+                             units={"arrival rate": f"cases per {u}", "utilisation": "share",
+                                    "P(wait)": "probability", "wait": u, "time at post": u,
+                                    "share of lead time": "share"}),))
 
 
 # --- computing it ------------------------------------------------------------------

@@ -662,6 +662,7 @@ class Plan(Renderable):
     def tables(self) -> Tables:
         t, a, s = self.target, self.achieved, self.search
         fmt = (lambda x: f"{x:.1%}") if t.higher_is_better else (lambda x: f"{x:.2f}")
+        unit = "share of cases" if t.higher_is_better else self.original.time_unit
         head = (f"{self.original.name}: {t.text} — "
                 + ("reached" if self.reachable else f"NOT reachable (best {fmt(self.best)})")
                 + f" with {len(self.moves)} move(s), cost {self.cost:g}")
@@ -674,7 +675,8 @@ class Plan(Renderable):
                          ((t.text, Cell(a.before, fmt(a.before)), Cell(a.figure, fmt(a.figure)),
                            Cell(list(a.ci), f"{fmt(a.ci[0])} to {fmt(a.ci[1])}"),
                            "yes" if a.met else "no", Cell(a.searched, fmt(a.searched))),),
-                         name="achieved",
+                         name="achieved", units=dict.fromkeys(
+                             ("before", "after", "95 % interval", "search"), unit),
                          notes=(f"{a.n} cases, seed {a.seed}; search: {s.method}, "
                                 f"{s.evaluations} sets judged in {s.seconds:.2f} s, gap "
                                 f"<= {s.gap:g}",))
@@ -682,16 +684,19 @@ class Plan(Renderable):
                         + ("" if self.minimal else " (NOT minimal)"),
                         ("without", "figure", "target met"),
                         tuple((c.move, Cell(c.figure, fmt(c.figure)), "yes" if c.met else "no")
-                              for c in self.minimal.checks), name="minimal")
+                              for c in self.minimal.checks), name="minimal",
+                        units={"figure": unit})
         alts = Table("Runner-up plans", ("moves", "cost", "figure"),
                      tuple((", ".join(x.moves), x.cost, Cell(x.figure, fmt(x.figure)))
-                           for x in self.alternatives), name="alternatives")
+                           for x in self.alternatives), name="alternatives",
+                     units={"figure": unit})
         front = Table("Trade-off among the plans examined", ("moves", "cost", "p90",
                                                               "cost per case", "on the front"),
                       tuple((_listed(p.moves), p.cost, Cell(p.p90, f"{p.p90:.2f}"),
                              Cell(p.cost_per_case, f"{p.cost_per_case:,.2f}"),
                              "yes" if p.on_front else "")
-                            for p in self.front), name="front")
+                            for p in self.front), name="front",
+                      units={"p90": self.original.time_unit})
         blocked = Table("Locks standing in the way", ("lock", "moves held back",
                                                       "figure if lifted"),
                         tuple((str(b), ", ".join(b.moves),
