@@ -41,7 +41,7 @@ __all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_EXPANSION", "MAX_EXPANSION_CHARS", "
 #: A reader: the file's bytes (or text) and the name to give in messages, plus its options.
 Reader = Callable[..., "Process"]
 #: A writer: the process, plus its options, as text.
-Writer = Callable[..., str]
+Writer = Callable[..., "str | bytes"]
 
 
 @dataclass(frozen=True)
