@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from procsimp._checks import validated
+from procsimp._progress import check_progress, progress_bar
 from procsimp.deadlines import OnTimeChange, paired_change
 from procsimp.errors import OptionError
 from procsimp.intervals import mean_interval
@@ -364,7 +365,7 @@ class Report(Renderable):
 @validated
 def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int | None = 0,
             *, result: Result | None = None, bootstrap: int = BOOTSTRAP,
-            start: Any = None) -> Report:
+            start: Any = None, progress: bool | None = None) -> Report:
     """Compare two versions of a process: metrics, simulated lead time, cut per pass.
 
     Parameters
@@ -391,6 +392,9 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     start
         Start dates of the cases (see :func:`procsimp.simulate`), for deadlines counted
         in calendar time.
+    progress
+        Show progress (tqdm when installed, else a text line on standard error): None
+        on a terminal once the work passes two seconds, True always, False never.
 
     Returns
     -------
@@ -435,6 +439,7 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
         raise OptionError(f"compare: bootstrap must be a number of resamples from 0 (no "
                           f"bootstrap) to {MAX_BOOTSTRAP:,}, got {bootstrap!r}")
     seed = check_seed(seed, "compare")
+    progress = check_progress(progress, "compare")
 
     m_before, m_after = measure(before), measure(after)
     rows = tuple(_metric_cut(name, kind, getattr(m_before, name), getattr(m_after, name))
@@ -444,11 +449,18 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     simulation = None
     on_time: tuple[OnTimeChange, ...] = ()
     if n:
-        sim_before = simulate(before, n=n, seed=seed, start=start)
-        sim_after = simulate(after, n=n, seed=seed, start=start)
-        simulation = _simulated_cut(sim_before, sim_after, seed, bootstrap)
-        on_time = tuple(paired_change(o, sim_after.on_time[k])
-                        for k, o in sim_before.on_time.items() if k in sim_after.on_time)
+        with progress_bar(3, "compare", unit="stage", progress=progress) as bar:
+            bar.describe("compare: simulating before")
+            sim_before = simulate(before, n=n, seed=seed, start=start)
+            bar.update()
+            bar.describe("compare: simulating after")
+            sim_after = simulate(after, n=n, seed=seed, start=start)
+            bar.update()
+            bar.describe("compare: paired intervals")
+            simulation = _simulated_cut(sim_before, sim_after, seed, bootstrap)
+            on_time = tuple(paired_change(o, sim_after.on_time[k])
+                            for k, o in sim_before.on_time.items() if k in sim_after.on_time)
+            bar.update()
     attribution = None
     if result is not None:
         attribution = _attribution(result, {id(before): m_before, id(after): m_after})

@@ -79,6 +79,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from procsimp._checks import validated
+from procsimp._progress import check_progress, progress_bar
 from procsimp.durations import Duration, mean_of
 from procsimp.errors import OptionError, PassError
 from procsimp.metrics import measure
@@ -738,7 +739,8 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
          options: Mapping[str, Mapping[str, Any]] | None = None, moves: Iterable[Move] = (),
          costs: Mapping[str, float] | None = None, n: int = 10_000, search_n: int = 2000,
          seed: int = 0, start: Any = None, confidence: Literal["interval", "estimate"] =
-         "interval", budget: int | None = None, alternatives: int = 3) -> Plan:
+         "interval", budget: int | None = None, alternatives: int = 3,
+         progress: bool | None = None) -> Plan:
     """The cheapest set of moves that meets ``target``, verified by simulation.
 
     Parameters
@@ -766,6 +768,9 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
         :data:`SIMULATED_BUDGET` for the others, fewer on large processes).
     alternatives
         Runner-up plans to report at most.
+    progress
+        Show progress (tqdm when installed, else a text line on standard error): None
+        on a terminal once the work passes two seconds, True always, False never.
 
     Raises
     ------
@@ -787,7 +792,11 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
     kept, excluded = candidates(process, passes=passes, options=options, moves=moves,
                                 costs=costs)
 
+    bar = progress_bar(None, "seek: sets judged", unit="set",
+                       progress=check_progress(progress, "seek"))
+
     def at(p: Process) -> Figure:
+        bar.update()
         return figure_of(p, goal, n=search_n, seed=seed, start=start, confidence=confidence)
 
     judge = _Judge(process, kept, goal, at)
@@ -832,8 +841,10 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
                          judge(tuple(j for j in chosen if j != i)).ci,
                          judge(tuple(j for j in chosen if j != i)).met)
                    for i in chosen) if reachable else ()
+    bar.describe("seek: verifying the plan")
     before = simulate(process, n=n, seed=seed, critical=False, start=start)
     after = simulate(final, n=n, seed=seed, critical=False, start=start)
+    bar.close()
     value, ci = _from_sim(after, goal)
     judged = ci if confidence == "interval" else (value, value)
     achieved = Achieved(value, ci, goal.met(value, judged), _from_sim(before, goal)[0],
