@@ -219,7 +219,8 @@ class TestRender:
 
         cap.to_excel(tmp_path / "capacity.xlsx")
         sheet = pd.read_excel(tmp_path / "capacity.xlsx", sheet_name=0, index_col=0)
-        assert sheet.loc["head", "utilisation [share]"] == pytest.approx(cap.roles["head"].utilisation)
+        assert sheet.loc["head", "utilisation [share]"] == pytest.approx(
+            cap.roles["head"].utilisation)
 
     def test_unstable_renders_without_numbers(self) -> None:
         proc = routed().model_copy(update={"arrivals": ps.model.Arrivals(rate=12, per="day")})

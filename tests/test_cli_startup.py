@@ -1,4 +1,7 @@
-"""The command line starts without the plotting and table stacks (timing: benchmarks/bench_cli.py)."""
+"""The command line starts without the plotting and table stacks.
+
+Its start-up time is measured in benchmarks/bench_cli.py, not asserted here.
+"""
 
 from __future__ import annotations
 

@@ -147,5 +147,5 @@ def test_units_are_declared_where_results_carry_time(results) -> None:
 def test_read_excel_refuses_a_foreign_workbook(tmp_path) -> None:
     path = tmp_path / "other.xlsx"
     pd.DataFrame({"a": [1]}).to_excel(path, index=False)
-    with pytest.raises(ps.FileFormatError, match="other.xlsx: no 'notes' sheet"):
+    with pytest.raises(ps.FileFormatError, match=r"other\.xlsx: no 'notes' sheet"):
         read_excel(path)

@@ -48,7 +48,7 @@ def test_a_hand_typed_step_table_takes_its_levels_as_an_option(tmp_path) -> None
     path.write_text("id,role,level,duration,after,kind\n"
                     "draft,clerk,staff,2,,task\n"
                     "sign,boss,head,1,draft,signature\n")
-    with pytest.raises(ps.FileFormatError, match="steps.csv"):
+    with pytest.raises(ps.FileFormatError, match=r"steps\.csv"):
         ps.load(path)  # two levels and no order given
     proc = ps.load(path, levels=["head", "staff"], name="memo")
     assert proc.name == "memo" and [lv.id for lv in proc.levels] == ["head", "staff"]

@@ -163,8 +163,8 @@ class TestTable:
             ps.load(path, whisper=True)
         with pytest.raises(ps.FileFormatError, match=r"use one of .*\.dot, \.up$"):
             ps.load(tmp_path / "p.txt")
-        with pytest.raises(ps.FileFormatError, match="use yaml, json, bpmn, csv, xlsx, mermaid, dot or "
-                                                     "upper"):
+        with pytest.raises(ps.FileFormatError,
+                           match="use yaml, json, bpmn, csv, xlsx, mermaid, dot or upper"):
             ps.dumps(proc, "nope")
         with pytest.raises(ps.FileFormatError, match="use yaml, json, bpmn, csv, xlsx or upper"):
             ps.loads("", "nope")
@@ -181,8 +181,9 @@ class TestTable:
         try:
             path = tmp_path / "p.shout"
             ps.save(tiny(), path)
-            with pytest.raises(ps.FileFormatError, match=r"\.shout files are export-only.*"
-                                                         r"load the \.yaml, \.json, \.bpmn, \.csv or \.xlsx"):
+            with pytest.raises(ps.FileFormatError,
+                               match=r"\.shout files are export-only.*"
+                                     r"load the \.yaml, \.json, \.bpmn, \.csv or \.xlsx"):
                 ps.load(path)
             with pytest.raises(ps.FileFormatError, match="shout is an export-only format"):
                 ps.loads("x", "shout")

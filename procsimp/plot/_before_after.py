@@ -117,9 +117,14 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     rows = [sum(lane.rows for lane in lay.lanes) for lay in (top, bottom)]
     row_inches = ROW_INCHES * font / FONT
     extra = 0.25 * len(report.on_time) * font / FONT
-    if size is not None:
-        row_inches = min(max((size[1] - (3.6 + extra) * font / FONT) / max(sum(rows), 1),
-                             0.22), 1.2)
+    if size is not None:  # rows share the height; the font shrinks until a lane holds its name
+        while True:
+            extra = 0.25 * len(report.on_time) * font / FONT
+            row_inches = min((size[1] - (3.8 + extra) * font / FONT) / max(sum(rows), 1), 1.2)
+            if row_inches * 72 >= 2.5 * (font + 1) or font <= 5:
+                break
+            font -= 0.5
+        row_inches = max(row_inches, 0.1)
     key = Key()
     labels = {}
     for lay in (top, bottom):

@@ -77,17 +77,16 @@ def wrap(name: str, width_pt: float, lines: int, size: float) -> str | None:
 class Key:
     """Numbers of the boxes that show one instead of their name, shared by a figure's panels."""
 
-    entries: dict[str, tuple[int, str]] = field(default_factory=dict)
-    """Step id -> (number, whole name), in numbering order."""
+    entries: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(step id, whole name) -> number, in numbering order (a step merged under its id
+    gets a number of its own for its new name)."""
 
     def number(self, step: str, name: str) -> int:
-        if step not in self.entries:
-            self.entries[step] = (len(self.entries) + 1, name)
-        return self.entries[step][0]
+        return self.entries.setdefault((step, name), len(self.entries) + 1)
 
     def lines(self) -> list[tuple[str, str]]:
         """``(step id, "n  whole name")`` for every numbered step."""
-        return [(sid, f"{k}  {name}") for sid, (k, name) in self.entries.items()]
+        return [(sid, f"{k}  {name}") for (sid, name), k in self.entries.items()]
 
 
 @dataclass(frozen=True)
@@ -111,11 +110,19 @@ def plan_labels(layout: _layout.Swimlane, *, xmax: float, width_inches: float,
     box_pt = BOX_HEIGHT * row_inches * 72
     fit_lines = max(1, math.floor((box_pt - 2) / (font * LINE)))
     out: dict[str, Label] = {}
+    steps = [b for b in layout.boxes if b.kind != "aggregate"]
     for b in layout.boxes:
         width_pt = max(b.finish - b.start, xmax * 0.004) * per_unit - 2 * PAD
         if b.kind == "aggregate":
+            # a block of other steps says how many it holds, when that fits inside it and
+            # clear of the step boxes drawn over it
             text = b.label if text_width(b.label, font) <= width_pt else str(b.count)
-            out[b.key] = Label(text, False, text_width(text, font) > width_pt, font)
+            half = (text_width(text, font) / 2 + PAD) / per_unit
+            mid = (b.start + max(b.finish, b.start + xmax * 0.004)) / 2
+            if text_width(text, font) <= width_pt and not any(
+                    o.lane == b.lane and o.row == b.row and o.start < mid + half
+                    and max(o.finish, o.start + xmax * 0.004) > mid - half for o in steps):
+                out[b.key] = Label(text, False, False, font)
             continue
         name = " ".join(b.label.split()) or b.key
         whole = wrap(name, width_pt, fit_lines, font)

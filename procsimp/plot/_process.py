@@ -83,8 +83,13 @@ def process(proc: Process, ax: Axes | None = None, *, max_boxes: int = _layout.M
     rows = sum(lane.rows for lane in layout.lanes)
     width = size[0] if size is not None else WIDTH_INCHES
     row_inches = ROW_INCHES * font / FONT
-    if size is not None:
-        row_inches = min(max((size[1] - 2.2 * font / FONT) / max(rows, 1), 0.25), 1.2)
+    if size is not None:  # rows share the height; the font shrinks until a lane holds its name
+        while True:
+            row_inches = min((size[1] - 2.6 * font / FONT) / max(rows, 1), 1.2)
+            if row_inches * 72 >= 2.5 * (font + 1) or font <= 5:
+                break
+            font -= 0.5
+        row_inches = max(row_inches, 0.1)
     key = Key()
     labels = plan_labels(layout, xmax=max(layout.span, 1e-9),
                          width_inches=axis_inches([layout], width, font),

@@ -99,11 +99,6 @@ def _figure_class() -> type[Figure]:
             with matplotlib.rc_context({"svg.fonttype": "none"}):
                 super().savefig(*args, **kwargs)
 
-        def _repr_svg_(self) -> str:
-            buffer = io.StringIO()
-            self.savefig(buffer, format="svg")
-            return buffer.getvalue()
-
         def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
             self.savefig(buffer, format="png", dpi=110)
