@@ -8,6 +8,7 @@ declares each namespace it uses, so no process-wide prefix registry
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -28,6 +29,20 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 def _clean(text: str) -> str:
     """Text an XML attribute can hold (characters XML 1.0 forbids are dropped)."""
     return _XML_ILLEGAL.sub("", text)
+
+
+def _literal(text: str) -> str:
+    """``text`` as a double-quoted string literal that Python and JavaScript read.
+
+    JSON escapes for quotes, backslashes and control characters; every other character
+    is written as itself (``\\uD800\\uDC00`` would be two characters to Python), except
+    those XML cannot hold, which stay escaped.
+
+    >>> print(_literal('say "hi"'), _literal("\U00010000"))
+    "say \\"hi\\"" "\U00010000"
+    """
+    raw = json.dumps(text, ensure_ascii=False)
+    return _XML_ILLEGAL.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
 
 
 def _fmt(x: float) -> str:
@@ -175,7 +190,7 @@ class _Writer:
             src = self.nodes[exit_[i]]
             if s.rework is not None:
                 self.flow(src.id, loop_of[index[s.rework.to]], p=s.rework.p, back=True,
-                          condition=f"procsimp_rework == {json_text(s.id)}")
+                          condition=f"procsimp_rework == {_literal(s.id)}")
             targets = [entry[w] for w, _ in succ_plain[i]]
             choice = None
             if succ_p[i]:
@@ -189,7 +204,7 @@ class _Writer:
                     if k == len(outs) - 1:
                         choice.default = f.id
                     else:
-                        f.condition = f"procsimp_branch == {json_text(steps[w].id)}"
+                        f.condition = f"procsimp_branch == {_literal(steps[w].id)}"
             if not targets:
                 sinks.append(i)
         if not steps:
