@@ -276,8 +276,10 @@ window.render = async function (xml) {{
     const text = registry.getGraphics(el).querySelector(':scope > .djs-visual text');
     if (!text || !text.textContent.trim()) return;
     const b = text.getBBox();
+    const lines = Array.from(text.querySelectorAll('tspan'), (t) => t.textContent);
     labels.push({{ id: el.id, type: el.type, width: el.width, height: el.height,
-                  x: b.x, y: b.y, w: b.width, h: b.height, text: text.textContent }});
+                  x: b.x, y: b.y, w: b.width, h: b.height, text: text.textContent,
+                  name: el.businessObject.name || '', lines }});
   }});
   const saved = (await modeler.saveXML({{ format: true }})).xml;
   return {{ warnings, labels, saved }};

@@ -35,6 +35,8 @@ MARGIN = 20
 #: bpmn-js draws a lane or pool title in a 30 px band; its text must fit in it across.
 TITLE_BAND = 30.0
 EPS = 0.5
+#: Words up to this many characters fit on one line of a task box (the widest is 200 px).
+LONG_WORD = 24
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +100,14 @@ def check_labels(labels: list[dict[str, object]]) -> None:
         else:
             assert x >= -EPS and y >= -EPS and x + w <= width + EPS and y + h <= height + EPS, \
                 f"label of {what} spills out of its {width:g}x{height:g} box"
+            # bpmn-js breaks a word (elsewhere than after a hyphen) only when it cannot fit
+            # on a line of the box
+            words = str(lab["name"]).split()
+            if all(len(word) <= LONG_WORD for word in words):
+                shown = ""
+                for line in lab["lines"]:  # type: ignore[attr-defined]
+                    shown += line if shown.endswith("-") else f" {line}"
+                assert shown.split() == words, f"bpmn-js broke a word of {what}: {lab['lines']}"
 
 
 @pytest.mark.parametrize(("path", "how"), [(c[1], c[2]) for c in CASES],

@@ -107,8 +107,16 @@ def wrap(text: str, width: float) -> list[str]:
 
 
 def task_size(name: str) -> tuple[float, float]:
-    """Width and height of a task box that holds ``name`` wrapped inside it."""
-    width = float(TASK_W)
+    """Width and height of a task box that holds ``name`` wrapped inside it.
+
+    Wide enough for its longest word (up to :data:`TASK_MAX_W`), so no word is broken
+    ("Recommendati-on"), then taller as the name needs.
+
+    >>> task_size("Sign"), task_size("Recommendation signed")
+    ((100.0, 80), (120.0, 80))
+    """
+    longest = max((text_width(word) for word in name.split()), default=0.0)
+    width = float(min(TASK_MAX_W, max(TASK_W, 20 * math.ceil((longest + 2 * TEXT_PAD) / 20))))
     while True:
         lines = wrap(name, width - 2 * TEXT_PAD)
         height = len(lines) * LINE_H + 2 * TEXT_PAD
