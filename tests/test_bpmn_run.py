@@ -29,6 +29,7 @@ import pytest
 from bpmn_exports import case_process, export_cases
 from hypothesis import HealthCheck, given, settings
 from strategies import processes
+from test_bpmn_export import END_CASES
 
 import procsimp as ps
 from procsimp.io.bpmn import dumps_bpmn
@@ -184,6 +185,12 @@ def test_an_undefined_variable_is_refused_by_the_engine() -> None:
             workflow.do_engine_steps()
             for task in workflow.get_tasks(state=spiff.TaskState.READY, manual=True):
                 task.run()
+
+
+@pytest.mark.parametrize("case", list(END_CASES))
+def test_end_joins_run_to_completion(case: str) -> None:
+    """The end-join shapes of tests/test_bpmn_export.py: every branch reaches the one end."""
+    check_runs(END_CASES[case][0])
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
