@@ -12,13 +12,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from procsimp._version import __version__
 from procsimp.io.bpmn._common import BPMN, BPMNDI, DC, DI, PROCSIMP, XSI, json_text
 from procsimp.io.bpmn.diagram import Edge, Shape, add_diagram
-from procsimp.layout import grid
+from procsimp.layout import Grid, grid
 from procsimp.model import Process
 
 __all__ = ["Ids", "dumps_bpmn", "is_ncname", "mangle", "process_id"]
@@ -108,6 +108,22 @@ def process_id(process: Process) -> str:
     return f"Process_{words[:80]}" if words else "Process_1"
 
 
+def _drawn_lanes(full: Grid) -> Grid:
+    """The grid with only the role lanes that perform a step (and the levels holding them).
+
+    A role left without steps (a post delayering emptied) would be an empty band across
+    the diagram; it stays in the process's extension, so nothing is lost on import.
+    """
+    if not any(role.steps for role in full.roles):
+        return full
+    kept = [k for k, role in enumerate(full.roles) if role.steps]
+    index = {old: new for new, old in enumerate(kept)}
+    levels = tuple(replace(level, roles=tuple(r for r in level.roles if r.steps))
+                   for level in full.lanes)
+    return Grid(levels, tuple(full.roles[k] for k in kept),
+                {sid: replace(cell, lane=index[cell.lane]) for sid, cell in full.cells.items()})
+
+
 @dataclass
 class _Join:
     """A node of the tree that joins the last steps before the end: its parts and kind."""
@@ -123,7 +139,7 @@ class _Writer:
         self.proc = process
         self.nodes: dict[str, Shape] = {}
         self.flows: list[Edge] = []
-        self.grid = grid(process)
+        self.grid = _drawn_lanes(grid(process))
         self.ids = Ids()
         # step ids come first: they are kept exactly where they are valid NCNames
         self.task_ids = [self.ids.take(s.id) for s in process.steps]
