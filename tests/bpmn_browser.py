@@ -40,6 +40,10 @@ def chromium_binary() -> str | None:
     return None
 
 
+class NoNpmError(RuntimeError):
+    """bpmn-js is not installed and there is no npm to install it."""
+
+
 def bpmnjs_dist() -> Path:
     """The ``dist`` directory of bpmn-js, installed with npm into ``tests/.bpmnjs`` if need be."""
     root = Path(os.environ.get("BPMNJS_DIR") or CACHE)
@@ -47,7 +51,8 @@ def bpmnjs_dist() -> Path:
     if not (dist / "bpmn-modeler.production.min.js").is_file():
         npm = shutil.which("npm")
         if npm is None:
-            raise RuntimeError(f"bpmn-js is not in {root} and npm is not installed")
+            raise NoNpmError(f"bpmn-js is not in {root} and npm (Node.js) is not installed "
+                             f"to fetch it (Debian: apt-get install nodejs npm)")
         root.mkdir(parents=True, exist_ok=True)
         done = subprocess.run([npm, "install", "--prefix", str(root), "--no-audit", "--no-fund",
                                "--silent", f"bpmn-js@{BPMNJS_VERSION}"],
