@@ -152,7 +152,8 @@ class Chromium:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-extensions", "--hide-scrollbars", "--font-render-hinting=none",
+                 "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars",
+                 "--font-render-hinting=none",
                  "--remote-debugging-port=0", f"--user-data-dir={self.profile}", "about:blank"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.next_id = 0
