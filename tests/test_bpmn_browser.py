@@ -152,3 +152,12 @@ def test_the_browser_sees_a_broken_label(browser: Chromium) -> None:
     check_labels([lab for lab in out["labels"] if lab["id"] != "a"])  # the titles still fit
     with pytest.raises(AssertionError, match="spills out"):
         check_labels(out["labels"])
+
+
+def test_the_browser_reports_import_warnings(browser: Chromium) -> None:
+    """The warning check can fail: a diagram shape for an element that does not exist."""
+    proc = ps.Process.model_validate({
+        "levels": ["l"], "roles": [{"id": "r", "level": "l"}], "steps": [{"id": "a", "role": "r"}]})
+    xml = dumps_bpmn(proc).replace('bpmnElement="a"', 'bpmnElement="missing"')
+    out = browser.evaluate(f"render({json.dumps(xml)})")
+    assert any("missing" in w for w in out["warnings"]), out["warnings"]
