@@ -412,7 +412,8 @@ def dumps_bpmn(process: Process) -> str:
     """The process as BPMN 2.0 XML text, with diagram interchange and procsimp's extension.
 
     Each step is a ``task`` in the lane of its role, lanes grouped by level
-    (outer lanes, highest rank on top; the lanes of :func:`procsimp.layout.lanes`).
+    (outer lanes, highest rank on top; the lanes of :func:`procsimp.layout.lanes`;
+    a role that performs no step gets no lane, and is kept in the extension).
     A step with several predecessors is
     entered through a parallel gateway (``join: all``) or a merging exclusive
     gateway (``join: any``); edges with ``p`` leave through an exclusive
