@@ -117,7 +117,7 @@ def task_size(name: str) -> tuple[float, float]:
     ("Recommendati-on"), then taller as the name needs.
 
     >>> task_size("Sign"), task_size("Recommendation signed")
-    ((100.0, 80), (120.0, 80))
+    ((100.0, 80.0), (120.0, 80.0))
     """
     longest = max((text_width(word) for word in name.split()), default=0.0)
     width = float(min(TASK_MAX_W, max(TASK_W, 20 * math.ceil((longest + 2 * TEXT_PAD) / 20))))
