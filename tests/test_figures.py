@@ -224,15 +224,19 @@ class TestDeck:
             w, h = fig.get_size_inches()
             assert (round(w, 2), round(h, 2)) == (13.33, 7.5), kind
             assert overlaps(fig) == [], kind
-        check(deck["before_after"], [proc, res.process])
-        check(deck["before"], [proc])
+        for kind, procs in (("before_after", [proc, res.process]), ("before", [proc]),
+                            ("after", [res.process])):
+            assert label_problems(deck[kind], procs) == [], kind
+            assert branch_problems(deck[kind], procs) == [], kind
         # the deck's headline is the compare of the same cases
-        rep = ps.compare(proc, res, n=500, seed=0)
-        assert deck["before_after"].get_suptitle() == \
-            ps.plot.before_after(proc, res, report=rep).get_suptitle()
-        paths = ps.plot.save_deck(deck, tmp_path, formats=("png", "svg"))
+        from procsimp.plot._layout import headline
+
+        assert deck["before_after"].get_suptitle() == headline(ps.compare(proc, res, n=500))
+        small = {k: deck[k] for k in ("after", "distribution")}
+        paths = ps.plot.save_deck(small, tmp_path, formats=("png", "svg"), dpi=30)
         assert sorted(p.name for p in paths) == sorted(
-            f"{k}.{ext}" for k in deck for ext in ("png", "svg"))
+            f"{k}.{ext}" for k in small for ext in ("png", "svg"))
+        assert "<text" in (tmp_path / "after.svg").read_text()
 
     def test_styles(self, examples) -> None:
         res = ps.simplify(examples["outgoing_letter"], "all")
