@@ -159,6 +159,13 @@ class TestProcessFigure:
         assert [t.get_text() for t in found["p:screen->decide"]] == ["70%"]
         assert [t.get_text() for t in found["rework-rate=decide"]] == ["sent back 15%"]
 
+    def test_into_given_axes_the_key_sits_beside_the_legend(self, examples) -> None:
+        fig = Figure(figsize=(11, 5), layout="constrained")
+        ax = fig.add_subplot()
+        assert ps.plot.process(examples["building_approval"], ax=ax) is fig
+        assert label_problems(fig, [examples["building_approval"]]) == []
+        assert ax.get_legend() is not None and by_gid(fig).get("key")  # both kept
+
     def test_300_steps_with_choices(self) -> None:
         proc = layered_process(300, seed=1, with_choices=True)
         fig = ps.plot.process(proc)

@@ -171,12 +171,20 @@ def draw_key(ax: Axes | None, key: Key, *, font: float, width_inches: float) -> 
     lines = key.lines()
     handles = [Line2D([], [], lw=0) for _ in lines]
     ncol = key_columns(key, font, width_inches) if own else 1
-    box = ax.legend(handles=handles, labels=[text for _, text in lines], ncol=ncol,
-                    loc="upper left" if own else "lower left",
-                    bbox_to_anchor=(0, 1) if own else (1.0, 0.0), frameon=False,
-                    fontsize=font, handlelength=0, handletextpad=0, columnspacing=2 * font / 8,
-                    borderaxespad=0, title="Steps by number" if own else None,
-                    title_fontsize=font, alignment="left")
+    options: dict[str, Any] = {
+        "ncol": ncol, "loc": "upper left" if own else "lower left",
+        "bbox_to_anchor": (0, 1) if own else (1.0, 0.0), "frameon": False, "fontsize": font,
+        "handlelength": 0, "handletextpad": 0, "columnspacing": 2 * font / 8,
+        "borderaxespad": 0, "title": "Steps by number" if own else None,
+        "title_fontsize": font, "alignment": "left"}
+    texts = [text for _, text in lines]
+    if own:  # its own axes: its legend, which constrained layout makes room for
+        box = ax.legend(handles, texts, **options)
+    else:  # beside a diagram: an artist of its own, or it would replace the kinds' legend
+        from matplotlib.legend import Legend
+
+        box = Legend(ax, handles, texts, **options)
+        ax.add_artist(box)
     box.set_gid("key")
     for (sid, _), text in zip(lines, box.get_texts(), strict=True):
         text.set_gid(f"key={sid}")
