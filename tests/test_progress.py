@@ -106,6 +106,19 @@ class TestLongWork:
         ps.calibrate(proc, log, mapping)
         assert capsys.readouterr().err == ""
 
+    def test_read_log(self, capsys, tmp_path, no_tqdm) -> None:
+        from tests.test_excel_results import event_log
+
+        path = tmp_path / "log.csv"
+        event_log(50).to_csv(path, index=False)
+        log = ps.read_log(path, case="case", activity="activity", timestamp="time",
+                          progress=True)
+        assert "read_log: building the log of 100 events: 2/2 stage" in \
+            capsys.readouterr().err
+        assert len(log.cases) == 50
+        ps.read_log(path, case="case", activity="activity", timestamp="time")
+        assert capsys.readouterr().err == ""
+
     def test_portfolio(self, letter, capsys, no_tqdm) -> None:
         ps.portfolio([letter, letter], {"a": "all", "b": "spbe"}, n=200, progress=True)
         assert "portfolio: 4/4 task" in capsys.readouterr().err
