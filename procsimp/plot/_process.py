@@ -309,9 +309,13 @@ def _choices(ax: Axes, process: Process, centre: dict[str, tuple[float, float, f
 
 def _sendbacks(ax: Axes, process: Process, centre: dict[str, tuple[float, float, float]],
                font: float, xmax: float) -> None:
-    """Each send-back as a return arrow over the boxes, from the step back to where the file
-    goes, with its rate (gids ``rework:STEP->TO`` and ``rework-rate=STEP``)."""
+    """Each send-back as a dashed return bracket over the boxes, from the step back to where
+    the file goes, with its rate (gids ``rework:STEP->TO`` and ``rework-rate=STEP``).
+
+    The bracket runs along the top edge of the sub-row, so it stays between the rows.
+    """
     from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
 
     for step in process.steps:
         rw = step.rework
@@ -319,22 +323,22 @@ def _sendbacks(ax: Axes, process: Process, centre: dict[str, tuple[float, float,
             continue
         s0, s1, ys = centre[step.id]
         t0, t1, yt = centre[rw.to]
-        top = BOX_HEIGHT / 2
-        start = ((s0 + s1) / 2, ys + top)
-        end = ((t0 + t1) / 2 if rw.to != step.id else s0 + (s1 - s0) * 0.15, yt + top)
-        if rw.to == step.id:
-            start = (s0 + (s1 - s0) * 0.85, ys + top)
+        if rw.to == step.id:  # the step repeats itself: from its right part to its left
+            x_from, x_to = s0 + (s1 - s0) * 0.8, s0 + (s1 - s0) * 0.2
+        else:
+            x_from, x_to = (s0 + s1) / 2, (t0 + t1) / 2
+        top = max(ys, yt) + 0.5
+        path = Path([(x_from, ys + BOX_HEIGHT / 2), (x_from, top), (x_to, top),
+                     (x_to, yt + BOX_HEIGHT / 2)])
         ax.add_patch(FancyArrowPatch(
-            start, end, connectionstyle="arc3,rad=0.35" if start[0] > end[0] else
-            "arc3,rad=-0.35", arrowstyle="-|>", mutation_scale=9, lw=1.1, ls=(0, (3, 1.5)),
+            path=path, arrowstyle="-|>", mutation_scale=9, lw=1.1, ls=(0, (3, 1.5)),
             color=OKABE_ITO["vermillion"], zorder=6, shrinkA=0, shrinkB=0,
             gid=f"rework:{step.id}->{rw.to}"))
         how = "sent back" if rw.mode == "repeat" else "sent back once"
-        ax.text((start[0] + end[0]) / 2, max(start[1], end[1]) + 0.12
-                + 0.1 * abs(start[0] - end[0]) / xmax, f"{how} {rw.p:.0%}",
-                fontsize=font * 0.85, ha="center", va="bottom", color=OKABE_ITO["vermillion"],
-                zorder=7, gid=f"rework-rate={step.id}",
-                bbox={"facecolor": "white", "alpha": 0.85, "lw": 0, "pad": 0.5})
+        ax.text((x_from + x_to) / 2, top, f"{how} {rw.p:.0%}", fontsize=font * 0.85,
+                ha="center", va="center", color=OKABE_ITO["vermillion"], zorder=7,
+                gid=f"rework-rate={step.id}",
+                bbox={"facecolor": "white", "alpha": 0.9, "lw": 0, "pad": 0.5})
 
 
 def legend(ax: Axes, layouts: list[_layout.Swimlane], *, where: Figure | None = None,
