@@ -173,6 +173,16 @@ class TestProcessFigure:
         assert by_gid(fig).keys() & {f"critical:{s}" for s in ps.measure(proc).critical_path}
 
 
+class TestGantt:
+    @pytest.mark.parametrize("name", NAMES)
+    def test_rows_carry_whole_names(self, examples, name) -> None:
+        proc = examples[name]
+        fig = ps.plot.gantt(proc)
+        rows = [one_line(t.get_text()) for t in fig.axes[0].get_yticklabels()]
+        assert sorted(rows) == sorted(one_line(s.name) for s in proc.steps)
+        assert overlaps(fig) == []
+
+
 class TestBeforeAfterFigure:
     @pytest.mark.parametrize(("name", "preset"), list(itertools.product(NAMES, ps.PRESETS)))
     def test_every_preset_on_every_example(self, examples, name, preset) -> None:
