@@ -16,11 +16,13 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import HealthCheck, given, settings
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import procsimp as ps
 from benchmarks.generate import layered_process
+from tests.strategies import processes
 
 matplotlib.use("Agg")
 
@@ -45,7 +47,8 @@ def label_problems(fig: Figure, procs: list[ps.Process]) -> list[str]:
     names: dict[str, set[str]] = {}  # a step merged under its id has a new name after
     for p in procs:
         for s in p.steps:
-            names.setdefault(s.id, set()).add(one_line(s.name or s.id))
+            # a blank name is drawn as the id
+            names.setdefault(s.id, set()).add(one_line(s.name) or s.id)
     found = by_gid(fig)
     problems = []
     boxes = {m.group(2) for gid in found if (m := STEP_BOX.match(gid))}
@@ -171,6 +174,19 @@ class TestProcessFigure:
         fig = ps.plot.process(proc)
         check(fig, [proc])
         assert by_gid(fig).keys() & {f"critical:{s}" for s in ps.measure(proc).critical_path}
+
+
+class TestRandomProcesses:
+    """The rule holds by construction, whatever the names, durations, choices and rework."""
+
+    @pytest.mark.filterwarnings("ignore:Glyph.*missing from font")  # control characters
+    @settings(max_examples=15, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(processes(choices=True, rework=True, text_ids=True))
+    def test_every_box_says_what_it_is(self, proc: ps.Process) -> None:
+        fig = ps.plot.process(proc)
+        assert label_problems(fig, [proc]) == []
+        assert branch_problems(fig, [proc]) == []
 
 
 class TestGantt:
