@@ -187,6 +187,7 @@ class TestRandomProcesses:
         fig = ps.plot.process(proc)
         assert label_problems(fig, [proc]) == []
         assert branch_problems(fig, [proc]) == []
+        assert overlaps(fig) == []
 
 
 class TestGantt:

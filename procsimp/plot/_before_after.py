@@ -27,6 +27,7 @@ from procsimp.plot._process import (
     ROW_INCHES,
     WIDTH_INCHES,
     axis_inches,
+    axis_span,
     draw_key,
     draw_swimlane,
     figure_height,
@@ -112,7 +113,7 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     bottom = _layout.swimlane(after, levels=levels, labels=names, max_boxes=max_boxes)
     xmax = max(top.span, bottom.span)
     marks = deadline_marks(before, report, xmax)
-    xmax = max([xmax] + [x / 1.02 for x in marks.values()])
+    xmax = axis_span(max([xmax] + [x / 1.02 for x in marks.values()]))
     width = size[0] if size is not None else WIDTH_INCHES
     rows = [sum(lane.rows for lane in lay.lanes) for lay in (top, bottom)]
     row_inches = ROW_INCHES * font / FONT
@@ -150,7 +151,7 @@ def before_after(before: Process, after: Process | Result, result: Result | None
                                    (axes[1], bottom, after, "After")):
         draw_swimlane(lay, panel, title=f"{word}: {proc.name}", xmax=xmax, process=proc,
                       labels={k: v for (owner, k), v in labels.items() if owner == id(lay)},
-                      font=font, width_inches=width)
+                      font=font, width_inches=width, row_inches=row_inches)
     axes[0].set_xlabel("")
     fig.suptitle(headline(report), fontsize=font + 5, fontweight="bold",
                  x=0.01, ha="left", gid="headline")

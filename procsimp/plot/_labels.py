@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from procsimp import layout as _layout
 
-__all__ = ["BOX_HEIGHT", "Key", "Label", "plan_labels", "text_width", "wrap"]
+__all__ = ["BOX_HEIGHT", "Key", "Label", "Placer", "plan_labels", "text_width", "wrap"]
 
 #: Height of a box as a share of its sub-row.
 BOX_HEIGHT = 0.7
@@ -132,3 +132,46 @@ def plan_labels(layout: _layout.Swimlane, *, xmax: float, width_inches: float,
         number = str(key.number(b.key, name))
         out[b.key] = Label(number, True, text_width(number, font) > width_pt, font)
     return out
+
+
+class Placer:
+    """Puts the small labels between rows (numbers above narrow boxes, probabilities,
+    send-back rates) where no label is yet, in data units of one swimlane axes.
+
+    ``x_pt`` and ``y_pt`` are points per time unit and per sub-row, on the low side (a
+    label then takes at least the room it will have).
+    """
+
+    def __init__(self, x_pt: float, y_pt: float, x_range: tuple[float, float]) -> None:
+        self.x_pt, self.y_pt = x_pt, y_pt
+        self.x_range = x_range  # labels stay over the time axis (lane names sit left of it)
+        self.taken: list[tuple[float, float, float, float]] = []
+
+    def extent(self, text: str, size: float) -> tuple[float, float]:
+        """Half width and half height of ``text`` in data units (with a point of margin)."""
+        lines = text.split("\n")
+        w = max(text_width(line, size) for line in lines) + 2 * PAD
+        h = len(lines) * size * LINE + 2
+        return w / 2 / self.x_pt, h / 2 / self.y_pt
+
+    def block(self, x: float, y: float, text: str, size: float) -> None:
+        """Mark the room a label centred at ``(x, y)`` takes."""
+        hw, hh = self.extent(text, size)
+        self.taken.append((x - hw, x + hw, y - hh, y + hh))
+
+    def place(self, x: float, y: float, text: str, size: float) -> tuple[float, float]:
+        """The free spot nearest ``(x, y)`` for a label centred there (then marked taken):
+        sideways first, then up a little."""
+        hw, hh = self.extent(text, size)
+        for dy in (0.0, 2 * hh, 4 * hh, -2 * hh):
+            for k in range(13):
+                dx = (k + 1) // 2 * 2.1 * hw * (1 if k % 2 else -1)
+                cx, cy = x + dx, y + dy
+                cx = min(max(cx, self.x_range[0] + hw), self.x_range[1] - hw)
+                if not any(cx - hw < b and cx + hw > a and cy - hh < d and cy + hh > c
+                           for a, b, c, d in self.taken):
+                    self.taken.append((cx - hw, cx + hw, cy - hh, cy + hh))
+                    return cx, cy
+        x = min(max(x, self.x_range[0] + hw), self.x_range[1] - hw)
+        self.taken.append((x - hw, x + hw, y - hh, y + hh))
+        return x, y

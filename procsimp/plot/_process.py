@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from procsimp import layout as _layout
 from procsimp._checks import validated
-from procsimp.plot._labels import BOX_HEIGHT, Key, Label, plan_labels, text_width
+from procsimp.plot._labels import BOX_HEIGHT, Key, Label, Placer, plan_labels, text_width
 from procsimp.plot._style import (
     CRITICAL,
     FONT,
@@ -91,13 +91,13 @@ def process(proc: Process, ax: Axes | None = None, *, max_boxes: int = _layout.M
             font -= 0.5
         row_inches = max(row_inches, 0.1)
     key = Key()
-    labels = plan_labels(layout, xmax=max(layout.span, 1e-9),
+    labels = plan_labels(layout, xmax=axis_span(layout.span),
                          width_inches=axis_inches([layout], width, font),
                          row_inches=row_inches, font=font, key=key)
     if ax is not None:
         fig = ax.figure
         draw_swimlane(layout, ax, title=proc.name if title is None else title, process=proc,
-                      labels=labels, font=font)
+                      labels=labels, font=font, width_inches=width, row_inches=row_inches)
         legend(ax, [layout], font=font)
         draw_key(ax, key, font=font, width_inches=width)
         return fig  # type: ignore[return-value]
@@ -106,7 +106,7 @@ def process(proc: Process, ax: Axes | None = None, *, max_boxes: int = _layout.M
     fig = new_figure((width, height))
     panel, key_ax = panels(fig, [rows * row_inches + 1.0], key, font, width)
     draw_swimlane(layout, panel[0], title=proc.name if title is None else title, process=proc,
-                  labels=labels, font=font)
+                  labels=labels, font=font, width_inches=width, row_inches=row_inches)
     legend(panel[0], [layout], where=fig, font=font)
     draw_key(key_ax, key, font=font, width_inches=width)
     return fig
@@ -122,6 +122,12 @@ def axis_inches(layouts: list[_layout.Swimlane], width_inches: float, font: floa
     names = max((text_width(line, font + 1) for lay in layouts for lane in lay.lanes
                  for line in wrap_lane(lane.label).splitlines()), default=0.0)
     return max(width_inches * AXIS_SHARE, width_inches - names / 72 - 0.55)
+
+
+def axis_span(span: float) -> float:
+    """The time axis's length: the diagram's span, or one time unit when every step takes
+    no time (an axis of zero length has no ticks to read)."""
+    return span if span > 1e-9 else 1.0
 
 
 def figure_height(layout: _layout.Swimlane, row_inches: float = ROW_INCHES,
@@ -195,7 +201,7 @@ def draw_key(ax: Axes | None, key: Key, *, font: float, width_inches: float) -> 
 def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
                   xmax: float | None = None, width_inches: float = WIDTH_INCHES,
                   process: Process | None = None, labels: dict[str, Label] | None = None,
-                  font: float = FONT) -> None:
+                  font: float = FONT, row_inches: float = ROW_INCHES) -> None:
     """Draw a computed :class:`~procsimp.layout.Swimlane` into ``ax``.
 
     ``labels`` say what each box shows (:func:`procsimp.plot._labels.plan_labels`;
@@ -204,7 +210,7 @@ def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
     """
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    xmax = max(xmax if xmax is not None else layout.span, 1e-9)
+    xmax = axis_span(xmax if xmax is not None else layout.span)
     total = sum(lane.rows for lane in layout.lanes)
     tops, top = [], float(total)
     for lane in layout.lanes:
@@ -223,7 +229,13 @@ def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
                 transform=ax.get_yaxis_transform(), ha="right", va="center",
                 gid=f"lane:{lane.level}")
     centre: dict[str, tuple[float, float, float]] = {}  # key -> (start, finish, y)
-    above: dict[tuple[int, int], float] = {}  # (lane, row) -> right end of the last label above
+    placer = Placer(width_inches * AXIS_SHARE * 72 / xmax, row_inches * 72 * 0.9,
+                    (0.0, xmax * 1.02))
+    for b in layout.boxes:  # the labels inside boxes first: the small ones keep clear of them
+        label = labels.get(b.key)
+        if label is not None and not label.above:
+            placer.block(b.start + max(b.finish - b.start, xmax * 0.004) / 2,
+                         tops[b.lane] - b.row - 0.5, label.text, label.size)
     for b in sorted(layout.boxes, key=lambda b: (b.lane, b.row, b.start)):
         y = tops[b.lane] - b.row - 0.5
         width = max(b.finish - b.start, xmax * 0.004)
@@ -242,15 +254,11 @@ def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
         label = labels.get(b.key)
         if label is None:
             continue
-        x, ty, va = b.start + width / 2, y, "center"
-        if label.above:  # too narrow even for its number: just above the box, never on another
-            half = text_width(label.text, label.size) / 2 / (width_inches * AXIS_SHARE * 72) \
-                * xmax  # in time units, on the wide side
-            x = max(x, above.get((b.lane, b.row), -math.inf) + half * 1.3)
-            above[(b.lane, b.row)] = x + half
-            ty, va = y + BOX_HEIGHT / 2 + 0.02, "bottom"
+        x, ty = b.start + width / 2, y
+        if label.above:  # too narrow even for its number: just above the box, in a free spot
+            x, ty = placer.place(x, y + BOX_HEIGHT / 2 + 0.14, label.text, label.size * 0.85)
         plain = style["hatch"] is None and not label.numbered and not b.ghost
-        ax.text(x, ty, label.text, ha="center", va=va, fontsize=label.size * (
+        ax.text(x, ty, label.text, ha="center", va="center", fontsize=label.size * (
                     0.85 if label.above else 1), zorder=7,
                 color="#555555" if b.ghost else "black", linespacing=1.1,
                 fontweight="bold" if label.numbered else "normal",
@@ -269,8 +277,8 @@ def draw_swimlane(layout: _layout.Swimlane, ax: Axes, *, title: str = "",
             lw=1.6 if a.critical else 0.7, zorder=4 if a.critical else 2,
             gid=f"{kind}:{a.source}->{a.target}"))
     if process is not None:
-        _choices(ax, process, centre, font)
-        _sendbacks(ax, process, centre, font, xmax)
+        _choices(ax, process, centre, font, placer)
+        _sendbacks(ax, process, centre, font, placer)
     ax.set_xlim(0, xmax * 1.02)
     ax.set_ylim(0, total + (0.45 if process is not None and any(
         s.rework is not None and s.id in centre for s in process.steps) else 0))
@@ -292,7 +300,7 @@ def wrap_lane(label: str) -> str:
 
 
 def _choices(ax: Axes, process: Process, centre: dict[str, tuple[float, float, float]],
-             font: float) -> None:
+             font: float, placer: Placer) -> None:
     """Each exclusive edge's probability, where the arrow leaves its source (gid ``p:U->V``)."""
     for step in process.steps:
         for pred in step.after:
@@ -300,15 +308,16 @@ def _choices(ax: Axes, process: Process, centre: dict[str, tuple[float, float, f
                 continue
             s1, ys = centre[pred.step][1], centre[pred.step][2]
             t0, yt = centre[step.id][0], centre[step.id][2]
-            x, y = s1 + 0.3 * (t0 - s1), ys + 0.3 * (yt - ys)
-            ax.text(x, y, f"{pred.p:.0%}", fontsize=font * 0.85, ha="center", va="center",
+            text = f"{pred.p:.0%}"
+            x, y = placer.place(s1 + 0.3 * (t0 - s1), ys + 0.3 * (yt - ys), text, font * 0.85)
+            ax.text(x, y, text, fontsize=font * 0.85, ha="center", va="center",
                     color=OKABE_ITO["blue"], zorder=6, gid=f"p:{pred.step}->{step.id}",
                     bbox={"facecolor": "white", "edgecolor": OKABE_ITO["blue"], "lw": 0.5,
                           "boxstyle": "round,pad=0.15"})
 
 
 def _sendbacks(ax: Axes, process: Process, centre: dict[str, tuple[float, float, float]],
-               font: float, xmax: float) -> None:
+               font: float, placer: Placer) -> None:
     """Each send-back as a dashed return bracket over the boxes, from the step back to where
     the file goes, with its rate (gids ``rework:STEP->TO`` and ``rework-rate=STEP``).
 
@@ -335,7 +344,9 @@ def _sendbacks(ax: Axes, process: Process, centre: dict[str, tuple[float, float,
             color=OKABE_ITO["vermillion"], zorder=6, shrinkA=0, shrinkB=0,
             gid=f"rework:{step.id}->{rw.to}"))
         how = "sent back" if rw.mode == "repeat" else "sent back once"
-        ax.text((x_from + x_to) / 2, top, f"{how} {rw.p:.0%}", fontsize=font * 0.85,
+        text = f"{how} {rw.p:.0%}"
+        x, y = placer.place((x_from + x_to) / 2, top, text, font * 0.85)
+        ax.text(x, y, text, fontsize=font * 0.85,
                 ha="center", va="center", color=OKABE_ITO["vermillion"], zorder=7,
                 gid=f"rework-rate={step.id}",
                 bbox={"facecolor": "white", "alpha": 0.9, "lw": 0, "pad": 0.5})
@@ -365,5 +376,5 @@ def legend(ax: Axes, layouts: list[_layout.Swimlane], *, where: Figure | None = 
                   frameon=False)
 
 
-__all__ = ["AXIS_SHARE", "ROW_INCHES", "WIDTH_INCHES", "axis_inches", "draw_key",
+__all__ = ["AXIS_SHARE", "ROW_INCHES", "WIDTH_INCHES", "axis_inches", "axis_span", "draw_key",
            "draw_swimlane", "figure_height", "key_inches", "legend", "panels", "process"]
