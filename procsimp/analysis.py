@@ -117,7 +117,9 @@ class Analysis:
 
     @cached_property
     def mean_work(self) -> list[float]:
-        return [mean_of(s.work if s.work is not None else s.duration) for s in self.steps]
+        # work defaults to the whole duration: its mean is known already
+        mean = self.mean_duration
+        return [mean[v] if s.work is None else mean_of(s.work) for v, s in enumerate(self.steps)]
 
     @cached_property
     def mean_edge_delay(self) -> list[tuple[float, ...]]:
@@ -644,6 +646,10 @@ def producers_near(analysis: Analysis, artifacts: set[str]) -> Producers:
 
 def reach_probabilities(c: Analysis) -> tuple[list[float], list[tuple[float, ...]]]:
     """Probability that each step runs (first pass), and that each incoming edge fires."""
+    if not c.branches:  # no choice: every step runs and every edge fires (1.0 * 1.0)
+        rows: dict[int, tuple[float, ...]] = {}  # one shared row per in-degree
+        return [1.0] * c.n, [rows.get(len(p)) or rows.setdefault(len(p), (1.0,) * len(p))
+                             for p in c.preds]
     node = [0.0] * c.n
     edge: list[tuple[float, ...]] = [() for _ in range(c.n)]
     for v in c.order:

@@ -51,6 +51,7 @@ converges to ``lead_time``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -67,7 +68,7 @@ from procsimp.render import Cell, Renderable, Table, Tables
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis, ChoiceAnalysis, Condition
-    from procsimp.model import Process
+    from procsimp.model import Process, Role
 
 Method = Literal["flow", "enumeration", "monte_carlo"]
 
@@ -204,13 +205,7 @@ def measure(process: Process) -> Metrics:
     level_of = {s.id: roles[s.role].level for s in process.steps}
     layers = {level_of[s.id] for s in process.steps}
     approval = {level_of[s.id] for s in process.steps if s.kind in APPROVAL_KINDS}
-    handoffs = vertical = 0
-    for v, step in enumerate(c.steps):
-        for u in c.preds[v]:
-            pred = c.steps[u]
-            if pred.role != step.role:
-                handoffs += 1
-                vertical += level_of[pred.id] != level_of[step.id]
+    handoffs, vertical = _handoffs(c, roles)
     choices = c.choices
     reach = c.reach
     _, lead_finish, lead_best = flow(c, c.mean_duration, delays=True)
@@ -231,6 +226,26 @@ def measure(process: Process) -> Metrics:
         cycle_efficiency=touch / lead if lead > 0 else 1.0, cost=cost,
         critical_path=_critical_path(c, reach, lead_finish, lead_best),
     )
+
+
+def _handoffs(c: Analysis, roles: dict[str, Role]) -> tuple[int, int]:
+    """Edges between different roles, and those of them between different levels."""
+    if not c.n:
+        return 0, 0
+    role_code: dict[str, int] = {}
+    level_code: dict[str, int] = {}
+    for r in roles.values():
+        role_code.setdefault(r.id, len(role_code))
+        level_code.setdefault(r.level, len(level_code))
+    role = np.fromiter((role_code[s.role] for s in c.steps), dtype=np.int64, count=c.n)
+    level = np.fromiter((level_code[roles[s.role].level] for s in c.steps), dtype=np.int64,
+                        count=c.n)
+    lens = np.fromiter(map(len, c.preds), dtype=np.int64, count=c.n)
+    src = np.fromiter(itertools.chain.from_iterable(c.preds), dtype=np.int64,
+                      count=int(lens.sum()))
+    dst = np.repeat(np.arange(c.n, dtype=np.int64), lens)
+    across = role[src] != role[dst]
+    return int(across.sum()), int((across & (level[src] != level[dst])).sum())
 
 
 def _check_finite(process: Process, **figures: Any) -> None:

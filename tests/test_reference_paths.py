@@ -351,3 +351,18 @@ def test_the_artifact_check_matches_the_reference(process: ps.Process, budget: i
     for (_, _, msg), (sid, _, art) in zip(got, expected, strict=True):
         assert msg.startswith(f"step {sid!r} needs {art!r}, but ")
         assert ("no step produces it" in msg) == (art == "ghost")
+
+
+@settings(max_examples=60, deadline=None)
+@given(processes(choices=True, rework=True, max_steps=25))
+def test_handoffs_and_work_match_the_reference(process: ps.Process) -> None:
+    # measure counts handoffs over arrays and reuses duration means for default work
+    by_id = {s.id: s for s in process.steps}
+    level = {r.id: r.level for r in process.roles}
+    across = [(by_id[e.step].role, s.role) for s in process.steps for e in s.after
+              if by_id[e.step].role != s.role]
+    m = ps.measure(process)
+    assert m.handoffs == len(across)
+    assert m.vertical_handoffs == sum(level[a] != level[b] for a, b in across)
+    assert process.analysis.mean_work == [
+        mean_of(s.work if s.work is not None else s.duration) for s in process.steps]
