@@ -341,34 +341,40 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     # No list per step either (a list is always tracked): successors are counted, then
     # placed in one flat list, and rows of delays that repeat (the handoff delay, none)
     # are shared.
-    preds: list[tuple[int, ...]] = []
-    delays: list[tuple[Duration, ...]] = []
-    out_degree = [0] * len(steps)
+    pred_edges = [s.after for s in steps]
+    roles = [s.role for s in steps]
+    # every edge once, in file order (step by step, each step's after in order)
+    edges = [edge for after in pred_edges for edge in after]
+    flat = [index[edge.step] for edge in edges]
+    lens = [len(after) for after in pred_edges]
+    ends = list(itertools.accumulate(lens))
+    preds: list[tuple[int, ...]] = [tuple(flat[end - k:end]) if k else ()
+                                    for k, end in zip(lens, ends, strict=True)]
+    out_degree = np.bincount(np.asarray(flat, dtype=np.int64),
+                             minlength=len(steps)).tolist() if flat else [0] * len(steps)
     branches: dict[int, list[tuple[int, int, float]]] = {}
-    delay_rows: dict[tuple[int, ...], tuple[Duration, ...]] = {}
+    chosen = [i for i, edge in enumerate(edges) if edge.p is not None]
+    if chosen:
+        owner = np.repeat(np.arange(len(steps)), lens).tolist()
+        for i in chosen:
+            v = owner[i]
+            branches.setdefault(flat[i], []).append((v, i - (ends[v] - lens[v]), edges[i].p))
     handoff = process.handoff_delay
-    for v, step in enumerate(steps):
-        after = step.after
-        if not after:
-            preds.append(())
+    # edge_delay, inlined: the edge's own delay, else the handoff between roles
+    owner_role = [role for role, k in zip(roles, lens, strict=True) for _ in range(k)]
+    flat_delay = [edge.delay if edge.delay is not None else
+                  (handoff if roles[u] != role else 0.0)
+                  for u, edge, role in zip(flat, edges, owner_role, strict=True)]
+    delays: list[tuple[Duration, ...]] = []
+    delay_rows: dict[tuple[int, ...], tuple[Duration, ...]] = {}
+    for k, end in zip(lens, ends, strict=True):
+        if not k:
             delays.append(())
             continue
-        us = tuple([index[edge.step] for edge in after])
-        for u in us:
-            out_degree[u] += 1
-        for k, edge in enumerate(after):
-            if edge.p is not None:
-                branches.setdefault(us[k], []).append((v, k, edge.p))
-        preds.append(us)
-        role = step.role
-        # edge_delay, inlined: the edge's own delay, else the handoff between roles
-        row = tuple([edge.delay if edge.delay is not None else
-                     (handoff if steps[u].role != role else 0.0)
-                     for u, edge in zip(us, after, strict=True)])
+        row = tuple(flat_delay[end - k:end])
         # keyed by the ids of the delays: a row kept here keeps its delays alive
         delays.append(delay_rows.setdefault(tuple(map(id, row)), row))
-    del delay_rows
-    pred_edges = [s.after for s in steps]
+    del delay_rows, flat_delay, owner_role, edges
     succs = _successors(preds, out_degree)
     order = topological_order(preds, succs)
     if order is None:
