@@ -357,8 +357,9 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     if chosen:
         owner = np.repeat(np.arange(len(steps)), lens).tolist()
         for i in chosen:
-            v = owner[i]
-            branches.setdefault(flat[i], []).append((v, i - (ends[v] - lens[v]), edges[i].p))
+            v, p = owner[i], edges[i].p
+            assert p is not None
+            branches.setdefault(flat[i], []).append((v, i - (ends[v] - lens[v]), p))
     handoff = process.handoff_delay
     # edge_delay, inlined: the edge's own delay, else the handoff between roles
     owner_role = [role for role, k in zip(roles, lens, strict=True) for _ in range(k)]
