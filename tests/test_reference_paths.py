@@ -366,3 +366,12 @@ def test_handoffs_and_work_match_the_reference(process: ps.Process) -> None:
     assert m.vertical_handoffs == sum(level[a] != level[b] for a, b in across)
     assert process.analysis.mean_work == [
         mean_of(s.work if s.work is not None else s.duration) for s in process.steps]
+
+
+@settings(max_examples=40, deadline=None)
+@given(processes(rework=True, max_steps=25))
+def test_reach_without_choices_matches_the_reference(process: ps.Process) -> None:
+    # without a choice the reach is written down directly (no pass over the graph)
+    node_p, edge_p = process.analysis.reach
+    assert node_p == [reference_reach(process)[s.id] for s in process.steps]
+    assert edge_p == [tuple(1.0 for _ in s.after) for s in process.steps]
