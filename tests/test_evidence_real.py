@@ -177,7 +177,7 @@ def test_no_model_of_the_earlier_cases_meets_the_distance_bar(receipt):
     "model" reproduces them exactly, and observe the draws through the later cases'
     window (in the log once confirmed before its end, a lead time once finished by
     then); computed here with pandas and numpy alone, not with procsimp's simulator."""
-    log, cal = receipt
+    _, cal = receipt
     raw = pd.read_csv(RECEIPT)
     raw = raw[raw["concept:name"].map(receipt_mapping).notna()]
     t = pd.to_datetime(raw["time:timestamp"], utc=True, format="ISO8601")

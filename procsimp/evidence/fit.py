@@ -22,7 +22,15 @@ ignores an activity; or a function of the activity name). :func:`calibrate` then
   deadline's ``within`` (the median allowance, calendar days) and checks each case
   against its own;
 - splits the cases by start time (earlier ones fit, later ones test) and builds the
-  :class:`~procsimp.evidence.card.Card`.
+  :class:`~procsimp.evidence.card.Card`: the fitted model is simulated for as many cases
+  as the test set, each simulated case standing for one test case (its start, its own
+  deadline) and seen through the same window as the log: in the log only if its first
+  recorded event came before the log's last event, with a lead time only if it finished
+  by then, open otherwise (a log extracted on a given day holds, of its last months'
+  cases, only those already seen, and of those only the quick ones have finished).
+
+Durations are elapsed calendar time: a process that declares a ``calendar`` is refused
+(turning each elapsed interval into working time on the calendar is not done yet).
 
 Cases still open at the end of the log (a recorded step whose required successor never
 came) give their durations and choices but not their lead time; the card counts them.
