@@ -242,7 +242,11 @@ def from_frame(frame: pandas.DataFrame, *, case: str | None = None,
 
 def _category(pd: Any, column: Any) -> Any:
     """A column as a categorical of strings (case ids may be numbers), reset index;
-    categories sorted. Factorized once (a hash pass) rather than cast with astype."""
+    categories sorted. Factorized once (a hash pass) rather than cast with astype; text
+    held by Arrow is dictionary-encoded by Arrow itself."""
+    fast = _arrow_category(pd, column)
+    if fast is not None:
+        return fast
     codes, uniques = pd.factorize(column, sort=False)
     names = pd.Index(uniques)
     if not isinstance(names.dtype, pd.StringDtype) and names.astype(str).has_duplicates:
@@ -256,6 +260,23 @@ def _category(pd: Any, column: Any) -> Any:
     rank[perm] = np.arange(len(perm))
     codes = np.where(codes < 0, codes, rank[np.maximum(codes, 0)]) if len(perm) else codes
     return pd.Series(pd.Categorical.from_codes(codes, categories=names[perm].astype(str)))
+
+
+def _arrow_category(pd: Any, column: Any) -> Any:
+    arr = getattr(column.array, "_pa_array", None)
+    if arr is None or column.hasnans or not isinstance(column.dtype, pd.StringDtype):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    encoded = pc.dictionary_encode(whole)
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=index.dtype)
+    rank[order] = np.arange(len(order), dtype=index.dtype)
+    names = pd.Index(pd.array(encoded.dictionary.take(pa.array(order)), dtype=column.dtype))
+    return pd.Series(pd.Categorical.from_codes(rank[index], categories=names, validate=False))
 
 
 def _pair_lifecycle(pd: Any, frame: Any, life: Any, c_case: str, c_act: str,
