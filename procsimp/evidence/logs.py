@@ -138,25 +138,45 @@ def _arrow_times(pd: Any, column: Any) -> Any:
     return values.dt.tz_localize("UTC") if zone else values
 
 
+#: The end of an ISO 8601 time that carries its offset (``Z``, ``+07:00``, ``-0500``).
+_OFFSET = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
+
+
 def _times(pd: Any, column: Any, name: str, source: str, tz: str) -> Any:
-    fast = None if pd.api.types.is_datetime64_any_dtype(column) else _arrow_times(pd, column)
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return _in_utc(column, name, source, tz)
+    fast = _arrow_times(pd, column)
     if fast is not None:
-        values = fast
-    elif pd.api.types.is_datetime64_any_dtype(column):
-        values = column
-    else:
+        return _in_utc(fast, name, source, tz)
+    text = column.astype("string")
+    aware = text.str.contains(_OFFSET, regex=True, na=False).to_numpy()
+    given = column.notna().to_numpy()
+    if aware.any() and not aware[given].all():
+        # some times carry an offset, others not: each kind read on its own, the naive
+        # ones placed in ``tz``
+        parts = [_in_utc(_parse(pd, column[mask], name, source), name, source, tz)
+                 for mask in (aware, ~aware)]
+        return pd.concat(parts).reindex(column.index)
+    return _in_utc(_parse(pd, column, name, source), name, source, tz)
+
+
+def _parse(pd: Any, column: Any, name: str, source: str) -> Any:
+    try:
+        values = pd.to_datetime(column, format="ISO8601", utc=False)
+    except (ValueError, TypeError):
         try:
-            values = pd.to_datetime(column, format="ISO8601", utc=False)
-        except (ValueError, TypeError):
-            try:
-                values = pd.to_datetime(column, utc=True, format="ISO8601")
-            except (ValueError, TypeError) as exc:
-                raise FileFormatError(f"{source}: column {name!r} holds a value that is not "
-                                      f"a timestamp ({exc}); give ISO 8601 times such as "
-                                      f"2024-01-31T09:30:00+07:00") from None
+            values = pd.to_datetime(column, utc=True, format="ISO8601")
+        except (ValueError, TypeError) as exc:
+            raise FileFormatError(f"{source}: column {name!r} holds a value that is not "
+                                  f"a timestamp ({exc}); give ISO 8601 times such as "
+                                  f"2024-01-31T09:30:00+07:00") from None
     if not pd.api.types.is_datetime64_any_dtype(values):
-        # mixed offsets give objects: read again as UTC
+        # different offsets give objects: read again as UTC
         values = pd.to_datetime(column, utc=True, format="ISO8601")
+    return values
+
+
+def _in_utc(values: Any, name: str, source: str, tz: str) -> Any:
     if getattr(values.dt, "tz", None) is None:
         try:
             values = values.dt.tz_localize(tz)
