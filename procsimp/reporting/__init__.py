@@ -26,7 +26,7 @@ from __future__ import annotations
 import html as _html
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from procsimp._checks import validated
 from procsimp.errors import OptionError
@@ -36,9 +36,6 @@ from procsimp.pipeline import Result
 from procsimp.reporting._document import SECTIONS, Document, Inputs
 from procsimp.reporting.i18n import LANGS, TEXT, Words
 from procsimp.reporting.reasons import translate
-
-if TYPE_CHECKING:
-    from procsimp.evidence import Calibration
 
 #: File suffixes :func:`report` writes, and the format each one means.
 SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf"}

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 #: Every section a report may hold, in order (``workload`` and ``calendar`` only when
 #: the process declares them).
+DASH = "\u2013"  # an en dash, between the ends of an interval
+
 SECTIONS: tuple[str, ...] = ("answer", "diagram", "changes", "kept", "assumptions",
                              "workload", "calendar", "method")
 
@@ -44,12 +46,12 @@ h3 { font-size: 1.05rem; margin: 18px 0 6px; break-after: avoid; }
 p { margin: 6px 0; }
 .lead { color: var(--muted); margin: 0 0 8px; }
 .question { font-size: 1.05rem; margin: 4px 0 10px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr));
-         gap: 10px; }
+.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px; }
+@media screen and (max-width: 760px) { .cards { grid-template-columns: 1fr; } }
 .card { background: var(--panel); border-left: 5px solid var(--after); padding: 8px 12px;
         break-inside: avoid; }
 .card h3 { margin: 0 0 4px; font-size: .9rem; color: var(--muted); font-weight: 600; }
-.card .figure-line { font-size: 1.45rem; font-weight: 700; white-space: nowrap; }
+.card .figure-line { font-size: 1.35rem; font-weight: 700; }
 .card .before-value { color: var(--before); }
 .card .after-value { color: var(--after); }
 .card .cut { color: var(--good); font-weight: 600; font-size: .92rem; }
@@ -73,9 +75,7 @@ footer { margin-top: 28px; font-size: .8rem; color: var(--muted);
   html { font-size: 11pt; }
   body { max-width: none; padding: 0; }
   h2 { margin-top: 16px; }
-  section { break-before: auto; }
-  section#diagram, section#changes, section#assumptions, section#method { break-before: page; }
-  .cards { grid-template-columns: repeat(3, 1fr); }
+  section#changes { break-before: page; }
   figure svg { max-height: 235mm; }
   a { color: inherit; text-decoration: none; }
 }
@@ -187,12 +187,13 @@ class Document:
                  sim.after.mean_ci, sim.mean_cut),
                 (w("card_p90"), sim.before.p90, sim.after.p90, sim.before.p90_ci,
                  sim.after.p90_ci, sim.p90_cut)):
+            units = w.unit(self.unit, working=self.working)
             cards.append(self.card(
-                label, self.t(b), self.t(a),
+                w("card_in", title=label, unit=units), w.number(b), w.number(a),
                 [w("cut_line", value=self.t(cut.value, 2), low=w.number(cut.ci[0], 2),
                    high=w.number(cut.ci[1], 2)),
-                 f"{w('ci')}: {w('before')} {w.number(bci[0])}–{w.number(bci[1])}, "
-                 f"{w('after')} {w.number(aci[0])}–{w.number(aci[1])}"], cut=True))
+                 f"{w('ci')}: {w('before')} {w.number(bci[0])}{DASH}{w.number(bci[1])}, "
+                 f"{w('after')} {w.number(aci[0])}{DASH}{w.number(aci[1])}"], cut=True))
         declared = {d.id: d for d in before.deadlines}
         for change in rep.on_time:
             d = declared.get(change.id)
@@ -272,8 +273,8 @@ class Document:
         rows = []
         for c in changes:
             steps = ", ".join(self.step_name(process, s) for s in c.steps)
-            rows.append(f"<tr>{'<td>' + esc(self.pass_title(c.pass_name)) + '</td>' if with_pass else ''}"
-                        f"<td>{esc(w.text.get('change_' + c.kind, c.kind))}</td>"
+            first = f"<td>{esc(self.pass_title(c.pass_name))}</td>" if with_pass else ""
+            rows.append(f"<tr>{first}<td>{esc(w.text.get('change_' + c.kind, c.kind))}</td>"
                         f"<td>{esc(steps)}</td><td>{self.reason(c.reason)}</td></tr>")
         return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -286,7 +287,9 @@ class Document:
             gone = [self.step_name(self.i.before, s) for s in self.i.before.steps
                     if s.id not in new]
             added = [s.name for s in self.i.after.steps if s.id not in old]
-            parts.append(f"<p>{esc(w('changes_unknown', gone=', '.join(gone) or w('none'), new=', '.join(added) or w('none')))}</p>")
+            text = w("changes_unknown", gone=", ".join(gone) or w("none"),
+                     new=", ".join(added) or w("none"))
+            parts.append(f"<p>{esc(text)}</p>")
             return "\n".join(parts) + "\n</section>"
         parts.append(f"<p>{esc(w('changes_intro'))}</p>")
         cuts = {a.name: a for a in rep.attribution or ()}
@@ -295,7 +298,9 @@ class Document:
             parts.append(f"<h3>{esc(self.pass_title(run.name))}</h3>")
             cut = cuts.get(run.name)
             if cut is not None:
-                parts.append(f'<p class="note">{esc(w("pass_cut", lead=self.t(cut.lead_time), cut=self.t(cut.lead_time_cut), layers=w.number(cut.layers, 0)))}</p>')
+                text = w("pass_cut", lead=self.t(cut.lead_time), cut=self.t(cut.lead_time_cut),
+                         layers=w.number(cut.layers, 0))
+                parts.append(f'<p class="note">{esc(text)}</p>')
             parts.append(self.change_rows(done, result.original) if done
                          else f"<p>{esc(w('changes_none'))}</p>")
         return "\n".join(parts) + "\n</section>"
@@ -416,7 +421,7 @@ class Document:
             intro = w("workload_intro", rate=w.plain(1 / gap), unit=w.unit(self.unit, 1))
 
         def wait(x: float) -> str:
-            return "–" if math.isnan(x) else w("unstable") if math.isinf(x) else self.t(x, 2)
+            return DASH if math.isnan(x) else w("unstable") if math.isinf(x) else self.t(x, 2)
 
         def bottleneck(b: bool, a: bool) -> str:
             return (w("bottleneck_both") if b and a else w("bottleneck_before") if b
@@ -452,7 +457,8 @@ class Document:
                             else w("holidays_none"))
             else:
                 holidays = w("holidays_country", country=source.country,
-                             categories=", ".join(source.categories))
+                             categories=", ".join(w.text.get("holidays_" + c, c)
+                                                  for c in source.categories))
             parts.append("<p>" + esc(w("calendar_text", days=days,
                                        hours=w.plain(cal.hours_per_day), holidays=holidays))
                          + "</p>")
@@ -465,11 +471,11 @@ class Document:
                 c = shares.get(d.id)
                 cells = ([w.share(c.before), w.share(c.after),
                           f"{w.points(c.change)} ({w.points(c.ci[0])} … {w.points(c.ci[1])})"]
-                         if c is not None and c.cases > 0 else ["–", "–", "–"])
+                         if c is not None and c.cases > 0 else [DASH] * 3)
                 rows.append(
                     f"<tr><td>{esc(d.id)}</td><td>{esc(self.limit(d.within, d.unit))}</td>"
                     f"<td>{esc(w('clock_from_to', start=start, end=end))}</td>"
-                    f"<td>{esc(w('on_miss_' + d.on_miss))}</td><td>{esc(d.source or '–')}</td>"
+                    f"<td>{esc(w('on_miss_' + d.on_miss))}</td><td>{esc(d.source or DASH)}</td>"
                     + "".join(f"<td class='num'>{esc(x)}</td>" for x in cells) + "</tr>")
             head = "".join(f"<th>{esc(w(k))}</th>" for k in (
                 "col_deadline", "col_within", "col_clock", "col_on_miss", "col_legal",

@@ -32,15 +32,27 @@ FIGURE_WORDS: dict[str, str] = {
     "share of cases finished": "persentase perkara selesai",
     "Simulated lead time": "Waktu penyelesaian simulasi",
 }
-#: Patterns of the figures' words around the user's names, in Indonesian.
+#: Unit words of the figures, in Indonesian.
+UNITS = {"minutes": "menit", "hours": "jam", "days": "hari", "weeks": "minggu",
+         "minute": "menit", "hour": "jam", "day": "hari", "week": "minggu",
+         "working days": "hari kerja", "working day": "hari kerja",
+         "working hours": "jam kerja", "working hour": "jam kerja",
+         "calendar days": "hari kalender", "calendar day": "hari kalender"}
+_UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+#: Patterns of the figures' words around the user's names and numbers, in Indonesian.
 FIGURE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Before: (.*)$", re.DOTALL), r"Sebelum: \1"),
     (re.compile(r"^After: (.*)$", re.DOTALL), r"Sesudah: \1"),
-    (re.compile(r"^lead time \((working )?days\)$"), "waktu penyelesaian (hari)"),
-    (re.compile(r"^lead time \((working )?hours\)$"), "waktu penyelesaian (jam)"),
-    (re.compile(r"^lead time \((working )?weeks\)$"), "waktu penyelesaian (minggu)"),
-    (re.compile(r"^(working )?days$"), "hari"),
+    (re.compile(rf"^(.*): p50 ([0-9.,]+), p90 ([0-9.,]+) ({_UNIT})$", re.DOTALL),
+     r"\1: p50 \2, p90 \3 \4"),
+    (re.compile(rf"^simulated lead time \(({_UNIT}), ([0-9,]+) cases\)$"),
+     r"waktu penyelesaian simulasi (\1, \2 perkara)"),
+    (re.compile(r"^Lead time distribution$"), "Sebaran waktu penyelesaian"),
+    (re.compile(r"^deadline (.*)$", re.DOTALL), r"batas waktu \1"),
 )
+#: Words inside a translated figure text (a deadline's legend), in Indonesian.
+INNER_WORDS = (("on time", "tepat waktu"), ("late: deemed granted", "terlambat: dianggap "
+               "dikabulkan"), ("late: issued by system", "terlambat: diterbitkan sistem"))
 #: Artists (by gid) the report leaves out: it states their figures in its own words.
 LEFT_OUT = ("headline", "on-time")
 
@@ -63,11 +75,24 @@ def localise(fig: Figure, lang: str) -> Figure:
         if words in FIGURE_WORDS:
             text.set_text(FIGURE_WORDS[words])
             continue
-        for pattern, target in FIGURE_PATTERNS:
+        if "not drawn:" in words:  # a note on a deadline: the report's calendar section
+            text.set_visible(False)  # gives its shares in words
+            continue
+        for k, (pattern, target) in enumerate(FIGURE_PATTERNS):
             if pattern.match(words):
-                text.set_text(pattern.sub(target, words))
+                shown = pattern.sub(target, words)
+                # the panel titles hold only the process's name: kept as written
+                text.set_text(shown if k < 2 else _inner(shown))
                 break
     return fig
+
+
+def _inner(text: str) -> str:
+    """Units, a few words and the decimal separator of a translated figure text."""
+    for en, id_ in INNER_WORDS:
+        text = text.replace(en, id_)
+    text = re.sub(rf"(?<![\w])({_UNIT})(?![\w])", lambda m: UNITS[m.group(1)], text)
+    return re.sub(r"(?<=\d)[.,](?=\d)", lambda m: "," if m.group(0) == "." else ".", text)
 
 
 def svg(fig: Figure, label: str) -> str:

@@ -25,15 +25,16 @@ TEXT: dict[str, dict[str, str]] = {
         "html_lang": "en",
         "doc_title": "{name}: what the reform changes",
         "question_heading": "The question",
-        "question_passes": "What would {reform} change for {name}: how many layers the file "
-                           "climbs, how long a case takes, how many cases meet the legal "
-                           "deadline, and what a case costs?",
+        "question_passes": "What would the reform ({reform}) change for {name}: how many "
+                           "layers the file climbs, how long a case takes, how many cases "
+                           "meet the legal deadline, and what a case costs?",
         "question_versions": "What changes between {name} and {after}: how many layers the "
                              "file climbs, how long a case takes, how many cases meet the legal "
                              "deadline, and what a case costs?",
         "answer_heading": "The answer",
         "card_layers": "Layers the file climbs",
         "card_mean": "Lead time, mean",
+        "card_in": "{title} ({unit})",
         "card_p90": "Lead time, 9 cases in 10 within (p90)",
         "card_on_time": "On time: {deadline}",
         "card_cost": "Cost per case",
@@ -131,6 +132,8 @@ TEXT: dict[str, dict[str, str]] = {
         "holidays_country": "national list of {country} ({categories})",
         "holidays_dates": "{count} listed dates",
         "holidays_none": "none",
+        "holidays_public": "public holidays",
+        "holidays_government": "collective leave (cuti bersama)",
         "col_deadline": "deadline",
         "col_within": "within",
         "col_clock": "clock",
@@ -199,15 +202,17 @@ TEXT: dict[str, dict[str, str]] = {
         "html_lang": "id",
         "doc_title": "{name}: apa yang diubah reformasi",
         "question_heading": "Pertanyaan",
-        "question_passes": "Apa yang diubah {reform} pada {name}: berapa lapis jenjang yang "
-                           "dilalui berkas, berapa lama satu perkara, berapa perkara yang "
-                           "memenuhi batas waktu hukum, dan berapa biaya satu perkara?",
+        "question_passes": "Apa yang diubah reformasi ({reform}) pada {name}: berapa lapis "
+                           "jenjang yang dilalui berkas, berapa lama satu perkara, berapa "
+                           "perkara yang memenuhi batas waktu hukum, dan berapa biaya satu "
+                           "perkara?",
         "question_versions": "Apa yang berubah antara {name} dan {after}: berapa lapis jenjang "
                              "yang dilalui berkas, berapa lama satu perkara, berapa perkara yang "
                              "memenuhi batas waktu hukum, dan berapa biaya satu perkara?",
         "answer_heading": "Jawaban",
         "card_layers": "Lapis jenjang yang dilalui berkas",
         "card_mean": "Waktu penyelesaian, rata-rata",
+        "card_in": "{title} ({unit})",
         "card_p90": "Waktu penyelesaian, 9 dari 10 perkara selesai dalam (p90)",
         "card_on_time": "Tepat waktu: {deadline}",
         "card_cost": "Biaya per perkara",
@@ -312,6 +317,8 @@ TEXT: dict[str, dict[str, str]] = {
         "holidays_country": "daftar nasional {country} ({categories})",
         "holidays_dates": "{count} tanggal tercantum",
         "holidays_none": "tidak ada",
+        "holidays_public": "libur nasional",
+        "holidays_government": "cuti bersama",
         "col_deadline": "batas waktu",
         "col_within": "dalam",
         "col_clock": "dihitung",

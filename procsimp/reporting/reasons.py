@@ -14,8 +14,9 @@ or a pass whose wording changed); the report then shows the English sentence and
 says so. The tests run every pass on every example and check each reason matches.
 
 >>> translate("Approval by Kepala Bidang removed: Eselon III no longer signs after "
-...           "delayering.", "id")
-'Persetujuan oleh Kepala Bidang dihapus: Eselon III tidak lagi menandatangani sesudah penyetaraan jabatan.'
+...           "delayering.", "id")  # doctest: +NORMALIZE_WHITESPACE
+'Persetujuan oleh Kepala Bidang dihapus: Eselon III tidak lagi menandatangani sesudah
+ penyetaraan jabatan.'
 """
 
 from __future__ import annotations
