@@ -284,8 +284,7 @@ class Document:
         if result is None:
             old = {s.id for s in self.i.before.steps}
             new = {s.id for s in self.i.after.steps}
-            gone = [self.step_name(self.i.before, s) for s in self.i.before.steps
-                    if s.id not in new]
+            gone = [s.name for s in self.i.before.steps if s.id not in new]
             added = [s.name for s in self.i.after.steps if s.id not in old]
             text = w("changes_unknown", gone=", ".join(gone) or w("none"),
                      new=", ".join(added) or w("none"))
