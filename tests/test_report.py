@@ -67,12 +67,12 @@ def test_answer_matches_the_hand_calculation(tiny):
     _, _, pages = tiny
     en = cards(pages["en"])
     assert en["Layers the file climbs"] == ("3", "2")
-    assert en["Lead time, mean (days)"] == ("6.0", "3.0")
-    assert en["Lead time, 9 cases in 10 within (p90) (days)"] == ("6.0", "3.0")
+    assert en["Mean lead time, in days"] == ("6.0", "3.0")
+    assert en["Lead time of 9 cases in 10 (p90), in days"] == ("6.0", "3.0")
     assert en["On time: answer"] == ("0.0%", "100.0%")
     assert en["Cost per case"] == ("Rp 35", "Rp 25")
     ids = cards(pages["id"])
-    assert ids["Waktu penyelesaian, rata-rata (hari)"] == ("6,0", "3,0")
+    assert ids["Waktu penyelesaian rata-rata, dalam hari"] == ("6,0", "3,0")
     assert ids["Tepat waktu: answer"] == ("0,0%", "100,0%")
     # the cut with its interval: fixed durations, so the interval is the point itself
     assert "cut 3.00 days (95% CI 3.00 to 3.00)" in html.unescape(section(pages["en"], "answer"))

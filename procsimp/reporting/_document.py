@@ -62,6 +62,7 @@ th, td { text-align: left; vertical-align: top; padding: 4px 6px;
 th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 thead { display: table-header-group; }
+table.changes { table-layout: fixed; }
 tr { break-inside: avoid; }
 figure { margin: 8px 0 14px; break-inside: avoid; }
 figure svg { width: 100%; height: auto; max-height: 900px; }
@@ -276,7 +277,10 @@ class Document:
             first = f"<td>{esc(self.pass_title(c.pass_name))}</td>" if with_pass else ""
             rows.append(f"<tr>{first}<td>{esc(w.text.get('change_' + c.kind, c.kind))}</td>"
                         f"<td>{esc(steps)}</td><td>{self.reason(c.reason)}</td></tr>")
-        return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        widths = ([14] if with_pass else []) + [12, 24]
+        cols = "".join(f'<col style="width:{x}%">' for x in widths) + "<col>"
+        return (f'<table class="changes"><colgroup>{cols}</colgroup><thead>{head}</thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
 
     def changes(self) -> str:
         w, result, rep = self.w, self.i.result, self.i.comparison
@@ -468,14 +472,17 @@ class Document:
                 start = (self.step_name(before, d.from_) if d.from_ else w("clock_start"))
                 end = self.step_name(before, d.to) if d.to else w("clock_finish")
                 c = shares.get(d.id)
-                cells = ([w.share(c.before), w.share(c.after),
-                          f"{w.points(c.change)} ({w.points(c.ci[0])} … {w.points(c.ci[1])})"]
-                         if c is not None and c.cases > 0 else [DASH] * 3)
+                shown = c is not None and c.cases > 0
+                cells = ([w.share(c.before), w.share(c.after)] if c is not None and shown
+                         else [DASH] * 2)
+                change = (f"{esc(w.points(c.change))}<br>({esc(w.points(c.ci[0]))} {w('to')} "
+                          f"{esc(w.points(c.ci[1]))})" if c is not None and shown else DASH)
                 rows.append(
                     f"<tr><td>{esc(d.id)}</td><td>{esc(self.limit(d.within, d.unit))}</td>"
                     f"<td>{esc(w('clock_from_to', start=start, end=end))}</td>"
                     f"<td>{esc(w('on_miss_' + d.on_miss))}</td><td>{esc(d.source or DASH)}</td>"
-                    + "".join(f"<td class='num'>{esc(x)}</td>" for x in cells) + "</tr>")
+                    + "".join(f"<td class='num'>{esc(x)}</td>" for x in cells)
+                    + f"<td>{change}</td></tr>")
             head = "".join(f"<th>{esc(w(k))}</th>" for k in (
                 "col_deadline", "col_within", "col_clock", "col_on_miss", "col_legal",
                 "col_on_time_before", "col_on_time_after", "col_change_ci"))
