@@ -233,9 +233,12 @@ def test_calibrated_durations_show_their_source_and_card(tmp_path):
     page = html.unescape(ps.report(cal.process, result, tmp_path / "c.html", n=1000,
                                    calibration=cal).read_text())
     assumptions = section(page, "assumptions")
+    assert set(cal.fits) == {"draft", "approve", "sign"}
     for step_id, fit in cal.fits.items():
+        name = cal.process.step(step_id).name
+        row = re.search(rf"<tr><td>{name}</td>.*?</tr>", assumptions).group(0)
         assert TEXT["en"]["source_calibrated"].format(family=fit.family,
-                                                      cases=f"{fit.cases:,}") in assumptions
+                                                      cases=f"{fit.cases:,}") in row
     assert TEXT["en"]["calibration_heading"] in assumptions
     assert cal.card is not None and f"{cal.card.wasserstein:,.2f}" in assumptions
     with pytest.raises(ps.OptionError, match="another process"):

@@ -45,7 +45,8 @@ h2 { font-size: 1.25rem; margin: 28px 0 8px; padding-bottom: 3px;
 h3 { font-size: 1.05rem; margin: 18px 0 6px; break-after: avoid; }
 p { margin: 6px 0; }
 .lead { color: var(--muted); margin: 0 0 8px; }
-.question { font-size: 1.05rem; margin: 4px 0 10px; }
+.question { font-size: 1.05rem; margin: 4px 0 4px; }
+.reform { margin: 0 0 10px; font-weight: 600; }
 .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px; }
 @media screen and (max-width: 760px) { .cards { grid-template-columns: 1fr; } }
 .card { background: var(--panel); border-left: 5px solid var(--after); padding: 8px 12px;
@@ -175,9 +176,11 @@ class Document:
         w, rep, before, after = self.w, self.i.comparison, self.i.before, self.i.after
         if self.i.result is not None:
             reform = w.listing([self.pass_title(p) for p in self.i.result.passes])
-            question = w("question_passes", reform=reform, name=before.name)
+            question = w("question_passes", name=before.name)
+            reform_line = f'<p class="reform">{esc(w("reform_line", reform=reform))}</p>\n'
         else:
             question = w("question_versions", name=before.name, after=after.name)
+            reform_line = ""
         sim = rep.simulation
         assert sim is not None  # the report always simulates (n >= 1)
         layers = rep.metric("layers")
@@ -220,7 +223,7 @@ class Document:
                 + (f'<p class="lead">{esc(before.description.strip())}</p>\n'
                    if before.description.strip() else "")
                 + f'<h2>{esc(w("question_heading"))}</h2>\n'
-                  f'<p class="question">{esc(question)}</p>\n'
+                  f'<p class="question">{esc(question)}</p>\n' + reform_line +
                   f'<h2>{esc(w("answer_heading"))}</h2>\n'
                   f'<p class="note">{esc(w("sim_note", n=w.number(rep.n, 0)))}</p>\n'
                   f'<div class="cards">\n' + "\n".join(cards) + "\n</div>\n"
@@ -273,7 +276,7 @@ class Document:
                 f"<th>{esc(w('col_reason'))}</th></tr>")
         rows = []
         for c in changes:
-            steps = ", ".join(self.step_name(process, s) for s in c.steps)
+            steps = ", ".join(self.step_name(process, s) for s in c.steps) or DASH
             first = f"<td>{esc(self.pass_title(c.pass_name))}</td>" if with_pass else ""
             rows.append(f"<tr>{first}<td>{esc(w.text.get('change_' + c.kind, c.kind))}</td>"
                         f"<td>{esc(steps)}</td><td>{self.reason(c.reason)}</td></tr>")

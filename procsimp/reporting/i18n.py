@@ -25,12 +25,13 @@ TEXT: dict[str, dict[str, str]] = {
         "html_lang": "en",
         "doc_title": "{name}: what the reform changes",
         "question_heading": "The question",
-        "question_passes": "What would the reform ({reform}) change for {name}: how many "
+        "question_passes": "What would the reform change for {name}: how many "
                            "layers the file climbs, how long a case takes, how many cases "
                            "meet the legal deadline, and what a case costs?",
         "question_versions": "What changes between {name} and {after}: how many layers the "
                              "file climbs, how long a case takes, how many cases meet the legal "
                              "deadline, and what a case costs?",
+        "reform_line": "The reform: {reform}.",
         "answer_heading": "The answer",
         "card_layers": "Layers the file climbs",
         "card_mean": "Mean lead time",
@@ -203,13 +204,14 @@ TEXT: dict[str, dict[str, str]] = {
         "html_lang": "id",
         "doc_title": "{name}: apa yang diubah reformasi",
         "question_heading": "Pertanyaan",
-        "question_passes": "Apa yang diubah reformasi ({reform}) pada {name}: berapa lapis "
+        "question_passes": "Apa yang diubah reformasi pada {name}: berapa lapis "
                            "jenjang yang dilalui berkas, berapa lama satu perkara, berapa "
                            "perkara yang memenuhi batas waktu hukum, dan berapa biaya satu "
                            "perkara?",
         "question_versions": "Apa yang berubah antara {name} dan {after}: berapa lapis jenjang "
                              "yang dilalui berkas, berapa lama satu perkara, berapa perkara yang "
                              "memenuhi batas waktu hukum, dan berapa biaya satu perkara?",
+        "reform_line": "Reformasi: {reform}.",
         "answer_heading": "Jawaban",
         "card_layers": "Lapis jenjang yang dilalui berkas",
         "card_mean": "Waktu penyelesaian rata-rata",
