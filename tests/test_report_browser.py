@@ -320,3 +320,25 @@ def test_report_writes_a_pdf(tmp_path):
     assert target.read_bytes()[:5] == b"%PDF-"
     assert [p.name for p in tmp_path.iterdir()] == ["letter.pdf"]  # no temporary left
     check_pdf(target, "id", "outgoing_letter", tmp_path)
+
+
+@needs_browser
+def test_the_checks_catch_a_page_that_logs_and_reaches_out(browser, tmp_path):
+    """The same checks on a page that logs an error and asks the network for an image and a
+    stylesheet: each is caught (so the checks above can fail)."""
+    leaky = tmp_path / "leaky.html"
+    leaky.write_text('<html><body><script>console.error("boom")</script>'
+                     '<img src="http://example.com/x.png">'
+                     '<link rel="stylesheet" href="https://cdn.example.org/a.css"></body></html>')
+    tools, tab = open_page(browser, leaky.as_uri())
+    try:
+        tools.send("Runtime.evaluate", expression="document.readyState")
+        events = list(tools.events)
+    finally:
+        close(browser, tools, tab)
+    assert any(e.get("method") == "Runtime.consoleAPICalled" for e in events)
+    requested = [e["params"]["request"]["url"] for e in events
+                 if e.get("method") == "Network.requestWillBeSent"]
+    assert "http://example.com/x.png" in requested
+    assert external_references(leaky.read_text()) == ["http://example.com/x.png",
+                                                      "https://cdn.example.org/a.css"]
