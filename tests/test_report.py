@@ -283,3 +283,27 @@ def test_command_line_writes_the_report(tmp_path, capsys):
     assert 'lang="id"' in page and TEXT["id"]["answer_heading"] in page
     assert main(["report", "examples/outgoing_letter.yaml", "-o", str(tmp_path / "r.txt")]) == 2
     assert "give a file ending in" in capsys.readouterr().err
+
+
+def test_caveats_of_compare_are_in_the_report_in_both_languages(tmp_path):
+    # DESIGN.md's example: a choice (B 20 or nothing, p 0.5) in parallel with E 10 after A 1;
+    # the expected lead time is 1 + (20 + 10) / 2 = 16, which flow analysis cannot give
+    data = {"levels": ["staff"], "roles": [{"id": "c", "level": "staff"}], "steps": [
+        {"id": "a", "role": "c", "duration": 1},
+        {"id": "x", "role": "c", "duration": 0, "after": ["a"]},
+        {"id": "b", "role": "c", "duration": 20, "after": [{"step": "x", "p": 0.5}]},
+        {"id": "skip", "role": "c", "duration": 0, "after": [{"step": "x", "p": 0.5}]},
+        {"id": "m", "role": "c", "duration": 0, "join": "any", "after": ["b", "skip"]},
+        {"id": "e", "role": "c", "duration": 10, "after": ["a"]},
+        {"id": "end", "role": "c", "duration": 0, "after": ["m", "e"]}]}
+    proc = ps.Process.model_validate(data)
+    assert ps.measure(proc).lead_time == pytest.approx(16.0)
+    notes = ps.compare(proc, proc, n=1000).notes
+    assert len(notes) == 2
+    en = html.unescape(section(ps.report(proc, proc, tmp_path / "en.html", n=1000)
+                               .read_text(), "method"))
+    assert all(n in en for n in notes)
+    ids = html.unescape(section(ps.report(proc, proc, tmp_path / "id.html", lang="id",
+                                          n=1000).read_text(), "method"))
+    assert ids.count("Analisis alir tidak eksak untuk versi") == 2
+    assert TEXT["id"]["untranslated"] not in ids

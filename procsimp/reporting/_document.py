@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from procsimp._version import __version__
 from procsimp.model import Process
 from procsimp.reporting.i18n import WEEKDAYS, Words
-from procsimp.reporting.reasons import translate
+from procsimp.reporting.reasons import translate, translate_note
 
 if TYPE_CHECKING:
     from procsimp.comparison import Report
@@ -262,7 +262,10 @@ class Document:
         return "\n".join(parts) + "\n</section>"
 
     def reason(self, text: str) -> str:
-        translated = translate(text, self.i.lang)
+        return self.translated(text, translate(text, self.i.lang))
+
+    def translated(self, text: str, translated: str | None) -> str:
+        """A sentence in the report's language, or in English and marked so."""
         if translated is None:
             return (f'<span class="untranslated">{esc(text)}</span> '
                     f'<span class="note">{esc(self.w("untranslated"))}</span>')
@@ -499,14 +502,10 @@ class Document:
                  f"<p>{esc(w('method_text', n=w.number(rep.n, 0), seed=rep.seed))}</p>"]
         if self.working:
             parts.append(f"<p>{esc(w('method_calendar'))}</p>")
-        if rep.notes and self.i.lang == "en":
-            parts.append(f"<h3>{esc(w('method_notes'))}</h3><ul>"
-                         + "".join(f"<li>{esc(n)}</li>" for n in rep.notes) + "</ul>")
-        elif rep.notes:
+        if rep.notes:
             parts.append(f"<h3>{esc(w('method_notes'))}</h3><ul>" + "".join(
-                f'<li><span class="untranslated">{esc(n)}</span> '
-                f'<span class="note">{esc(w("untranslated"))}</span></li>' for n in rep.notes)
-                + "</ul>")
+                f"<li>{self.translated(n, translate_note(n, self.i.lang))}</li>"
+                for n in rep.notes) + "</ul>")
         return "\n".join(parts) + "\n</section>"
 
 

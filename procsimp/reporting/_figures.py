@@ -51,8 +51,9 @@ FIGURE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^deadline (.*)$", re.DOTALL), r"batas waktu \1"),
 )
 #: Words inside a translated figure text (a deadline's legend), in Indonesian.
-INNER_WORDS = (("on time", "tepat waktu"), ("late: deemed granted", "terlambat: dianggap "
-               "dikabulkan"), ("late: issued by system", "terlambat: diterbitkan sistem"))
+INNER_WORDS = (("on time", "tepat waktu"), ("95% CI", "IK 95%"),
+               ("late: deemed granted", "terlambat: dianggap dikabulkan"),
+               ("late: issued by system", "terlambat: diterbitkan sistem"))
 #: Artists (by gid) the report leaves out: it states their figures in its own words.
 LEFT_OUT = ("headline", "on-time")
 

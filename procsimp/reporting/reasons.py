@@ -107,6 +107,18 @@ TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         "signer with the option signatories, or add staff or availability.",
         " Peringatan: {who} kini pada utilisasi {u} (sebelumnya {was}), {state}; sebutkan "
         "penandatangan lain dengan opsi signatories, atau tambah pegawai atau ketersediaan."),),
+    "version": (("before", "sebelum"), ("after", "sesudah")),
+    "method": (("enumeration", "penjabaran semua hasil"), ("monte carlo", "Monte Carlo")),
+    "se": ((", standard error {x:num}", ", galat baku {x}"), ("", "")),
+    # the caveats of procsimp.compare (Report.notes)
+    "note": (
+        ("Flow analysis is not exact for {v:version} (a choice or rework inside parallel "
+         "branches, or choices not block-structured): its lead time is the expectation over "
+         "every branch and rework outcome ({m:method}{se:se}).",
+         "Analisis alir tidak eksak untuk versi {v} (pilihan atau pengembalian berkas di dalam "
+         "cabang paralel, atau pilihan yang tidak tersusun dalam blok): waktu penyelesaiannya "
+         "adalah nilai harapan atas setiap hasil cabang dan pengembalian berkas ({m}{se})."),
+    ),
     "sentence": (
         # delayer
         ("Level {lv} is not a level of this process (already removed?); its levels are "
@@ -305,6 +317,11 @@ def _translate(text: str, kind: str) -> str | None:
     return None
 
 
+def translate_note(note: str, lang: str) -> str | None:
+    """A caveat of :func:`procsimp.compare` in ``lang``; None when no template fits."""
+    return note if lang == "en" else _translate(note, "note")
+
+
 def translate(reason: str, lang: str) -> str | None:
     """``reason`` in ``lang`` (``en`` returns it unchanged); None when no template fits."""
     if lang == "en":
@@ -317,4 +334,4 @@ def translate(reason: str, lang: str) -> str | None:
     return None if tail is None else text + tail
 
 
-__all__ = ["TEMPLATES", "translate"]
+__all__ = ["TEMPLATES", "translate", "translate_note"]
