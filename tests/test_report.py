@@ -12,11 +12,15 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import procsimp as ps
 from procsimp.cli import main
 from procsimp.reporting import reasons
 from procsimp.reporting.i18n import TEXT, Words
+from tests.strategies import pass_processes
+from tests.strategies.passes import BUILTIN, pass_options
 
 EXAMPLES = ("outgoing_letter", "building_approval", "business_licence")
 
@@ -307,3 +311,24 @@ def test_caveats_of_compare_are_in_the_report_in_both_languages(tmp_path):
                                           n=1000).read_text(), "method"))
     assert ids.count("Analisis alir tidak eksak untuk versi") == 2
     assert TEXT["id"]["untranslated"] not in ids
+
+
+@settings(max_examples=40)
+@given(data=st.data(), process=pass_processes(), name=st.sampled_from(BUILTIN))
+def test_every_pass_reason_on_random_processes_translates(data, process, name):
+    """The Indonesian templates cover what every built-in pass says, on any process."""
+    options = data.draw(pass_options(name, process), label="options")
+    _, changes = ps.run_pass(process, name, **options)
+    for change in changes:
+        assert reasons.translate(change.reason, "id") is not None, change.reason
+
+
+@given(value=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+       decimals=st.integers(0, 3))
+def test_indonesian_numbers_read_back(value, decimals):
+    shown = Words("id").number(value, decimals)
+    english = Words("en").number(value, decimals)
+    # the same digits, separators swapped: '.' groups thousands, ',' marks the decimals
+    assert shown.replace(".", "").replace(",", ".") == english.replace(",", "")
+    assert float(shown.replace(".", "").replace(",", ".").replace("\u2212", "-")) == \
+        pytest.approx(round(value, decimals), abs=10 ** -decimals)
