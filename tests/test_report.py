@@ -332,3 +332,9 @@ def test_indonesian_numbers_read_back(value, decimals):
     assert shown.replace(".", "").replace(",", ".") == english.replace(",", "")
     assert float(shown.replace(".", "").replace(",", ".").replace("\u2212", "-")) == \
         pytest.approx(round(value, decimals), abs=10 ** -decimals)
+
+
+def test_same_seed_same_file(tiny, tmp_path):
+    proc, result, pages = tiny
+    again = ps.report(proc, result, tmp_path / "again.html", lang="id", n=1000, currency="Rp")
+    assert again.read_text(encoding="utf-8") == pages["id"]

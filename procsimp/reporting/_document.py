@@ -475,8 +475,10 @@ class Document:
             shares = {c.id: c for c in rep.on_time}
             rows = []
             for d in before.deadlines:
-                start = (self.step_name(before, d.from_) if d.from_ else w("clock_start"))
-                end = self.step_name(before, d.to) if d.to else w("clock_finish")
+                start = (w("clock_from_step", step=self.step_name(before, d.from_)) if d.from_
+                         else w("clock_from_start"))
+                end = (w("clock_to_step", step=self.step_name(before, d.to)) if d.to
+                       else w("clock_to_finish"))
                 c = shares.get(d.id)
                 shown = c is not None and c.cases > 0
                 cells = ([w.share(c.before), w.share(c.after)] if c is not None and shown

@@ -117,7 +117,9 @@ TEXT: dict[str, dict[str, str]] = {
         "unsupported": "What the log contradicts",
         "workload_heading": "Workload",
         "workload_intro": "Cases arrive at {rate} per {unit}; each post's people share its "
-                          "work and queue first come, first served.",
+                          "work and queue first come, first served. The lead times above "
+                          "come from the durations in the process file; these queue waits "
+                          "come from a queueing model of each post's workload.",
         "col_utilisation_before": "utilisation before",
         "col_utilisation_after": "utilisation after",
         "col_wait_before": "queue wait before",
@@ -144,9 +146,11 @@ TEXT: dict[str, dict[str, str]] = {
         "col_on_time_before": "on time before",
         "col_on_time_after": "on time after",
         "col_change_ci": "change (95% CI)",
-        "clock_from_to": "from the end of {start} to the end of {end}",
-        "clock_start": "the start",
-        "clock_finish": "the end",
+        "clock_from_to": "{start} {end}",
+        "clock_from_step": "from the end of {step}",
+        "clock_from_start": "from the start",
+        "clock_to_step": "to the end of {step}",
+        "clock_to_finish": "to the end of the last step",
         "on_miss_none": "no legal effect",
         "on_miss_deemed_granted": "deemed granted",
         "on_miss_issued_by_system": "issued by the system",
@@ -304,7 +308,10 @@ TEXT: dict[str, dict[str, str]] = {
         "unsupported": "Yang dibantah oleh log",
         "workload_heading": "Beban kerja",
         "workload_intro": "Perkara datang {rate} per {unit}; pegawai setiap jabatan berbagi "
-                          "pekerjaannya dan mengantre menurut urutan kedatangan.",
+                          "pekerjaannya dan mengantre menurut urutan kedatangan. Waktu "
+                          "penyelesaian di atas berasal dari durasi dalam berkas proses; "
+                          "waktu antre ini berasal dari model antrean beban kerja setiap "
+                          "jabatan.",
         "col_utilisation_before": "utilisasi sebelum",
         "col_utilisation_after": "utilisasi sesudah",
         "col_wait_before": "antrean sebelum",
@@ -331,9 +338,11 @@ TEXT: dict[str, dict[str, str]] = {
         "col_on_time_before": "tepat waktu sebelum",
         "col_on_time_after": "tepat waktu sesudah",
         "col_change_ci": "perubahan (IK 95%)",
-        "clock_from_to": "dari selesainya {start} sampai selesainya {end}",
-        "clock_start": "awal",
-        "clock_finish": "akhir",
+        "clock_from_to": "{start} {end}",
+        "clock_from_step": "dari selesainya {step}",
+        "clock_from_start": "dari awal",
+        "clock_to_step": "sampai selesainya {step}",
+        "clock_to_finish": "sampai selesainya langkah terakhir",
         "on_miss_none": "tanpa akibat hukum",
         "on_miss_deemed_granted": "dianggap dikabulkan (fiktif positif)",
         "on_miss_issued_by_system": "diterbitkan oleh sistem",
