@@ -107,6 +107,7 @@ def test_no_workload_or_calendar_section_unless_declared(tiny):
     # a deadline without a calendar still gets the calendar-and-deadlines section
     text = html.unescape(section(pages["en"], "calendar"))
     assert TEXT["en"]["calendar_none"] in text and "Act 1/2020" in text
+    assert "from the start to the end of the last step" in text
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
