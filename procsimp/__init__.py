@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # the names the lazy table gives, for type checkers and edito
     from procsimp.pipeline import PRESETS, Result, run_pass, simplify
     from procsimp.queueing import Capacity, capacity
     from procsimp.queues import QueueSimulationResult, RoleQueue
+    from procsimp.reporting import report
     from procsimp.seeking import Move, Plan, seek
     from procsimp.simulation import SimulationResult, simulate
 
@@ -96,6 +97,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "procsimp.pipeline": ("PRESETS", "Result", "run_pass", "simplify"),
     "procsimp.queueing": ("Capacity", "capacity"),
     "procsimp.queues": ("QueueSimulationResult", "RoleQueue"),
+    "procsimp.reporting": ("report",),
     "procsimp.seeking": ("Move", "Plan", "seek"),
     "procsimp.simulation": ("SimulationResult", "simulate"),
 }
@@ -218,6 +220,7 @@ __all__ = [
     "read_log",
     "read_table",
     "register_pass",
+    "report",
     "run_pass",
     "save",
     "scaled",
