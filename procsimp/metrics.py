@@ -202,10 +202,12 @@ def measure(process: Process) -> Metrics:
     """
     c = process.analysis
     roles = {r.id: r for r in process.roles}
-    level_of = {s.id: roles[s.role].level for s in process.steps}
-    layers = {level_of[s.id] for s in process.steps}
-    approval = {level_of[s.id] for s in process.steps if s.kind in APPROVAL_KINDS}
-    handoffs, vertical = _handoffs(c, roles)
+    step_roles = [s.role for s in process.steps]
+    involved = set(step_roles)
+    layers = {roles[r].level for r in involved}
+    approval = {roles[r].level for r in {s.role for s in process.steps
+                                         if s.kind in APPROVAL_KINDS}}
+    handoffs, vertical = _handoffs(c, roles, step_roles)
     choices = c.choices
     reach = c.reach
     _, lead_finish, lead_best = flow(c, c.mean_duration, delays=True)
@@ -219,7 +221,7 @@ def measure(process: Process) -> Metrics:
     _check_finite(process, **{"lead time": lead, "touch time": touch, "cost": cost})
     return Metrics(
         name=process.name, time_unit=process.time_unit, steps=len(process.steps),
-        roles_involved=len({s.role for s in process.steps}), layers=len(layers),
+        roles_involved=len(involved), layers=len(layers),
         approval_layers=len(approval), handoffs=handoffs, vertical_handoffs=vertical,
         lead_time=lead, lead_time_method=method, lead_time_se=se,
         block_structured=choices.block_structured and groups is not None, touch_time=touch,
@@ -228,8 +230,9 @@ def measure(process: Process) -> Metrics:
     )
 
 
-def _handoffs(c: Analysis, roles: dict[str, Role]) -> tuple[int, int]:
-    """Edges between different roles, and those of them between different levels."""
+def _handoffs(c: Analysis, roles: dict[str, Role], step_roles: list[str]) -> tuple[int, int]:
+    """Edges between different roles, and those of them between different levels
+    (``step_roles``: the role of each step, by position)."""
     if not c.n:
         return 0, 0
     role_code: dict[str, int] = {}
@@ -237,9 +240,11 @@ def _handoffs(c: Analysis, roles: dict[str, Role]) -> tuple[int, int]:
     for r in roles.values():
         role_code.setdefault(r.id, len(role_code))
         level_code.setdefault(r.level, len(level_code))
-    role = np.fromiter((role_code[s.role] for s in c.steps), dtype=np.int64, count=c.n)
-    level = np.fromiter((level_code[roles[s.role].level] for s in c.steps), dtype=np.int64,
-                        count=c.n)
+    by_role = np.fromiter(map(role_code.__getitem__, step_roles), dtype=np.int64, count=c.n)
+    # the level of each role, then of each step through its role
+    role_level = np.array([level_code[r.level] for r in roles.values()], dtype=np.int64)
+    role = by_role
+    level = role_level[by_role]
     lens = np.fromiter(map(len, c.preds), dtype=np.int64, count=c.n)
     src = np.fromiter(itertools.chain.from_iterable(c.preds), dtype=np.int64,
                       count=int(lens.sum()))

@@ -364,6 +364,10 @@ def test_handoffs_and_work_match_the_reference(process: ps.Process) -> None:
     m = ps.measure(process)
     assert m.handoffs == len(across)
     assert m.vertical_handoffs == sum(level[a] != level[b] for a, b in across)
+    assert m.roles_involved == len({s.role for s in process.steps})
+    assert m.layers == len({level[s.role] for s in process.steps})
+    assert m.approval_layers == len({level[s.role] for s in process.steps
+                                     if s.kind in ("approval", "signature")})
     assert process.analysis.mean_work == [
         mean_of(s.work if s.work is not None else s.duration) for s in process.steps]
 
