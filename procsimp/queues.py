@@ -323,13 +323,31 @@ class QueueSimulationResult(SimulationResult):
 # --- the compiled network ----------------------------------------------------------------
 
 
-class _Draws:
+class _Stream:
+    """One random stream, its generator made on first use (most streams of a large
+    process are never drawn from: fixed durations, steps without choices)."""
+
+    __slots__ = ("_rng", "seed")
+
+    def __init__(self, seed: np.random.SeedSequence) -> None:
+        self.seed = seed
+        self._rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
+
+
+class _Draws(_Stream):
     """Blocks of draws from one stream (a constant for a fixed duration)."""
 
-    __slots__ = ("buf", "i", "rng", "spec")
+    __slots__ = ("buf", "i", "spec")
 
-    def __init__(self, spec: Any, rng: np.random.Generator) -> None:
-        self.spec, self.rng, self.i = spec, rng, 0
+    def __init__(self, spec: Any, seed: np.random.SeedSequence) -> None:
+        super().__init__(seed)
+        self.spec, self.i = spec, 0
         self.buf: list[float] = []
 
     def take(self) -> float:
@@ -341,11 +359,12 @@ class _Draws:
         return self.buf[i]
 
 
-class _Uniform:
-    __slots__ = ("buf", "i", "rng")
+class _Uniform(_Stream):
+    __slots__ = ("buf", "i")
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng, self.i = rng, 0
+    def __init__(self, seed: np.random.SeedSequence) -> None:
+        super().__init__(seed)
+        self.i = 0
         self.buf: list[float] = []
 
     def take(self) -> float:
@@ -411,8 +430,8 @@ class _Replication:
         kids = iter(root.spawn(6 * net.n + sum(net.npred) + 3))  # more than are taken
         c = net.c
 
-        def gen() -> np.random.Generator:
-            return np.random.default_rng(next(kids))
+        def gen() -> np.random.SeedSequence:
+            return next(kids)  # type: ignore[no-any-return]
 
         steps = c.steps
         self.dur = [_fixed(s.duration) for s in steps]
@@ -433,15 +452,15 @@ class _Replication:
             backs.append((_fixed(blk.delay), _Draws(blk.delay, gen()), _fixed(rw.revision),
                           _Draws(rw.revision, gen())))
         self.backs = backs
-        arr_rng = gen()
-        # arrival times of every case up to the last measured one, then one at a time
+        arr_rng = np.random.default_rng(gen())
+        # arrival times of every case up to the one after the last measured, then one at a time
         self.rate = load.rate
         self.inter_draw = None if load.rate is not None else _Draws(load.interarrival, arr_rng)
         self.arr_rng = arr_rng
         if load.rate is not None:
-            gaps = arr_rng.exponential(1.0 / load.rate, total)
+            gaps = arr_rng.exponential(1.0 / load.rate, total + 1)
         else:
-            gaps = draw_duration(load.interarrival, arr_rng, total)
+            gaps = draw_duration(load.interarrival, arr_rng, total + 1)
         self.arrivals = np.cumsum(gaps).tolist()
         self.total, self.first = total, first
         self.keep = keep  # deadline steps -> index
@@ -453,17 +472,30 @@ class _Replication:
         return self.inter_draw.take()
 
     def run(self) -> dict[str, Any]:  # one event loop, kept in one piece for speed
+        """Simulate the replication: an event loop over one heap of ``(time, what,
+        case)`` tuples (``what``: the step that finished, ``n + v`` when step ``v`` may
+        start after a delay, ``-1`` an arrival).
+
+        A role's queue is first come, first served for its ``staff``; since requests
+        reach a role in time order (events are handled in time order), a request is
+        served by the person who frees up first, at the later of the request and that
+        moment (the Kiefer-Wolfowitz recursion over a heap of the staff's free times):
+        the start and the end of the service are known when the file arrives, so one
+        event per execution suffices."""
         net = self.net
         n, npred, join_all, out, cum = net.n, net.npred, net.join_all, net.out, net.cum
         role_of, avail, sinks = net.role, net.avail, net.sinks
         block_of_exit, blocks, block_nodes = net.block_of_exit, net.blocks, net.block_nodes
-        dur, dur_draw, work, work_draw = self.dur, self.dur_draw, self.work, self.work_draw
+        dur, dur_draw, work_draw = self.dur, self.dur_draw, self.work_draw
         choice, rework, delay, backs = self.choice, self.rework, self.delay, self.backs
         nroles = len(net.role_ids)
-        free = [float(s) for s in net.staff]
-        queue: list[deque[tuple[list[Any], int, float]]] = [deque() for _ in range(nroles)]
+        # each role's staff as a heap of the times they become free (None: unlimited)
+        servers: list[list[float] | None] = [
+            None if s == _INF else [-_INF] * int(s) for s in net.staff]
         first, total, arrivals = self.first, self.total, self.arrivals
-        t0, t1 = arrivals[first], arrivals[total - 1]
+        # the measured window: from the first measured arrival to the arrival after the last
+        # (the work of the measured cases over it is the utilisation)
+        t0, t1 = arrivals[first], arrivals[total]
         busy = [0.0] * nroles
         m = total - first
         lead = [math.nan] * m
@@ -475,54 +507,65 @@ class _Replication:
         has_choice = [v in cum for v in range(n)]
         single = [p == 1 for p in npred]
         exit_block = [block_of_exit.get(v, -1) for v in range(n)]
+        # the common case, handled inline in the loop: a step that ends no rework block,
+        # makes no choice, ends no path and starts no deadline clock hands its file on to
+        # each successor; its edges as (successor, fixed delay or None, delay draws)
+        plain = [not has_choice[v] and exit_block[v] < 0 and v not in keep_at
+                 and not sinks[v] for v in range(n)]
+        edges = [[(w, *delay[w][k], single[w], role_of[w],
+                   servers[role_of[w]] if role_of[w] >= 0 else None)
+                  for w, k, _ in out[v]] for v in range(n)]
+        # service times (``work / availability``) per step: the bound ``__next__`` of an
+        # iterator over a block of draws, refilled when it runs out
+        inv_avail = [1.0 / a for a in avail]
+        nxt: list[Any] = [iter(()).__next__ for _ in range(n)]
         # a case's state: [case, pending reports, latest arrival, dead reports, rework runs,
-        # sinks left, last finish, arrival]
+        # sinks left, last finish, arrival, measured]
         done_measured = 0
-        heap: list[tuple[float, int, int, int, Any]] = []
-        seq = 1
-        push, pop = heapq.heappush, heapq.heappop
-        push(heap, (arrivals[0], 0, _ARRIVE, -1, 0))
+        heap: list[tuple[float, int, Any]] = []
+        push, pop, replace_top = heapq.heappush, heapq.heappop, heapq.heapreplace
+        push(heap, (arrivals[0], -1, 0))
         sources = [v for v in range(n) if npred[v] == 0]
         last_arrival = arrivals[0]
 
+        def refill(v: int) -> float:
+            """A new block of service times for step ``v``; returns the first."""
+            dr = work_draw[v]
+            it = iter((draw_duration(dr.spec, dr.rng, BLOCK) * inv_avail[v]).tolist())
+            nxt[v] = it.__next__
+            return next(it)
+
+        def serve(cs: list[Any], v: int, r: int, now: float) -> None:
+            """The file of step ``v`` reaches its role ``r`` at ``now``."""
+            try:
+                x = nxt[v]()
+            except StopIteration:
+                x = refill(v)
+            srv = servers[r]
+            start = now
+            if srv is not None:
+                f = srv[0]
+                if f > now:
+                    start = f
+                replace_top(srv, start + x)
+            if cs[8]:
+                visits[r] += 1
+                busy[r] += x
+                if start > now:
+                    wait_sum[r] += start - now
+                    waited[r] += 1
+            push(heap, (start + x, v, cs))
+
         def begin(cs: list[Any], v: int, s: float, now: float) -> None:
             """Step ``v`` of the case can start at ``s`` (>= now)."""
-            nonlocal seq
             r = role_of[v]
             if r < 0:
                 d = dur[v]
-                push(heap, (s + (d if d is not None else dur_draw[v].take()), seq, _FINISH, v, cs))
-                seq += 1
+                push(heap, (s + (d if d is not None else dur_draw[v].take()), v, cs))
             elif s > now:
-                push(heap, (s, seq, _START, v, cs))
-                seq += 1
-            elif free[r] > 0:
-                free[r] -= 1
-                serve(cs, v, r, now, 0.0)
+                push(heap, (s, n + v, cs))
             else:
-                queue[r].append((cs, v, now))
-
-        def serve(cs: list[Any], v: int, r: int, now: float, w: float) -> None:
-            nonlocal seq
-            x = work[v]
-            if x is None:
-                dr = work_draw[v]
-                i = dr.i
-                if i >= len(dr.buf):
-                    dr.buf = draw_duration(dr.spec, dr.rng, BLOCK).tolist()
-                    i = 0
-                dr.i = i + 1
-                x = dr.buf[i]
-            fin = now + x / avail[v]
-            if fin > t0 and now < t1:
-                busy[r] += (fin if fin < t1 else t1) - (now if now > t0 else t0)
-            if first <= cs[0] < total:
-                wait_sum[r] += w
-                visits[r] += 1
-                if w > 0:
-                    waited[r] += 1
-            push(heap, (fin, seq, _DONE, v, cs))
-            seq += 1
+                serve(cs, v, r, now)
 
         def report(cs: list[Any], w: int, t: float | None, now: float) -> None:
             """A file (``t``: its arrival) or a dead path (``None``) reaches step ``w``."""
@@ -604,43 +647,67 @@ class _Replication:
                 done_measured += 1
 
         nsinks = net.nsinks
+        # what an event is, by its ``what``: 0 a plain step finished, 1 another step
+        # finished, 2 a delayed file reaches its role, 3 an arrival (``what`` -1 reads the
+        # last entry)
+        what = [0 if p else 1 for p in plain] + [2] * n + [3]
         while heap:
-            now, _, kind, v, cs = pop(heap)
-            if kind == _DONE:
-                r = role_of[v]
-                q = queue[r]
-                if q:
-                    c2, v2, since = q.popleft()
-                    serve(c2, v2, r, now, now - since)
-                else:
-                    free[r] += 1
-                if exit_block[v] >= 0:
-                    finished(cs, v, now)
-                else:
-                    resolve(cs, v, now, now)
-            elif kind == _FINISH:
-                if exit_block[v] >= 0:
-                    finished(cs, v, now)
-                else:
-                    resolve(cs, v, now, now)
-            elif kind == _START:
-                r = role_of[v]
-                if free[r] > 0:
-                    free[r] -= 1
-                    serve(cs, v, r, now, 0.0)
-                else:
-                    queue[r].append((cs, v, now))
-            else:  # a case arrives
+            now, v, cs = pop(heap)
+            code = what[v]
+            if code == 2:  # a delayed file reaches its step's role
+                serve(cs, v - n, role_of[v - n], now)
+                continue
+            if code == 3:  # a case arrives
                 case = cs
-                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now]
+                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now,
+                      first <= case < total]
                 if done_measured < m:  # arrivals go on while measured cases are in the office
-                    nxt = arrivals[case + 1] if case + 1 < total else \
+                    last_arrival = arrivals[case + 1] if case < total else \
                         last_arrival + self.next_gap()
-                    last_arrival = nxt
-                    push(heap, (nxt, seq, _ARRIVE, -1, case + 1))
-                    seq += 1
+                    push(heap, (last_arrival, -1, case + 1))
                 for s0 in sources:
                     begin(cs, s0, now, now)
+                continue
+            # step v finished
+            if not code:  # hand the file on (begin and serve, inline)
+                for w, fx, dr, one, r, srv in edges[v]:
+                    a = now + fx if fx is not None else now + dr.take()
+                    if not one:  # a join: it starts with the last of its files
+                        left = cs[1]
+                        if left[w] > 1 or cs[3][w]:
+                            report(cs, w, a, now)
+                            continue
+                        left[w] = 0
+                        latest = cs[2][w]
+                        if latest > a:
+                            a = latest
+                    if r < 0:
+                        d = dur[w]
+                        push(heap, (a + (d if d is not None else dur_draw[w].take()), w, cs))
+                    elif a > now:
+                        push(heap, (a, n + w, cs))
+                    else:
+                        try:
+                            x = nxt[w]()
+                        except StopIteration:
+                            x = refill(w)
+                        if srv is None:
+                            fin = now + x
+                        else:
+                            f = srv[0]
+                            fin = (f if f > now else now) + x
+                            replace_top(srv, fin)
+                            if cs[8] and f > now:
+                                wait_sum[r] += f - now
+                                waited[r] += 1
+                        if cs[8]:
+                            visits[r] += 1
+                            busy[r] += x
+                        push(heap, (fin, w, cs))
+            elif exit_block[v] >= 0:
+                finished(cs, v, now)
+            else:
+                resolve(cs, v, now, now)
             if done_measured >= m:
                 break
         return {"lead": np.array(lead), "wait_sum": wait_sum, "visits": visits,
