@@ -654,22 +654,7 @@ class _Replication:
         while heap:
             now, v, cs = pop(heap)
             code = what[v]
-            if code == 2:  # a delayed file reaches its step's role
-                serve(cs, v - n, role_of[v - n], now)
-                continue
-            if code == 3:  # a case arrives
-                case = cs
-                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now,
-                      first <= case < total]
-                if done_measured < m:  # arrivals go on while measured cases are in the office
-                    last_arrival = arrivals[case + 1] if case < total else \
-                        last_arrival + self.next_gap()
-                    push(heap, (last_arrival, -1, case + 1))
-                for s0 in sources:
-                    begin(cs, s0, now, now)
-                continue
-            # step v finished
-            if not code:  # hand the file on (begin and serve, inline)
+            if not code:  # a plain step finished: hand the file on (begin and serve, inline)
                 for w, fx, dr, one, r, srv in edges[v]:
                     a = now + fx if fx is not None else now + dr.take()
                     if not one:  # a join: it starts with the last of its files
@@ -695,16 +680,35 @@ class _Replication:
                             fin = now + x
                         else:
                             f = srv[0]
-                            fin = (f if f > now else now) + x
+                            if f > now:  # everyone is busy: wait for the first to be free
+                                fin = f + x
+                                if cs[8]:
+                                    wait_sum[r] += f - now
+                                    waited[r] += 1
+                            else:
+                                fin = now + x
                             replace_top(srv, fin)
-                            if cs[8] and f > now:
-                                wait_sum[r] += f - now
-                                waited[r] += 1
                         if cs[8]:
                             visits[r] += 1
                             busy[r] += x
                         push(heap, (fin, w, cs))
-            elif exit_block[v] >= 0:
+                continue
+            if code == 2:  # a delayed file reaches its step's role
+                serve(cs, v - n, role_of[v - n], now)
+                continue
+            if code == 3:  # a case arrives
+                case = cs
+                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now,
+                      first <= case < total]
+                if done_measured < m:  # arrivals go on while measured cases are in the office
+                    last_arrival = arrivals[case + 1] if case < total else \
+                        last_arrival + self.next_gap()
+                    push(heap, (last_arrival, -1, case + 1))
+                for s0 in sources:
+                    begin(cs, s0, now, now)
+                continue
+            # another step finished
+            if exit_block[v] >= 0:
                 finished(cs, v, now)
             else:
                 resolve(cs, v, now, now)
