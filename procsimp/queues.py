@@ -18,7 +18,11 @@ revision) while its closing step draws a send-back. With unlimited staff and
 Time is working time in the process's ``time_unit``: where the process has a
 working calendar, staff work and files arrive only in working time, and a rate
 per calendar period is converted with that calendar's working time per period
-(:func:`rate_per_unit`).
+(:func:`rate_per_unit`). The contention mode places no case on the dates: it
+refuses ``start=`` and roles with their own ``calendar`` (each with an
+:class:`~procsimp.OptionError` saying what to do) rather than silently ignore them;
+a post that works fewer hours than the office can be given that share as its
+``availability``.
 
 Replications: the ``n`` measured cases are split over ``replications``
 independent runs (default :data:`REPLICATIONS`); each run first simulates
@@ -29,9 +33,12 @@ case, so its congestion is not understated. Every figure's 95 % interval is a
 Student-t interval over the replications' own figures (cases within one run are
 correlated, so an interval over cases would be too narrow).
 
-The engine is a discrete-event loop over a heap of plain tuples; random draws
-come in numpy blocks from one stream per step, edge and choice, seeded by
-``(seed, replication)``, so a seed gives the same figures every time.
+The engine is a discrete-event loop over a heap of plain tuples, one event per
+step execution: since files reach a role in time order, first come, first served
+is the Kiefer-Wolfowitz recursion over a small heap of the staff's free times, so
+a file's start and end of service are known when it arrives. Random draws come in
+numpy blocks from one stream per step, edge and choice, seeded by ``(seed,
+replication)``, so a seed gives the same figures every time.
 
 >>> import procsimp as ps
 >>> p = ps.Process.model_validate({"levels": ["staff"], "time_unit": "hour",
@@ -749,10 +756,16 @@ def simulate_queues(process: Process, n: int = 10_000, seed: int | None = 0, *,
                           f"got {warmup!r}")
     analysis = process.analysis
     simulation._check_workload(analysis)
-    if any(r.calendar is not None for r in process.roles):
-        warnings.warn(f"simulate(queues=True) {process.name!r}: roles' own calendars are not "
-                      f"modelled in the contention mode; every role works on the process's "
-                      f"working time", UserWarning, stacklevel=3)
+    own = [r.id for r in process.roles
+           if r.calendar is not None and r.calendar != process.calendar]
+    if own:
+        raise OptionError(
+            f"simulate(queues=True) {process.name!r}: role(s) {', '.join(map(repr, own))} have "
+            f"their own working calendar, which the contention mode does not model (it runs "
+            f"in the working time of the process's calendar, for every role); remove the "
+            f"role's calendar (a post open fewer hours can be given the share of time it "
+            f"works as `availability`), or simulate without queues=True, which follows role "
+            f"calendars with start dates")
     load = workload(process, arrivals, staff, availability)
     net = _Net(process, load)
     offered = _offered(process, net, load)
