@@ -662,7 +662,7 @@ def check_capacity(process: Process, n: int = 20_000, seed: int = 0, *,
     Raises :class:`~procsimp.OptionError` for a process without ``arrivals`` or a
     tolerance that is not a positive number.
     """
-    if not (isinstance(tolerance, (int, float)) and 0 < tolerance and math.isfinite(tolerance)):
+    if not (isinstance(tolerance, (int, float)) and tolerance > 0 and math.isfinite(tolerance)):
         raise OptionError(f"check_capacity: tolerance must be a positive share (0.1 for "
                           f"10 %), got {tolerance!r}")
     cap = capacity(process)
@@ -772,15 +772,15 @@ def load_notes(changes: tuple[RoleLoad, ...]) -> tuple[str, ...]:
 
 __all__ = [
     "METHODS",
-    "CapacityCheck",
-    "RoleCheck",
-    "check_capacity",
     "OVERLOAD",
     "Capacity",
+    "CapacityCheck",
     "RoleCapacity",
+    "RoleCheck",
     "RoleLoad",
     "arrival_rate",
     "capacity",
+    "check_capacity",
     "erlang_c",
     "expected_executions",
     "ggc_wait",

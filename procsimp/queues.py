@@ -56,7 +56,6 @@ import heapq
 import itertools
 import math
 import warnings
-from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -336,7 +335,7 @@ class _Stream:
 
     __slots__ = ("_rng", "seed")
 
-    def __init__(self, seed: np.random.SeedSequence) -> None:
+    def __init__(self, seed: np.random.SeedSequence | np.random.Generator) -> None:
         self.seed = seed
         self._rng: np.random.Generator | None = None
 
@@ -352,7 +351,7 @@ class _Draws(_Stream):
 
     __slots__ = ("buf", "i", "spec")
 
-    def __init__(self, spec: Any, seed: np.random.SeedSequence) -> None:
+    def __init__(self, spec: Any, seed: np.random.SeedSequence | np.random.Generator) -> None:
         super().__init__(seed)
         self.spec, self.i = spec, 0
         self.buf: list[float] = []

@@ -252,22 +252,22 @@ def read_workload(root: ET.Element, data: dict[str, Any], notes: list[str]) -> b
     level_of = {r.get("id"): r.get("level") for r in old_roles}
     new_roles = []
     for rid in dict.fromkeys(assigned.values()):
-        res = resources[rid]
+        info = resources[rid]
         first = next(s for s, r in assigned.items() if r == rid)
-        role: dict[str, Any] = {"id": res["id"], "name": res["name"],
+        role: dict[str, Any] = {"id": info["id"], "name": info["name"],
                                 "level": level_of.get(steps[first].get("role")) or "staff",
-                                "staff": res["staff"]}
-        tt = tables.get(res["timetable"] or "")
+                                "staff": info["staff"]}
+        tt = tables.get(info["timetable"] or "")
         if tt is not None and tt.id != (main.id if main is not None else None):
             hours = min(tt.weekly, 168.0)
             share = hours / calendar_hours if calendar_hours > 0 else 1.0
             if share > 1.0:
-                notes.append(f"QBP resource {res['name']!r} works {hours:.4g} hours a week "
+                notes.append(f"QBP resource {info['name']!r} works {hours:.4g} hours a week "
                              f"(timetable {tt.name!r}), more than the process calendar's "
                              f"{calendar_hours:.4g}: modelled with availability 1")
                 share = 1.0
             elif share > 0:
-                notes.append(f"QBP resource {res['name']!r} works {hours:.4g} of the process "
+                notes.append(f"QBP resource {info['name']!r} works {hours:.4g} of the process "
                              f"calendar's {calendar_hours:.4g} hours a week (timetable "
                              f"{tt.name!r}): modelled as availability {share:.3g}, its "
                              f"service stretched rather than waiting for its shift")
