@@ -653,14 +653,50 @@ class _Replication:
                 done_measured += 1
 
         nsinks = net.nsinks
-        # what an event is, by its ``what``: 0 a plain step finished, 1 another step
-        # finished, 2 a delayed file reaches its role, 3 an arrival (``what`` -1 reads the
-        # last entry)
-        what = [0 if p else 1 for p in plain] + [2] * n + [3]
+        # what an event is, by its ``what``: 0 a plain step with one successor, which
+        # has no other predecessor, finished; 4 another plain step finished; 1 any other
+        # step finished; 2 a delayed file reaches its role; 3 an arrival (``what`` -1
+        # reads the last entry)
+        what = [(0 if len(edges[v]) == 1 and edges[v][0][3] else 4) if plain[v] else 1
+                for v in range(n)] + [2] * n + [3]
+        edge1 = [e[0] if len(e) == 1 else None for e in edges]
         while heap:
-            now, v, cs = pop(heap)
+            now, v, cs = heap[0]
             code = what[v]
-            if not code:  # a plain step finished: hand the file on (begin and serve, inline)
+            if not code:
+                # the commonest event: the file goes on to the next step, whose event
+                # replaces this one at the top of the heap (one sift instead of two)
+                w, fx, dr, _one, r, srv = edge1[v]  # type: ignore[misc]
+                a = now + fx if fx is not None else now + dr.take()
+                if r < 0:
+                    d = dur[w]
+                    replace_top(heap, (a + (d if d is not None else dur_draw[w].take()), w, cs))
+                elif a > now:
+                    replace_top(heap, (a, n + w, cs))
+                else:
+                    try:
+                        x = nxt[w]()
+                    except StopIteration:
+                        x = refill(w)
+                    if srv is None:
+                        fin = now + x
+                    else:
+                        f = srv[0]
+                        if f > now:  # everyone is busy: wait for the first to be free
+                            fin = f + x
+                            if cs[8]:
+                                wait_sum[r] += f - now
+                                waited[r] += 1
+                        else:
+                            fin = now + x
+                        replace_top(srv, fin)
+                    if cs[8]:
+                        visits[r] += 1
+                        busy[r] += x
+                    replace_top(heap, (fin, w, cs))
+                continue
+            pop(heap)
+            if code == 4:  # a plain step finished: hand the file on (begin and serve, inline)
                 for w, fx, dr, one, r, srv in edges[v]:
                     a = now + fx if fx is not None else now + dr.take()
                     if not one:  # a join: it starts with the last of its files
