@@ -657,12 +657,39 @@ class _Replication:
         # has no other predecessor, finished; 4 another plain step finished; 1 any other
         # step finished; 2 a delayed file reaches its role; 3 an arrival (``what`` -1
         # reads the last entry)
+        # (and 5: as 0, the successor a queueing step reached with no delay)
         what = [(0 if len(edges[v]) == 1 and edges[v][0][3] else 4) if plain[v] else 1
                 for v in range(n)] + [2] * n + [3]
+        for v in range(n):
+            if not what[v] and edges[v][0][1] == 0.0 and edges[v][0][4] >= 0:
+                what[v] = 5
         edge1 = [e[0] if len(e) == 1 else None for e in edges]
         while heap:
             now, v, cs = heap[0]
             code = what[v]
+            if code == 5:  # as below, with no delay and no check
+                w, _fx, _dr, _one, r, srv = edge1[v]  # type: ignore[misc]
+                try:
+                    x = nxt[w]()
+                except StopIteration:
+                    x = refill(w)
+                if srv is None:
+                    fin = now + x
+                else:
+                    f = srv[0]
+                    if f > now:  # everyone is busy: wait for the first to be free
+                        fin = f + x
+                        if cs[8]:
+                            wait_sum[r] += f - now
+                            waited[r] += 1
+                    else:
+                        fin = now + x
+                    replace_top(srv, fin)
+                if cs[8]:
+                    visits[r] += 1
+                    busy[r] += x
+                replace_top(heap, (fin, w, cs))
+                continue
             if not code:
                 # the commonest event: the file goes on to the next step, whose event
                 # replaces this one at the top of the heap (one sift instead of two)
