@@ -335,14 +335,19 @@ class _Stream:
 
     __slots__ = ("_rng", "seed")
 
-    def __init__(self, seed: np.random.SeedSequence | np.random.Generator) -> None:
+    def __init__(self, seed: Any) -> None:
         self.seed = seed
         self._rng: np.random.Generator | None = None
 
     @property
     def rng(self) -> np.random.Generator:
         if self._rng is None:
-            self._rng = np.random.default_rng(self.seed)
+            seed = self.seed
+            if isinstance(seed, tuple):  # (root, i): the root's i-th spawned child
+                root, i = seed
+                seed = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i),
+                                              pool_size=root.pool_size)
+            self._rng = np.random.default_rng(seed)
         return self._rng
 
 
@@ -351,7 +356,7 @@ class _Draws(_Stream):
 
     __slots__ = ("buf", "i", "spec")
 
-    def __init__(self, spec: Any, seed: np.random.SeedSequence | np.random.Generator) -> None:
+    def __init__(self, spec: Any, seed: Any) -> None:
         super().__init__(seed)
         self.spec, self.i = spec, 0
         self.buf: list[float] = []
@@ -368,7 +373,7 @@ class _Draws(_Stream):
 class _Uniform(_Stream):
     __slots__ = ("buf", "i")
 
-    def __init__(self, seed: np.random.SeedSequence) -> None:
+    def __init__(self, seed: Any) -> None:
         super().__init__(seed)
         self.i = 0
         self.buf: list[float] = []
@@ -433,11 +438,13 @@ class _Replication:
                  first: int, keep: dict[str, int]) -> None:
         self.net = net
         root = np.random.SeedSequence([seed, rep])
-        kids = iter(root.spawn(6 * net.n + sum(net.npred) + 3))  # more than are taken
+        kids = itertools.count()
         c = net.c
 
-        def gen() -> np.random.SeedSequence:
-            return next(kids)  # type: ignore[no-any-return]
+        def gen() -> tuple[np.random.SeedSequence, int]:
+            """The next stream's seed: the root's next child, made on first use (the same
+            child ``root.spawn`` would give)."""
+            return (root, next(kids))
 
         steps = c.steps
         self.dur = [_fixed(s.duration) for s in steps]
@@ -458,7 +465,7 @@ class _Replication:
             backs.append((_fixed(blk.delay), _Draws(blk.delay, gen()), _fixed(rw.revision),
                           _Draws(rw.revision, gen())))
         self.backs = backs
-        arr_rng = np.random.default_rng(gen())
+        arr_rng = _Stream(gen()).rng
         # arrival times of every case up to the one after the last measured, then one at a time
         self.rate = load.rate
         self.inter_draw = None if load.rate is not None else _Draws(load.interarrival, arr_rng)
