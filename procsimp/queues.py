@@ -671,11 +671,12 @@ class _Replication:
             if not what[v] and edges[v][0][1] == 0.0 and edges[v][0][4] >= 0:
                 what[v] = 5
         edge1 = [e[0] if len(e) == 1 else None for e in edges]
+        edge5 = [(e[0][0], e[0][4], e[0][5]) if len(e) == 1 else None for e in edges]
         while heap:
             now, v, cs = heap[0]
             code = what[v]
             if code == 5:  # as below, with no delay and no check
-                w, _fx, _dr, _one, r, srv = edge1[v]  # type: ignore[misc]
+                w, r, srv = edge5[v]  # type: ignore[misc]
                 try:
                     x = nxt[w]()
                 except StopIteration:
@@ -734,14 +735,20 @@ class _Replication:
                 for w, fx, dr, one, r, srv in edges[v]:
                     a = now + fx if fx is not None else now + dr.take()
                     if not one:  # a join: it starts with the last of its files
-                        left = cs[1]
-                        if left[w] > 1 or cs[3][w]:
+                        if cs[3][w]:  # a path to it is dead: the general rule
                             report(cs, w, a, now)
                             continue
+                        left = cs[1]
+                        k = left[w]
+                        latest = cs[2]
+                        if k > 1:  # more files to come: note the latest
+                            left[w] = k - 1
+                            if a > latest[w]:
+                                latest[w] = a
+                            continue
                         left[w] = 0
-                        latest = cs[2][w]
-                        if latest > a:
-                            a = latest
+                        if latest[w] > a:
+                            a = latest[w]
                     if r < 0:
                         d = dur[w]
                         push(heap, (a + (d if d is not None else dur_draw[w].take()), w, cs))
