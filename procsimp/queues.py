@@ -660,7 +660,8 @@ class _Replication:
                 done_measured += 1
 
         nsinks = net.nsinks
-        # what an event is, by its ``what``: 0 a plain step with one successor, which
+        # what an event is, by its ``what`` (codes 0, 4 and 5 leave the event at the top of
+        # the heap, for the first new event to replace): 0 a plain step with one successor, which
         # has no other predecessor, finished; 4 another plain step finished; 1 any other
         # step finished; 2 a delayed file reaches its role; 3 an arrival (``what`` -1
         # reads the last entry)
@@ -730,12 +731,15 @@ class _Replication:
                         busy[r] += x
                     replace_top(heap, (fin, w, cs))
                 continue
-            pop(heap)
             if code == 4:  # a plain step finished: hand the file on (begin and serve, inline)
+                top = True  # the event is still at the top: the first new one replaces it
                 for w, fx, dr, one, r, srv in edges[v]:
                     a = now + fx if fx is not None else now + dr.take()
                     if not one:  # a join: it starts with the last of its files
                         if cs[3][w]:  # a path to it is dead: the general rule
+                            if top:
+                                pop(heap)
+                                top = False
                             report(cs, w, a, now)
                             continue
                         left = cs[1]
@@ -751,9 +755,19 @@ class _Replication:
                             a = latest[w]
                     if r < 0:
                         d = dur[w]
-                        push(heap, (a + (d if d is not None else dur_draw[w].take()), w, cs))
+                        ev = (a + (d if d is not None else dur_draw[w].take()), w, cs)
+                        if top:
+                            replace_top(heap, ev)
+                            top = False
+                        else:
+                            push(heap, ev)
                     elif a > now:
-                        push(heap, (a, n + w, cs))
+                        ev = (a, n + w, cs)
+                        if top:
+                            replace_top(heap, ev)
+                            top = False
+                        else:
+                            push(heap, ev)
                     else:
                         try:
                             x = nxt[w]()
@@ -774,8 +788,16 @@ class _Replication:
                         if cs[8]:
                             visits[r] += 1
                             busy[r] += x
-                        push(heap, (fin, w, cs))
+                        ev = (fin, w, cs)
+                        if top:
+                            replace_top(heap, ev)
+                            top = False
+                        else:
+                            push(heap, ev)
+                if top:
+                    pop(heap)
                 continue
+            pop(heap)
             if code == 2:  # a delayed file reaches its step's role
                 serve(cs, v - n, role_of[v - n], now)
                 continue
