@@ -107,6 +107,8 @@ def test_purchasing_timetables_become_calendar_and_availability(
     assert roles["system"].availability == pytest.approx((26 * 59 + 60 + 4 * 119) / 60 / 168,
                                                          abs=1e-6)
     assert "SYSTEM" in note and "availability" in note
+    # the arrivals' own timetable (the default, discovered one) is named as approximated
+    assert "QBP arrivals follow timetable 'Discovered_CASES_ARRIVAL_CALENDAR'" in note
     # arrivals: GAMMA mean="14829.6" arg1="197142750.5" (QBP's gamma: arg1 is the variance)
     gap = proc.arrivals.interarrival
     assert isinstance(gap, Gamma)
