@@ -66,7 +66,7 @@ if TYPE_CHECKING:  # the names the lazy table gives, for type checkers and edito
         unregister_pass,
     )
     from procsimp.pipeline import PRESETS, Result, run_pass, simplify
-    from procsimp.queueing import Capacity, capacity
+    from procsimp.queueing import Capacity, capacity, check_capacity
     from procsimp.queues import QueueSimulationResult, RoleQueue
     from procsimp.reporting import report
     from procsimp.seeking import Move, Plan, seek
@@ -95,7 +95,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "procsimp.passes.base": ("Change", "LevelId", "PassOptions", "RoleId", "StepId",
         "available_passes", "register_pass", "unregister_pass"),
     "procsimp.pipeline": ("PRESETS", "Result", "run_pass", "simplify"),
-    "procsimp.queueing": ("Capacity", "capacity"),
+    "procsimp.queueing": ("Capacity", "capacity", "check_capacity"),
     "procsimp.queues": ("QueueSimulationResult", "RoleQueue"),
     "procsimp.reporting": ("report",),
     "procsimp.seeking": ("Move", "Plan", "seek"),
@@ -206,6 +206,7 @@ __all__ = [
     "available_passes",
     "calibrate",
     "capacity",
+    "check_capacity",
     "compare",
     "dumps",
     "from_frame",
