@@ -83,8 +83,9 @@ class Format:
 
 
 #: A process file is at most a national catalogue (1,000,000 steps of JSON are about
-#: 300 MB); anything larger is refused before parsing.
-MAX_BYTES = 1024 * 1024 * 1024
+#: 215-300 MB); anything larger is refused before parsing. Loading takes about 24 bytes of
+#: memory per byte of JSON, so this limit also bounds a load's memory (about 9 GB).
+MAX_BYTES = 384 * 1024 * 1024
 #: YAML aliases allowed in one document (guards against "billion laughs" expansion).
 MAX_ALIASES = 1000
 
