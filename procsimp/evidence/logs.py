@@ -521,6 +521,10 @@ def _arrow_attributes(pd: Any, pa: Any, table: Any, path: Path, attr_cols: list[
         raw = raw.take(pa.array(firsts))
         for c in temporal:
             picked = picked.set_column(attr_cols.index(c), c, raw.column(c))
+    for c in attr_cols:  # a column with no value: pandas reads it as float (all NaN)
+        if pa.types.is_null(picked.schema.field(c).type):
+            picked = picked.set_column(attr_cols.index(c), c,
+                                       picked.column(c).cast(pa.float64()))
     frame = picked.to_pandas()
     for c in frame.columns:  # text as the text dtype pandas' reader gives
         if pa.types.is_string(picked.schema.field(c).type) and frame[c].dtype != text_dtype:
