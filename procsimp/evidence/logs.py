@@ -341,13 +341,15 @@ def _arrow_text(pa: Any, column: Any) -> Any:
     return None
 
 
-def _arrow_codes(pa: Any, pc: Any, column: Any) -> tuple[np.ndarray, Any]:
+def _arrow_codes(pa: Any, pc: Any, column: Any, *, runs_likely: bool = True
+                 ) -> tuple[np.ndarray, Any]:
     """Codes (int32, categories in sorted order) and the sorted distinct values as text
-    (integers sorted as numbers, as pandas sorts them, then written as text)."""
+    (integers sorted as numbers, as pandas sorts them, then written as text).
+    ``runs_likely``: the values probably come in runs (case ids of a file kept by case)."""
     whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     n = len(whole)
     runs = 0
-    if n > 1:
+    if n > 1 and runs_likely:
         change = np.asarray(pc.not_equal(whole[1:], whole[:-1]).to_numpy(
             zero_copy_only=False))
         runs = int(change.sum()) + 1
@@ -357,6 +359,10 @@ def _arrow_codes(pa: Any, pc: Any, column: Any) -> tuple[np.ndarray, Any]:
         # the heads sorted and their neighbours compared: no hashing)
         bounds = np.flatnonzero(np.r_[True, change])
         heads = whole.take(pa.array(bounds))
+        if pc.all(pc.less(heads[:-1], heads[1:])).as_py():  # already in sorted order
+            lengths = np.diff(np.r_[bounds, n])
+            return (np.repeat(np.arange(len(bounds), dtype=np.int32), lengths),
+                    heads.cast(pa.string()))
         order = pc.sort_indices(heads).to_numpy()
         ranked = heads.take(pa.array(order))
         if pc.all(pc.not_equal(ranked[1:], ranked[:-1])).as_py():
@@ -443,7 +449,7 @@ def from_arrow(table: Any, path: Path, *, case: str | None, activity: str | None
     if ends is None or (c_start is not None and starts is None):
         return None
     codes, case_names = _arrow_codes(pa, pc, case_text)
-    act_codes, act_names = _arrow_codes(pa, pc, act_text)
+    act_codes, act_names = _arrow_codes(pa, pc, act_text, runs_likely=False)
     missing = np.asarray(table.column(c_end).is_null().to_numpy(zero_copy_only=False))
     if missing.any():
         row = int(missing.argmax())
@@ -469,17 +475,22 @@ def from_arrow(table: Any, path: Path, *, case: str | None, activity: str | None
         starts = None if starts is None else starts[order]
     text_dtype = pd.Series(["text"]).dtype  # what pandas' reader gives text
 
-    def categories(names: Any) -> Any:
-        return pd.Index(names.to_pandas(), dtype=text_dtype)
+    def categorical(codes: np.ndarray, names: Any) -> Any:
+        categories = pd.Index(names.to_pandas(), dtype=text_dtype)
+        # the values are distinct by construction: pandas' check of that (a hash of every
+        # value as a Python object) is skipped where pandas offers the way to
+        fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+        try:
+            dtype = fast(categories, False) if fast else pd.CategoricalDtype(categories)
+        except TypeError:
+            dtype = pd.CategoricalDtype(categories)
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
     def instants(values: np.ndarray) -> Any:
         return pd.Series(pd.DatetimeIndex(values.view("M8[us]")).tz_localize("UTC"))
 
-    ev = pd.DataFrame({
-        "case": pd.Categorical.from_codes(codes, categories=categories(case_names),
-                                          validate=False),
-        "activity": pd.Categorical.from_codes(act_codes, categories=categories(act_names),
-                                              validate=False)})
+    ev = pd.DataFrame({"case": categorical(codes, case_names),
+                       "activity": categorical(act_codes, act_names)})
     ev["end"] = instants(ends)
     if starts is not None:
         ev["start"] = instants(starts)
