@@ -54,7 +54,7 @@ from procsimp.passes.base import (
     unregister_pass,
 )
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
-from procsimp.queueing import Capacity, capacity
+from procsimp.queueing import Capacity, capacity, check_capacity
 from procsimp.queues import QueueSimulationResult, RoleQueue
 from procsimp.reporting import report
 from procsimp.seeking import Move, Plan, seek
@@ -135,6 +135,7 @@ __all__ = [
     "available_passes",
     "calibrate",
     "capacity",
+    "check_capacity",
     "compare",
     "dumps",
     "from_frame",
