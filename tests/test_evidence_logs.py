@@ -9,8 +9,11 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from strategies.logs import event_rows
 
 import procsimp as ps
+from procsimp.evidence import logs as logs_module
 
 pd = pytest.importorskip("pandas")
 
@@ -185,11 +188,6 @@ def test_times_read_as_pandas_reads_them(times, tz):
 
 
 # --- the Arrow CSV reader gives the log the pandas reader gives ---------------------------
-
-from hypothesis import given, settings  # noqa: E402
-
-from procsimp.evidence import logs as logs_module  # noqa: E402
-from strategies.logs import event_rows  # noqa: E402
 
 
 def _both_paths(path, monkeypatch, **kwargs):

@@ -811,11 +811,14 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
     if test_ids and card:
         result_card = _card(fitted, observed, replayed, test_ids, allowance, log_end, cut,
                             len(fit_ids), seed, per, deadlines, clock)
-    notes = ("durations are elapsed time (inbox waiting included) from the event that "
-             "enabled each step; a send-back's own time is carried by the re-run step",)
+    clock_words = ("elapsed time" if clock is None else
+                   f"working time on the process calendar (the log's times placed in {tz})")
+    notes: tuple[str, ...] = (
+        f"durations are {clock_words}, inbox waiting included, from the event that enabled "
+        f"each step; a send-back's own time is carried by the re-run step",)
     if clock is not None:
-        notes += (f"durations are working time on the process calendar (times placed in "
-                  f"{tz}); lead times on the card are calendar days",)
+        notes += ("the card's lead times are calendar days: each simulated case's working "
+                  "time placed on the calendar from its test case's start",)
     return Calibration(fitted, fits, tuple(branches), tuple(rework), arrivals, unsupported,
                        result_card, notes)
 

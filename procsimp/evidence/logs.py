@@ -524,8 +524,6 @@ def _arrow_attributes(pd: Any, pa: Any, table: Any, path: Path, attr_cols: list[
     temporal = [c for c in attr_cols
                 if pa.types.is_temporal(picked.schema.field(c).type)]
     if temporal:
-        import pyarrow.csv as pcsv
-
         raw = _arrow_csv(path, options, text=temporal)
         if keep is not None:
             raw = raw.filter(keep)
