@@ -450,7 +450,8 @@ def from_arrow(table: Any, path: Path, *, case: str | None, activity: str | None
         return None
     codes, case_names = _arrow_codes(pa, pc, case_text)
     act_codes, act_names = _arrow_codes(pa, pc, act_text, runs_likely=False)
-    missing = np.asarray(table.column(c_end).is_null().to_numpy(zero_copy_only=False))
+    missing = (np.asarray(table.column(c_end).is_null().to_numpy(zero_copy_only=False))
+               if table.column(c_end).null_count else np.zeros(1, dtype=bool))
     if missing.any():
         row = int(missing.argmax())
         raise FileFormatError(f"{source}: event {row + 1} (case "
@@ -498,13 +499,14 @@ def from_arrow(table: Any, path: Path, *, case: str | None, activity: str | None
     attr_cols += [c for c in case_attributes if c not in attr_cols]
     # each case's values at its earliest event: the first row of each run of one case
     runs = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
-    cases = _arrow_attributes(pd, pa, table, path, attr_cols, order[runs], keep,
+    # every case has one run, so the runs' codes are a permutation of the categories:
+    # its inverse puts the runs in category order (no sort)
+    heads = codes[runs]
+    by_case = np.empty_like(runs)
+    by_case[heads] = runs
+    cases = _arrow_attributes(pd, pa, table, path, attr_cols, order[by_case], keep,
                               text_dtype, options)
     cases.columns = [c[5:] if c.lower().startswith("case:") else c for c in attr_cols]
-    # every case has one run, so the runs' codes are a permutation of the categories
-    heads = codes[runs]
-    if len(heads) and not bool(np.all(heads[1:] > heads[:-1])):
-        cases = cases.take(np.argsort(heads, kind="stable")).reset_index(drop=True)
     cases.index = ev["case"].cat.categories.rename("case")
     if not pa.types.is_string(case_text.type) and not pa.types.is_large_string(
             case_text.type):
