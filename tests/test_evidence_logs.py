@@ -229,7 +229,7 @@ def test_arrow_and_pandas_read_a_log_with_starts_lifecycle_and_zones_alike(tmp_p
                                                                           monkeypatch):
     frame = pd.DataFrame({
         "case_id": [7, 3, 7, 3, 12, 12],
-        "activity": ["x", "x", "y", "y", "x", "y"],
+        "activity": ["x", "x", "y", "y", "x", "z"],  # z only in a row dropped
         "lifecycle": ["complete", "complete", "COMPLETE", None, "complete", "schedule"],
         "start_time": ["2024-03-31 01:00", "", "2024-03-31 03:30", "2024-01-02 09:00",
                        "2024-10-27 00:30", "2024-10-27 00:40"],
@@ -245,12 +245,30 @@ def test_arrow_and_pandas_read_a_log_with_starts_lifecycle_and_zones_alike(tmp_p
     assert arrow
     _same(fast, slow)
     assert fast.has_start and fast.n_events == 5  # the "schedule" row dropped
+    assert list(fast.events["activity"].cat.categories) == ["x", "y"]
     # 2024-03-31 01:00 Amsterdam is before the change to summer time (+01:00), 03:30 after
     starts = fast.events.set_index(["case", "activity"])["start"]
     assert starts[("7", "x")] == pd.Timestamp("2024-03-31 00:00", tz="UTC")
     assert starts[("7", "y")] == pd.Timestamp("2024-03-31 01:30", tz="UTC")
     assert fast.cases.loc["3", "deadline"] == "2024-02-01"  # text, as pandas reads it
     assert np.isnan(fast.cases.loc["3", "amount"]) and fast.cases.loc["7", "amount"] == 1.5
+
+
+@pytest.mark.parametrize("activities, by_arrow", [
+    (["10", "9", "010"], True), (["10", "x", "9"], True),
+    (["1.5", "2", "1e3"], False), (["True", "false", "TRUE"], False)])  # pandas reads these
+def test_activity_codes_read_as_pandas_reads_them(tmp_path, monkeypatch, activities,
+                                                 by_arrow):
+    """Activities pandas reads as numbers or booleans are written as it writes them
+    (``010`` is 10) and sorted as it sorts them; Arrow builds the log unless they are
+    decimals or booleans."""
+    path = tmp_path / "acts.csv"
+    pd.DataFrame({"case": ["a", "a", "b"], "activity": activities,
+                  "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"]}).to_csv(
+        path, index=False)
+    fast, slow, arrow = _both_paths(path, monkeypatch)
+    assert arrow == by_arrow
+    _same(fast, slow)
 
 
 @pytest.mark.parametrize("times, tz", [

@@ -305,12 +305,55 @@ _NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-na
               "nan", "null"]
 
 
+def _activity_column(path: Path, read_options: dict[str, Any],
+                     given: str | None) -> str | None:
+    """The activity column's name from the file's header line, or None."""
+    import csv
+    import io
+
+    try:
+        import pyarrow as pa
+
+        with pa.input_stream(str(path), compression="detect") as f:
+            head = f.read(1 << 16).decode(read_options.get("encoding", "utf8"), "ignore")
+        names = next(csv.reader(io.StringIO(head), delimiter=read_options.get(
+            "sep", read_options.get("delimiter", ","))))
+        return _pick(names, given, ACTIVITY_NAMES, "activity column", str(path),
+                     required=False)
+    except (ImportError, OSError, ValueError, LookupError, TypeError, StopIteration,
+            csv.Error, OptionError):
+        return None
+    except Exception:  # an Arrow error reading the head: no hint
+        return None
+
+
+#: Text pandas' reader would not keep as text (numbers, booleans).
+_NOT_TEXT = r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|true|false)\s*$"
+
+
+def _text_codes(column: Any) -> bool:
+    """Whether a dictionary-encoded column holds text as pandas would read it (not every
+    value a number or a boolean)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(column.type):
+        return True
+    column = column.unify_dictionaries()
+    if not column.num_chunks:
+        return True
+    values = column.chunk(0).dictionary
+    return not (len(values) and pc.all(pc.match_substring_regex(
+        values, _NOT_TEXT, ignore_case=True)).as_py())
+
+
 def _arrow_csv(path: Path, read_options: dict[str, Any],
-               text: Sequence[str] | None = None) -> Any:
+               text: Sequence[str] | None = None, codes: str | None = None) -> Any:
     """The CSV file as an Arrow table (multithreaded; columns typed as Arrow infers them,
     ISO 8601 times parsed), or None when pyarrow is absent, an option is one only pandas
     knows, or Arrow cannot parse the file (then pandas reads it, with its own errors).
-    ``text``: read only these columns, as text."""
+    ``text``: read only these columns, as text; ``codes``: a column read as codes of
+    its distinct values (Arrow's dictionary encoding, as it reads)."""
     try:
         import pyarrow as pa
         import pyarrow.csv as pcsv
@@ -328,7 +371,8 @@ def _arrow_csv(path: Path, read_options: dict[str, Any],
             convert_options=pcsv.ConvertOptions(
                 null_values=_NA_VALUES, strings_can_be_null=True,
                 include_columns=list(text or ()),
-                column_types={c: pa.string() for c in text or ()}))
+                column_types={c: pa.string() for c in text or ()} if text else
+                ({codes: pa.dictionary(pa.int32(), pa.string())} if codes else {})))
     except (pa.ArrowException, OSError, ValueError, LookupError):
         return None
 
@@ -338,6 +382,8 @@ def _arrow_text(pa: Any, column: Any) -> Any:
     if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
             or pa.types.is_integer(column.type)):
         return column
+    if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type):
+        return column
     return None
 
 
@@ -346,6 +392,22 @@ def _arrow_codes(pa: Any, pc: Any, column: Any, *, runs_likely: bool = True
     """Codes (int32, categories in sorted order) and the sorted distinct values as text
     (integers sorted as numbers, as pandas sorts them, then written as text).
     ``runs_likely``: the values probably come in runs (case ids of a file kept by case)."""
+    if pa.types.is_dictionary(column.type):  # encoded as read: one dictionary for all
+        column = column.unify_dictionaries()
+        if not column.num_chunks:
+            return np.zeros(0, np.int32), pa.array([], pa.string())
+        dictionary = column.chunk(0).dictionary
+        index = np.concatenate([c.indices.to_numpy(zero_copy_only=False)
+                                for c in column.chunks]).astype(np.int32, copy=False)
+        used = np.bincount(index, minlength=len(dictionary)) > 0
+        if not used.all():  # values only in rows filtered out (lifecycle): dropped
+            keep = np.flatnonzero(used)
+            renumber = np.cumsum(used, dtype=np.int32) - 1
+            dictionary, index = dictionary.take(pa.array(keep)), renumber[index]
+        order = pc.sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        return rank[index], dictionary.take(pa.array(order))
     whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     n = len(whole)
     runs = 0
@@ -607,7 +669,10 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
         raise FileFormatError(f"{name}: no such file")
     lower = path.name.lower()
     if lower.endswith((".csv", ".csv.gz", ".csv.bz2", ".txt")):
-        table = _arrow_csv(path, read_options)
+        hint = _activity_column(path, read_options, activity)
+        table = _arrow_csv(path, read_options, codes=hint)
+        if table is not None and hint is not None and not _text_codes(table.column(hint)):
+            table = _arrow_csv(path, read_options)  # values pandas reads as numbers
         if table is not None:
             log = from_arrow(table, path, case=case, activity=activity, timestamp=timestamp,
                              start=start, lifecycle=lifecycle,

@@ -43,9 +43,10 @@ def event_rows(draw: Any, *, max_events: int = 30) -> dict[str, list[Any]]:
                             {"nan", "na", "null", "none", "n/a"}),
                         min_size=1, max_size=6, unique=True))
     form = draw(st.sampled_from(TIME_FORMS))
+    names = draw(st.sampled_from([["A", "B", "C d"], ["10", "9", "010"], ["1", "x"]]))
     rows = []
     for _ in range(n):
-        rows.append((draw(st.sampled_from(ids)), draw(st.sampled_from(["A", "B", "C d"])),
+        rows.append((draw(st.sampled_from(ids)), draw(st.sampled_from(names)),
                      draw(st.integers(0, 90 * 86400))))
     if draw(st.booleans()):  # a file that keeps each case's events together
         rows.sort(key=lambda r: (ids.index(r[0]), r[2]))
