@@ -117,19 +117,34 @@ def describe(hint: Any) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+class _Names(dict):  # type: ignore[type-arg]
+    """A module's names, then the package's public names, each of those looked up (and so
+    imported) only when asked for."""
+
+    def __init__(self, module: dict[str, Any], package: types.ModuleType | None) -> None:
+        super().__init__(module)
+        self.package = package
+
+    def __missing__(self, key: str) -> Any:
+        if self.package is not None and key in getattr(self.package, "__all__", ()):
+            return getattr(self.package, key)
+        raise KeyError(key)
+
+
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
     """The annotations of ``func``'s parameters, each one it cannot resolve as ``_SKIP``."""
     import sys
 
-    # names the module imports only for type checking (Process, Result, ...) are public
-    namespace = {**vars(sys.modules.get("procsimp", types.ModuleType("procsimp"))),
-                 **vars(inspect.getmodule(func) or types.ModuleType("none"))}
+    # names the module imports only for type checking (Process, Result, ...) are public:
+    # the package gives them on first use (its names load lazily)
+    names = _Names(vars(inspect.getmodule(func) or types.ModuleType("none")),
+                   sys.modules.get("procsimp"))
     out = {}
     for name, raw in getattr(func, "__annotations__", {}).items():
         if name == "return":
             continue
         try:
-            out[name] = eval(raw, namespace) if isinstance(raw, str) else raw
+            out[name] = eval(raw, {}, names) if isinstance(raw, str) else raw
         except Exception:  # a name imported only for type checking (pandas, networkx)
             out[name] = _SKIP
     return out

@@ -110,8 +110,9 @@ def t975(df: int) -> float:
 def replication_interval(values: np.ndarray, centre: float | None = None) -> tuple[float, float]:
     """95 % Student-t interval from one figure per replication (``nan`` below two).
 
-    >>> [round(x, 3) for x in replication_interval(np.array([1.0, 2.0, 3.0]))]
-    [-0.484, 4.484]
+    >>> low, high = replication_interval(np.array([1.0, 2.0, 3.0]))
+    >>> round(low, 3), round(high, 3)
+    (-0.484, 4.484)
     """
     values = np.asarray(values, dtype=float)
     k = len(values)
