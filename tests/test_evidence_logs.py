@@ -9,8 +9,11 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from strategies.logs import event_rows
 
 import procsimp as ps
+from procsimp.evidence import logs as logs_module
 
 pd = pytest.importorskip("pandas")
 
@@ -182,3 +185,145 @@ def test_times_read_as_pandas_reads_them(times, tz):
         stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
         expected.append(stamp.tz_convert("UTC"))
     assert [got[f"c{i}"] for i in range(len(times))] == expected
+
+
+# --- the Arrow CSV reader gives the log the pandas reader gives ---------------------------
+
+
+def _both_paths(path, monkeypatch, **kwargs):
+    """The log read by the Arrow path (checked to be the one taken) and by pandas."""
+    pytest.importorskip("pyarrow")
+    taken = []
+    real = logs_module.from_arrow
+
+    def spy(*args, **kw):
+        out = real(*args, **kw)
+        taken.append(out is not None)
+        return out
+
+    with monkeypatch.context() as m:
+        m.setattr(logs_module, "from_arrow", spy)
+        fast = ps.read_log(path, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(logs_module, "_arrow_csv", lambda *a, **k: None)
+        slow = ps.read_log(path, **kwargs)
+    return fast, slow, taken == [True]
+
+
+def _same(fast, slow):
+    pd.testing.assert_frame_equal(fast.events, slow.events)
+    pd.testing.assert_frame_equal(fast.cases, slow.cases)
+
+
+@needs_logs
+@pytest.mark.parametrize("path", [RECEIPT, BPIC], ids=["receipt", "bpic2015"])
+def test_arrow_and_pandas_read_the_shared_logs_alike(path, monkeypatch):
+    # the receipt log has text case ids and time-valued case attributes (kept as text, as
+    # pandas keeps them); BPIC 2015 integer case ids and an empty start column
+    fast, slow, arrow = _both_paths(path, monkeypatch)
+    assert arrow
+    _same(fast, slow)
+
+
+def test_arrow_and_pandas_read_a_log_with_starts_lifecycle_and_zones_alike(tmp_path,
+                                                                          monkeypatch):
+    frame = pd.DataFrame({
+        "case_id": [7, 3, 7, 3, 12, 12],
+        "activity": ["x", "x", "y", "y", "x", "z"],  # z only in a row dropped
+        "lifecycle": ["complete", "complete", "COMPLETE", None, "complete", "schedule"],
+        "start_time": ["2024-03-31 01:00", "", "2024-03-31 03:30", "2024-01-02 09:00",
+                       "2024-10-27 00:30", "2024-10-27 00:40"],
+        "timestamp": ["2024-03-31 01:30", "2024-01-02 08:00", "2024-03-31 04:00",
+                      "2024-01-02 10:00", "2024-10-27 01:00", "2024-10-27 03:10"],
+        "channel": ["post", "desk", "post", "desk", "", ""],
+        "deadline": ["2024-04-30", "2024-02-01", "2024-04-30", "2024-02-01", None, None],
+        "amount": [1.5, None, 1.5, None, 3, 3]})
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    fast, slow, arrow = _both_paths(path, monkeypatch, tz="Europe/Amsterdam",
+                                    case_attributes=["channel", "deadline", "amount"])
+    assert arrow
+    _same(fast, slow)
+    assert fast.has_start and fast.n_events == 5  # the "schedule" row dropped
+    assert list(fast.events["activity"].cat.categories) == ["x", "y"]
+    # 2024-03-31 01:00 Amsterdam is before the change to summer time (+01:00), 03:30 after
+    starts = fast.events.set_index(["case", "activity"])["start"]
+    assert starts[("7", "x")] == pd.Timestamp("2024-03-31 00:00", tz="UTC")
+    assert starts[("7", "y")] == pd.Timestamp("2024-03-31 01:30", tz="UTC")
+    assert fast.cases.loc["3", "deadline"] == "2024-02-01"  # text, as pandas reads it
+    assert np.isnan(fast.cases.loc["3", "amount"]) and fast.cases.loc["7", "amount"] == 1.5
+
+
+@pytest.mark.parametrize("activities, by_arrow", [
+    (["10", "9", "010"], True), (["10", "x", "9"], True),
+    (["1.5", "2", "1e3"], False), (["True", "false", "TRUE"], False)])  # pandas reads these
+def test_activity_codes_read_as_pandas_reads_them(tmp_path, monkeypatch, activities,
+                                                 by_arrow):
+    """Activities pandas reads as numbers or booleans are written as it writes them
+    (``010`` is 10) and sorted as it sorts them; Arrow builds the log unless they are
+    decimals or booleans."""
+    path = tmp_path / "acts.csv"
+    pd.DataFrame({"case": ["a", "a", "b"], "activity": activities,
+                  "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"]}).to_csv(
+        path, index=False)
+    fast, slow, arrow = _both_paths(path, monkeypatch)
+    assert arrow == by_arrow
+    _same(fast, slow)
+
+
+@pytest.mark.parametrize("times, tz", [
+    (["2024-03-01T09:00:00+07:00", "2024-03-01T10:30:00.250+07:00", "2024-03-02T01:00:00Z"],
+     "UTC"),
+    (["2024-03-30 23:30:00", "2024-03-31 03:30:00", "2024-10-27 01:30:00"],
+     "Europe/Amsterdam"),
+    (["2024-03-01 09:00:00+07:00", "2024-03-01 09:00:00"], "Asia/Jakarta"),  # mixed
+    (["2024-03-01", "2024-03-02 12:00"], "UTC"),
+    (["2024-03-01", "2024-03-02"], "Asia/Jakarta"),  # dates only
+])
+def test_times_in_a_csv_read_as_pandas_reads_them(tmp_path, times, tz):
+    """The CSV reader (Arrow's when installed) gives the times pandas gives."""
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"case": [f"c{i}" for i in range(len(times))], "activity": "a",
+                  "timestamp": times}).to_csv(path, index=False)
+    got = ps.read_log(path, tz=tz).events.set_index("case")["end"]
+    expected = []
+    for t in times:
+        stamp = pd.Timestamp(t)
+        stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
+        expected.append(stamp.tz_convert("UTC"))
+    assert [got[f"c{i}"] for i in range(len(times))] == expected
+
+
+@settings(max_examples=40)
+@given(rows=event_rows())
+def test_arrow_and_pandas_agree_on_any_small_log(rows, tmp_path_factory):
+    path = tmp_path_factory.mktemp("logs") / "log.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    mp = pytest.MonkeyPatch()
+    try:
+        fast, slow, _ = _both_paths(path, mp, tz="Asia/Jakarta")
+    finally:
+        mp.undo()
+    _same(fast, slow)
+    # and both are right: each case's times in order, the earliest event's channel kept
+    for case, events in fast.events.groupby("case", observed=True):
+        assert events["end"].is_monotonic_increasing
+        assert len(events) == sum(str(c) == case for c in rows["case:concept:name"])
+
+
+def test_csv_errors_name_the_file_row_and_column_on_the_arrow_path(tmp_path):
+    no_case = tmp_path / "nocase.csv"
+    no_case.write_text("case,activity,timestamp\na,x,2024-01-01\n,y,2024-01-02\n")
+    with pytest.raises(ps.FileFormatError, match=r"nocase\.csv: row 2 has no value in 'case'"):
+        ps.read_log(no_case)
+    no_time = tmp_path / "notime.csv"
+    no_time.write_text("case,activity,timestamp\na,x,2024-01-01\nb,y,\n")
+    with pytest.raises(ps.FileFormatError, match=r"event 2 \(case 'b'\) has no timestamp"):
+        ps.read_log(no_time)
+    late = tmp_path / "late.csv"
+    late.write_text("case,activity,start,timestamp\na,x,2024-01-03,2024-01-02\n")
+    with pytest.raises(ps.FileFormatError, match=r"case 'a', 'x'\) starts after it completes"):
+        ps.read_log(late)
+    semi = tmp_path / "semi.csv"
+    semi.write_text("case;activity;timestamp\na;x;2024-01-01\n")
+    assert ps.read_log(semi, sep=";").n_events == 1

@@ -29,8 +29,10 @@ ignores an activity; or a function of the activity name). :func:`calibrate` then
   by then, open otherwise (a log extracted on a given day holds, of its last months'
   cases, only those already seen, and of those only the quick ones have finished).
 
-Durations are elapsed calendar time: a process that declares a ``calendar`` is refused
-(turning each elapsed interval into working time on the calendar is not done yet).
+Durations are elapsed calendar time; with a process ``calendar``, working time on it
+(the log's times placed in ``tz`` on the calendar's dates and counted as the simulator
+counts them), and the card simulates each test case from its own start on the calendar
+and compares calendar days. Roles with calendars of their own are refused.
 
 Cases still open at the end of the log (a recorded step whose required successor never
 came) give their durations and choices but not their lead time; the card counts them.
@@ -384,12 +386,19 @@ class _Tally:
 
 
 def _replay(shape: _Shape, case: str, start: Any, steps: list[str], ends: np.ndarray,
-            tally: _Tally, per: float) -> _Case:
+            tally: _Tally, per: float, wstart: Any = None, wends: np.ndarray | None = None
+            ) -> _Case:
+    """Replay one case. ``wstart``/``wends``: the start and the events on the clock the
+    durations are measured in (working time on a calendar; default the times
+    themselves); the order of events is always read from the times."""
+    if wends is None:
+        wstart, wends = start, ends
     last_done: dict[str, Any] = {}
+    wlast: dict[str, Any] = {}
     fresh: set[str] = set()  # steps whose next event opens a new execution (send-back)
     runs: dict[str, list[Any]] = {}
     order_done: set[str] = set()
-    for s, t in zip(steps, ends, strict=True):
+    for s, t, w in zip(steps, ends, wends, strict=True):
         new = s not in runs or s in fresh
         sent_back = None
         if s in runs and not new:
@@ -400,13 +409,13 @@ def _replay(shape: _Shape, case: str, start: Any, steps: list[str], ends: np.nda
                     new = True
                     break
         if not new:
-            runs[s][1] = t  # repeated event of the same execution
-            last_done[s] = t
+            runs[s][1] = w  # repeated event of the same execution
+            last_done[s], wlast[s] = t, w
             continue
         if sent_back is not None:
             tally.sendbacks[sent_back] += 1
             fresh |= shape.block[sent_back] - {s}
-            enable = last_done[sent_back]
+            enable = wlast[sent_back]
         else:
             fresh.discard(s)
             anc = shape.anc[s]
@@ -414,13 +423,15 @@ def _replay(shape: _Shape, case: str, start: Any, steps: list[str], ends: np.nda
             if anc and (not have or (shape.steps[s].join == "all" and len(have) < len(anc))):
                 missing = sorted(a for a in anc if a not in last_done)
                 tally.problem("order", f"{s} recorded before {', '.join(missing)}", case)
-            enable = max(have) if have else start
+            # the latest enabling completion (the clock is monotone in the times)
+            enable = wlast[max((a for a in anc if a in last_done),
+                               key=lambda a: last_done[a])] if have else wstart
         if s in runs:
             _close(runs.pop(s), s, tally, per)
-        runs[s] = [enable, t]
+        runs[s] = [enable, w]
         tally.runs[s] += 1
         tally.cases_of[s].add(case)
-        last_done[s] = t
+        last_done[s], wlast[s] = t, w
         order_done.add(s)
     for s, run in runs.items():
         _close(run, s, tally, per)
@@ -455,6 +466,54 @@ def _replay(shape: _Shape, case: str, start: Any, steps: list[str], ends: np.nda
 
 def _close(run: list[Any], s: str, tally: _Tally, per: float) -> None:
     tally.durations[s].append(float((run[1] - run[0]) / DAY) * per)
+
+
+class _WorkClock:
+    """Working time on a process calendar for times of the log (naive UTC datetime64):
+    each time placed in ``tz`` on the calendar's dates and counted with the simulator's
+    own :class:`~procsimp.calendar.Timeline` (so a duration measured here and one
+    simulated agree on what a working day is)."""
+
+    def __init__(self, calendar: Any, tz: str, times: np.ndarray, owner: str) -> None:
+        from procsimp.calendar import Timeline
+
+        pd = require("pandas", "calibrate")
+        self.tz, self.pd = tz, pd
+        try:
+            first, last = self._local(np.array([np.min(times), np.max(times)]))
+        except Exception as exc:  # an unknown zone
+            raise OptionError(f"calibrate: cannot place the log's times in time zone "
+                              f"{tz!r} ({exc}); pass tz='Europe/Amsterdam' or similar") from None
+        # a week before the first event, so every position is past the table's start
+        self.epoch = first.astype("datetime64[D]") - np.timedelta64(7, "D")
+        span = int((last.astype("datetime64[D]") - self.epoch) / np.timedelta64(1, "D")) + 8
+        self.timeline = Timeline(calendar, self.epoch, days=span, owner=owner)
+
+    def _local(self, t: np.ndarray) -> np.ndarray:
+        s = self.pd.Series(np.asarray(t, dtype="datetime64[ns]"))
+        return (s.dt.tz_localize("UTC").dt.tz_convert(self.tz).dt.tz_localize(None)
+                .to_numpy())
+
+    def days(self, t: np.ndarray) -> np.ndarray:
+        """Local calendar days since the epoch's midnight."""
+        return (self._local(t) - self.epoch.astype("datetime64[ns]")) / DAY
+
+    def position(self, t: np.ndarray) -> np.ndarray:
+        """Working days done on the calendar by each time."""
+        return np.asarray(self.timeline.position(self.days(t)), dtype=float)
+
+    def stamp(self, t: np.ndarray) -> np.ndarray:
+        """The working clock as datetime64 (epoch + working days), for the replay's
+        arithmetic of differences."""
+        ns = np.round(self.position(t) * 86_400e9).astype(np.int64)
+        return np.datetime64(0, "ns") + ns.astype("timedelta64[ns]")
+
+    def calendar_days(self, start: np.ndarray, working: np.ndarray) -> np.ndarray:
+        """Calendar days from each start until ``working`` working days are done."""
+        t0 = self.days(start)
+        w = np.where(np.isfinite(working), working, 0.0)
+        out = self.timeline.advance(t0, np.maximum(w, 0.0)) - t0
+        return np.where(np.isfinite(working), out, np.inf)
 
 
 # --- calibrate ------------------------------------------------------------------------
@@ -505,7 +564,8 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
               | Callable[[str], str | None], *, filter: Any = None, split: float = 0.7,
               case_start: str | None = "startdate", deadline: str | None = "deadline",
               family: str = "auto", window: float | None = None, seed: int = 0,
-              card: bool = True, progress: bool | None = None) -> Calibration:
+              card: bool = True, tz: str = "UTC", progress: bool | None = None
+              ) -> Calibration:
     """Fit ``proc`` to ``log`` and validate it on later cases (see the module).
 
     Parameters
@@ -534,6 +594,15 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
         every earlier case.
     seed
         Seed of the card's simulation and noise floors.
+    tz
+        With a process ``calendar``: the office's time zone, in which the log's times
+        (held as UTC) fall on the calendar's dates. Each duration is then the working time
+        on the calendar between the enabling event and the completion (see
+        :class:`procsimp.calendar.Timeline`: a working day's hours are the last
+        ``hours_per_day`` hours before its midnight, so an event inside the office day
+        counts from that day's work not yet done), in the process's time unit; the card
+        simulates each test case from its own start on the calendar and compares calendar
+        days.
     progress
         Show progress (tqdm when installed, else a text line on standard error): None
         on a terminal once the work passes two seconds, True always, False never.
@@ -548,13 +617,17 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
                           f"{family!r}")
     if not 0 < split <= 1:
         raise OptionError(f"calibrate: split must be in (0, 1], got {split!r}")
-    if proc.calendar is not None:
-        raise ModelError(f"{proc.name}: calibrate fits elapsed calendar time and cannot yet "
-                         f"convert it to working time on the process calendar; calibrate a "
-                         f"copy without `calendar` and add the calendar back")
+    if proc.calendar is not None and proc.role_calendars:
+        raise ModelError(f"{proc.name}: calibrate measures working time on the process "
+                         f"calendar, and some roles keep calendars of their own (a step's "
+                         f"working time would depend on whose calendar it is); calibrate a "
+                         f"copy without the roles' `calendar`")
     step_ids = {s.id for s in proc.steps}
     fn = _mapper(mapping, step_ids)
-    per = PER_DAY[proc.time_unit]
+    # units of the process per day of the clock durations are measured in: elapsed days,
+    # or with a calendar working days on it (a unit ``hour`` is one of its working hours)
+    per = (PER_DAY[proc.time_unit] if proc.calendar is None
+           else 1.0 / proc.calendar.working_days_per(proc.time_unit))
     acts = log.events["activity"].cat.categories
     to_step = {a: fn(str(a)) for a in acts}
     bad = sorted({v for v in to_step.values()
@@ -617,6 +690,11 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
 
     # the mapped events of each case, in time order
     k_case, k_step, k_end = ev_case[keep], mapped[keep], ends[keep]
+    clock = None if proc.calendar is None else _WorkClock(
+        proc.calendar, tz, np.concatenate([k_end, starts.to_numpy()]), proc.name)
+    k_work = None if clock is None else clock.stamp(k_end)
+    w_starts = None if clock is None else dict(zip(
+        starts.index, clock.stamp(starts.to_numpy()), strict=True))
     bounds = np.flatnonzero(np.r_[True, k_case[1:] != k_case[:-1], True])
     replayed: dict[str, _Case] = {}
     test_tally = _Tally()
@@ -631,7 +709,9 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
             continue
         t = tally if cid in fit_ids else test_tally
         replayed[cid] = _replay(shape, cid, starts[cid].to_datetime64(),
-                                list(k_step[lo:hi]), k_end[lo:hi], t, per)
+                                list(k_step[lo:hi]), k_end[lo:hi], t, per,
+                                None if w_starts is None else w_starts[cid],
+                                None if k_work is None else k_work[lo:hi])
     log_end = ends.max()
 
     # durations
@@ -742,11 +822,17 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
     bar.describe("calibrate: held-out card")
     if test_ids and card:
         result_card = _card(fitted, observed, replayed, test_ids, allowance, log_end, cut,
-                            len(fit_ids), seed, per, deadlines)
+                            len(fit_ids), seed, per, deadlines, clock)
     bar.update()
     bar.close()
-    notes = ("durations are elapsed time (inbox waiting included) from the event that "
-             "enabled each step; a send-back's own time is carried by the re-run step",)
+    clock_words = ("elapsed time" if clock is None else
+                   f"working time on the process calendar (the log's times placed in {tz})")
+    notes: tuple[str, ...] = (
+        f"durations are {clock_words}, inbox waiting included, from the event that enabled "
+        f"each step; a send-back's own time is carried by the re-run step",)
+    if clock is not None:
+        notes += ("the card's lead times are calendar days: each simulated case's working "
+                  "time placed on the calendar from its test case's start",)
     return Calibration(fitted, fits, tuple(branches), tuple(rework), arrivals, unsupported,
                        result_card, notes)
 
@@ -778,7 +864,8 @@ def _simulate_observed(fitted: Process, observed: set[str], n: int, seed: int
 
 def _card(fitted: Process, observed: set[str], replayed: dict[str, _Case],
           test_ids: list[str], allowance: Any, log_end: Any, cut: Any, n_fit: int,
-          seed: int, per: float, deadlines: list[Deadline]) -> Card:
+          seed: int, per: float, deadlines: list[Deadline],
+          clock: _WorkClock | None = None) -> Card:
     """The held-out card. The simulated cases are observed through the same window as
     the real ones: each stands for one test case (its start, its own deadline), is in the
     log only if its first recorded event came before the log's end (a case not yet seen
@@ -796,13 +883,20 @@ def _card(fitted: Process, observed: set[str], replayed: dict[str, _Case],
     horizon = np.array([float((log_end - c.start) / DAY) for c in cases])
     pool = max(POOL_PER_CASE * len(cases), MIN_POOL)
     lead, first = _simulate_observed(fitted, observed, pool, seed)
-    lead, first = lead / per, first / per  # days
+    lead, first = lead / per, first / per  # days (working days on a calendar)
+    if clock is None:
+        reach = horizon
+    else:  # the working time each case had by the log's end
+        begun = clock.position(np.array([c.start for c in cases]))
+        reach = clock.position(np.array([log_end]))[0] - begun
     by_first = np.argsort(first, kind="stable")
-    seen = np.searchsorted(first[by_first], horizon, side="right")
+    seen = np.searchsorted(first[by_first], reach, side="right")
     unseen = int(np.count_nonzero(seen == 0))  # the model says: not in the log yet
     pick = by_first[(rng.random(len(cases)) * np.maximum(seen, 1)).astype(np.int64)]
     sim_lead = lead[pick]
-    sim_done = (sim_lead <= horizon) & (seen > 0)
+    sim_done = (sim_lead <= reach) & (seen > 0)
+    if clock is not None:  # working time from each case's start, as calendar days
+        sim_lead = clock.calendar_days(np.array([c.start for c in cases]), sim_lead)
     s = sim_lead[sim_done]
     if len(s) < 2:
         raise OptionError("calibrate: the fitted model finishes fewer than two of the test "

@@ -300,6 +300,315 @@ def _arrow_category(pd: Any, column: Any) -> Any:
     return pd.Series(pd.Categorical.from_codes(rank[index], categories=names, validate=False))
 
 
+#: pandas' default missing-value markers, so Arrow reads the same cells as missing.
+_NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+              "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+              "nan", "null"]
+
+
+def _activity_column(path: Path, read_options: dict[str, Any],
+                     given: str | None) -> str | None:
+    """The activity column's name from the file's header line, or None."""
+    import csv
+    import io
+
+    try:
+        import pyarrow as pa
+
+        with pa.input_stream(str(path), compression="detect") as f:
+            head = f.read(1 << 16).decode(read_options.get("encoding", "utf8"), "ignore")
+        names = next(csv.reader(io.StringIO(head), delimiter=read_options.get(
+            "sep", read_options.get("delimiter", ","))))
+        return _pick(names, given, ACTIVITY_NAMES, "activity column", str(path),
+                     required=False)
+    except (ImportError, OSError, ValueError, LookupError, TypeError, StopIteration,
+            csv.Error, OptionError):
+        return None
+    except Exception:  # an Arrow error reading the head: no hint
+        return None
+
+
+#: Text pandas' reader would not keep as text (numbers, booleans).
+_NOT_TEXT = r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|true|false)\s*$"
+
+
+def _text_codes(column: Any) -> bool:
+    """Whether a dictionary-encoded column holds text as pandas would read it (not every
+    value a number or a boolean)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(column.type):
+        return True
+    column = column.unify_dictionaries()
+    if not column.num_chunks:
+        return True
+    values = column.chunk(0).dictionary
+    return not (len(values) and pc.all(pc.match_substring_regex(
+        values, _NOT_TEXT, ignore_case=True)).as_py())
+
+
+def _arrow_csv(path: Path, read_options: dict[str, Any],
+               text: Sequence[str] | None = None, codes: str | None = None) -> Any:
+    """The CSV file as an Arrow table (multithreaded; columns typed as Arrow infers them,
+    ISO 8601 times parsed), or None when pyarrow is absent, an option is one only pandas
+    knows, or Arrow cannot parse the file (then pandas reads it, with its own errors).
+    ``text``: read only these columns, as text; ``codes``: a column read as codes of
+    its distinct values (Arrow's dictionary encoding, as it reads)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
+    options = dict(read_options)
+    delimiter = options.pop("sep", options.pop("delimiter", ","))
+    encoding = options.pop("encoding", "utf8")
+    if options or not isinstance(delimiter, str) or len(delimiter) != 1:
+        return None
+    try:
+        return pcsv.read_csv(
+            path, read_options=pcsv.ReadOptions(encoding=encoding),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter),
+            convert_options=pcsv.ConvertOptions(
+                null_values=_NA_VALUES, strings_can_be_null=True,
+                include_columns=list(text or ()),
+                column_types={c: pa.string() for c in text or ()} if text else
+                ({codes: pa.dictionary(pa.int32(), pa.string())} if codes else {})))
+    except (pa.ArrowException, OSError, ValueError, LookupError):
+        return None
+
+
+def _arrow_text(pa: Any, column: Any) -> Any:
+    """A chunked column of strings or integers (codes for them), or None."""
+    if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+            or pa.types.is_integer(column.type)):
+        return column
+    if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type):
+        return column
+    return None
+
+
+def _arrow_codes(pa: Any, pc: Any, column: Any, *, runs_likely: bool = True
+                 ) -> tuple[np.ndarray, Any]:
+    """Codes (int32, categories in sorted order) and the sorted distinct values as text
+    (integers sorted as numbers, as pandas sorts them, then written as text).
+    ``runs_likely``: the values probably come in runs (case ids of a file kept by case)."""
+    if pa.types.is_dictionary(column.type):  # encoded as read: one dictionary for all
+        column = column.unify_dictionaries()
+        if not column.num_chunks:
+            return np.zeros(0, np.int32), pa.array([], pa.string())
+        dictionary = column.chunk(0).dictionary
+        index = np.concatenate([c.indices.to_numpy(zero_copy_only=False)
+                                for c in column.chunks]).astype(np.int32, copy=False)
+        used = np.bincount(index, minlength=len(dictionary)) > 0
+        if not used.all():  # values only in rows filtered out (lifecycle): dropped
+            keep = np.flatnonzero(used)
+            renumber = np.cumsum(used, dtype=np.int32) - 1
+            dictionary, index = dictionary.take(pa.array(keep)), renumber[index]
+        order = pc.sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        return rank[index], dictionary.take(pa.array(order))
+    whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(whole)
+    runs = 0
+    if n > 1 and runs_likely:
+        change = np.asarray(pc.not_equal(whole[1:], whole[:-1]).to_numpy(
+            zero_copy_only=False))
+        runs = int(change.sum()) + 1
+    if 1 < runs <= n // 2:
+        # a file that keeps each case's events together: the runs of equal values are
+        # the distinct values when no value heads two runs (neighbours compared, then
+        # the heads sorted and their neighbours compared: no hashing)
+        bounds = np.flatnonzero(np.r_[True, change])
+        heads = whole.take(pa.array(bounds))
+        if pc.all(pc.less(heads[:-1], heads[1:])).as_py():  # already in sorted order
+            lengths = np.diff(np.r_[bounds, n])
+            return (np.repeat(np.arange(len(bounds), dtype=np.int32), lengths),
+                    heads.cast(pa.string()))
+        order = pc.sort_indices(heads).to_numpy()
+        ranked = heads.take(pa.array(order))
+        if pc.all(pc.not_equal(ranked[1:], ranked[:-1])).as_py():
+            rank = np.empty(len(order), dtype=np.int32)
+            rank[order] = np.arange(len(order), dtype=np.int32)
+            lengths = np.diff(np.r_[bounds, n])
+            return np.repeat(rank, lengths), ranked.cast(pa.string())
+    encoded = pc.dictionary_encode(whole)
+    dictionary = encoded.dictionary
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    return rank[index], dictionary.take(pa.array(order)).cast(pa.string())
+
+
+def _arrow_instants(pd: Any, pa: Any, column: Any, name: str, source: str,
+                    tz: str) -> Any:
+    """A column Arrow typed as a timestamp or a date, as int64 microseconds since the
+    epoch in UTC (naive times placed in ``tz``), or None (text: pandas reads it)."""
+    kind = column.type
+    if pa.types.is_date(kind):
+        column, kind = column.cast(pa.timestamp("us")), pa.timestamp("us")
+    if not pa.types.is_timestamp(kind):
+        return None
+    try:  # times finer than a microsecond: pandas' reader decides what they become
+        utc = column.cast(pa.timestamp("us", tz=kind.tz)) if kind.unit != "us" else column
+        chunks = [c.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).view(np.int64)
+                  for c in utc.chunks]
+    except pa.ArrowInvalid:
+        return None
+    values = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+    if kind.tz is None:  # local times: placed in tz (whole-array, pandas' rules for DST)
+        local = pd.Series(values.view("M8[us]"))
+        return _in_utc(local, name, source, tz).array.asi8
+    if kind.tz.upper() not in ("UTC", "Z", "+00:00", "ETC/UTC"):
+        return None
+    return values
+
+
+def from_arrow(table: Any, path: Path, *, case: str | None, activity: str | None,
+               timestamp: str | None, start: str | None, lifecycle: str | None,
+               case_attributes: Sequence[str], tz: str, source: str,
+               options: dict[str, Any]) -> EventLog | None:
+    """An :class:`EventLog` built from an Arrow table read from ``path``: case and
+    activity codes by Arrow's dictionary encoding, times as int64, the case order by
+    numpy; the same log :func:`from_frame` makes of ``pandas.read_csv(path)``. None when
+    the table needs what only the pandas path does (lifecycle start rows, times Arrow
+    left as text, case ids that are neither text nor integers)."""
+    pd = require("pandas", "read_log")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = [str(c) for c in table.column_names]
+    c_case = _pick(cols, case, CASE_NAMES, "case column", source)
+    c_act = _pick(cols, activity, ACTIVITY_NAMES, "activity column", source)
+    c_end = _pick(cols, timestamp, END_NAMES, "timestamp column", source)
+    c_start = _pick(cols, start, START_NAMES, "start column", source, required=False)
+    c_life = _pick(cols, lifecycle, LIFECYCLE_NAMES, "lifecycle column", source,
+                   required=False)
+    assert c_case is not None and c_act is not None and c_end is not None
+    for c in case_attributes:
+        if c not in cols:
+            raise OptionError(f"{source}: no column {c!r} for a case attribute")
+    if c_start is not None and table.column(c_start).null_count == table.num_rows:
+        c_start = None  # an empty start column: completion times only
+    keep = None
+    if c_life is not None:
+        life = pc.utf8_lower(table.column(c_life).cast(pa.string()))
+        if c_start is None and pc.any(pc.equal(life, "start")).as_py():
+            return None  # starts and completes in separate rows: paired by pandas
+        keep = pc.fill_null(pc.or_kleene(pc.equal(life, "complete"), pc.is_null(life)),
+                            False)
+        table = table.filter(keep)
+    case_text, act_text = _arrow_text(pa, table.column(c_case)), _arrow_text(
+        pa, table.column(c_act))
+    if case_text is None or act_text is None:
+        return None
+    for col, text in ((c_case, case_text), (c_act, act_text)):
+        if text.null_count:
+            row = int(np.flatnonzero(pc.is_null(text).to_numpy(zero_copy_only=False))[0])
+            raise FileFormatError(f"{source}: row {row + 1} has no value in {col!r}; every "
+                                  f"event needs a case and an activity")
+    ends = _arrow_instants(pd, pa, table.column(c_end), c_end, source, tz)
+    starts = (None if c_start is None else
+              _arrow_instants(pd, pa, table.column(c_start), c_start, source, tz))
+    if ends is None or (c_start is not None and starts is None):
+        return None
+    codes, case_names = _arrow_codes(pa, pc, case_text)
+    act_codes, act_names = _arrow_codes(pa, pc, act_text, runs_likely=False)
+    missing = (np.asarray(table.column(c_end).is_null().to_numpy(zero_copy_only=False))
+               if table.column(c_end).null_count else np.zeros(1, dtype=bool))
+    if missing.any():
+        row = int(missing.argmax())
+        raise FileFormatError(f"{source}: event {row + 1} (case "
+                              f"{case_names[int(codes[row])].as_py()!r}) has no timestamp "
+                              f"in {c_end!r}")
+    if starts is not None:
+        absent = np.asarray(table.column(c_start).is_null().to_numpy(zero_copy_only=False))
+        starts = np.where(absent, ends, starts)
+        bad = starts > ends
+        if bad.any():
+            row = int(bad.argmax())
+            raise FileFormatError(
+                f"{source}: event {row + 1} (case {case_names[int(codes[row])].as_py()!r}, "
+                f"{act_names[int(act_codes[row])].as_py()!r}) starts after it completes")
+    change = codes[1:] != codes[:-1]
+    heads = codes[np.r_[True, change]] if len(codes) else codes
+    grouped = (len(heads) == 0 or int(np.bincount(heads).max()) == 1) and bool(
+        np.all(np.diff(ends)[~change] >= 0))
+    order = np.arange(len(codes)) if grouped else np.lexsort((ends, codes))
+    if not grouped:
+        codes, act_codes, ends = codes[order], act_codes[order], ends[order]
+        starts = None if starts is None else starts[order]
+    text_dtype = pd.Series(["text"]).dtype  # what pandas' reader gives text
+
+    def categorical(codes: np.ndarray, names: Any) -> Any:
+        categories = pd.Index(names.to_pandas(), dtype=text_dtype)
+        # the values are distinct by construction: pandas' check of that (a hash of every
+        # value as a Python object) is skipped where pandas offers the way to
+        fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+        try:
+            dtype = fast(categories, False) if fast else pd.CategoricalDtype(categories)
+        except TypeError:
+            dtype = pd.CategoricalDtype(categories)
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+    def instants(values: np.ndarray) -> Any:
+        return pd.Series(pd.DatetimeIndex(values.view("M8[us]")).tz_localize("UTC"))
+
+    ev = pd.DataFrame({"case": categorical(codes, case_names),
+                       "activity": categorical(act_codes, act_names)})
+    ev["end"] = instants(ends)
+    if starts is not None:
+        ev["start"] = instants(starts)
+    attr_cols = [c for c in cols if c.lower().startswith("case:") and c != c_case]
+    attr_cols += [c for c in case_attributes if c not in attr_cols]
+    # each case's values at its earliest event: the first row of each run of one case
+    runs = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    # every case has one run, so the runs' codes are a permutation of the categories:
+    # its inverse puts the runs in category order (no sort)
+    heads = codes[runs]
+    by_case = np.empty_like(runs)
+    by_case[heads] = runs
+    cases = _arrow_attributes(pd, pa, table, path, attr_cols, order[by_case], keep,
+                              text_dtype, options)
+    cases.columns = [c[5:] if c.lower().startswith("case:") else c for c in attr_cols]
+    cases.index = ev["case"].cat.categories.rename("case")
+    if not pa.types.is_string(case_text.type) and not pa.types.is_large_string(
+            case_text.type):
+        cases = cases.sort_index()  # integer ids: cases in text order, as from_frame has
+    return EventLog(ev, cases, source)
+
+
+def _arrow_attributes(pd: Any, pa: Any, table: Any, path: Path, attr_cols: list[str],
+                      firsts: np.ndarray, keep: Any, text_dtype: Any,
+                      options: dict[str, Any]) -> Any:
+    """The case attributes at each case's first event, typed as pandas' reader types them:
+    numbers and booleans as Arrow read them, a column Arrow read as times or dates read
+    again as the text it holds (pandas keeps such columns as text)."""
+    if not attr_cols:
+        return pd.DataFrame(index=pd.RangeIndex(len(firsts)))
+    picked = table.select(attr_cols).take(pa.array(firsts))
+    temporal = [c for c in attr_cols
+                if pa.types.is_temporal(picked.schema.field(c).type)]
+    if temporal:
+        raw = _arrow_csv(path, options, text=temporal)
+        if keep is not None:
+            raw = raw.filter(keep)
+        raw = raw.take(pa.array(firsts))
+        for c in temporal:
+            picked = picked.set_column(attr_cols.index(c), c, raw.column(c))
+    for c in attr_cols:  # a column with no value: pandas reads it as float (all NaN)
+        if pa.types.is_null(picked.schema.field(c).type):
+            picked = picked.set_column(attr_cols.index(c), c,
+                                       picked.column(c).cast(pa.float64()))
+    frame = picked.to_pandas()
+    for c in frame.columns:  # text as the text dtype pandas' reader gives
+        if pa.types.is_string(picked.schema.field(c).type) and frame[c].dtype != text_dtype:
+            frame[c] = frame[c].astype(text_dtype)
+    return frame.reset_index(drop=True)
+
+
 def _pair_lifecycle(pd: Any, frame: Any, life: Any, c_case: str, c_act: str,
                     c_end: str) -> Any:
     """Starts and completes in separate rows: the k-th start of an activity in a case
@@ -348,6 +657,14 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
         always, False never.
     read_options
         Passed to :func:`pandas.read_csv` (e.g. ``sep=";"``).
+
+    Notes
+    -----
+    With pyarrow installed (the ``evidence`` extra), a CSV file is read by Arrow's
+    multithreaded reader and its times parsed as it reads; the log is the one pandas'
+    reader gives (same columns, times and case attributes). Options other than ``sep``,
+    ``delimiter`` and ``encoding``, a compression Arrow does not read, or a file Arrow
+    cannot parse send the file to :func:`pandas.read_csv` instead.
     """
     pd = require("pandas", "read_log")
     if isinstance(source, pd.DataFrame):
@@ -361,6 +678,20 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
     lower = path.name.lower()
     bar = progress_bar(2, f"read_log: reading {path.name}", unit="stage",
                        progress=check_progress(progress, "read_log"))
+    if lower.endswith((".csv", ".csv.gz", ".csv.bz2", ".txt")):
+        hint = _activity_column(path, read_options, activity)
+        table = _arrow_csv(path, read_options, codes=hint)
+        if table is not None and hint is not None and not _text_codes(table.column(hint)):
+            table = _arrow_csv(path, read_options)  # values pandas reads as numbers
+        if table is not None:
+            log = from_arrow(table, path, case=case, activity=activity, timestamp=timestamp,
+                             start=start, lifecycle=lifecycle,
+                             case_attributes=case_attributes, tz=tz, source=name,
+                             options=read_options)
+            if log is not None:
+                bar.update(2)
+                bar.close()
+                return log
     try:
         if lower.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".txt")):
             frame = pd.read_csv(path, **read_options)
