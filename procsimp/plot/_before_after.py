@@ -81,6 +81,8 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     font
         Font size of the box labels in points (the rest scales with it).
 
+    Notes
+    -----
     Every box shows its step's whole name or a number listed in the key under the
     figure (the same number in both panels); removed steps keep their names in their
     ghost boxes; exclusive edges carry their probability, send-backs return arrows with
