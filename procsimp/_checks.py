@@ -20,6 +20,7 @@ procsimp.errors.OptionError: half: label must be text or None, got int 4
 
 from __future__ import annotations
 
+import ast
 import collections.abc as cabc
 import functools
 import inspect
@@ -117,20 +118,61 @@ def describe(hint: Any) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+def _type_checking_imports(module: types.ModuleType) -> dict[str, ast.stmt]:
+    """The ``import`` statements under the module's ``if TYPE_CHECKING:``, by the name each
+    binds (``Axes`` -> ``from matplotlib.axes import Axes``)."""
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    out: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for stmt in node.body:
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    for alias in stmt.names:
+                        out[(alias.asname or alias.name).split(".")[0]] = stmt
+    return out
+
+
+def _resolve(raw: str, namespace: dict[str, Any], module: types.ModuleType | None) -> Any:
+    """Evaluate the annotation text ``raw``; a name the module imports only for type checking
+    is imported now (a class from an optional package that is missing: ``_SKIP``)."""
+    try:
+        return eval(raw, namespace)
+    except NameError:
+        pass
+    if module is None:
+        return _SKIP
+    imports = _type_checking_imports(module)
+    extra: dict[str, Any] = {}
+    for name in {n.id for n in ast.walk(ast.parse(raw, mode="eval")) if isinstance(n, ast.Name)}:
+        if name in imports and name not in namespace:
+            try:
+                exec(compile(ast.Module([imports[name]], []), "<annotation>", "exec"), extra)
+            except ImportError:
+                return _SKIP
+    try:
+        return eval(raw, {**namespace, **extra})
+    except Exception:
+        return _SKIP
+
+
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
     """The annotations of ``func``'s parameters, each one it cannot resolve as ``_SKIP``."""
     import sys
 
+    module = inspect.getmodule(func)
     # names the module imports only for type checking (Process, Result, ...) are public
     namespace = {**vars(sys.modules.get("procsimp", types.ModuleType("procsimp"))),
-                 **vars(inspect.getmodule(func) or types.ModuleType("none"))}
+                 **vars(module or types.ModuleType("none"))}
     out = {}
     for name, raw in getattr(func, "__annotations__", {}).items():
         if name == "return":
             continue
         try:
-            out[name] = eval(raw, namespace) if isinstance(raw, str) else raw
-        except Exception:  # a name imported only for type checking (pandas, networkx)
+            out[name] = _resolve(raw, namespace, module) if isinstance(raw, str) else raw
+        except Exception:  # an annotation that is not an expression
             out[name] = _SKIP
     return out
 
@@ -139,10 +181,12 @@ def validated(func: Callable[P, R]) -> Callable[P, R]:
     """Check the arguments of ``func`` against its annotations on every call.
 
     A mismatch raises :class:`~procsimp.OptionError` ``"<func>: <argument> must be
-    <what it accepts>, got <type> <value>"`` before ``func`` runs. ``**options`` and
-    ``*args`` are left to ``func``; so are plain ``int`` and ``float`` arguments (checked
-    in the body together with their range, e.g. :func:`check_number`) and annotations
-    naming a class the module imports only for type checking.
+    <what it accepts>, got <type> <value>"`` before ``func`` runs; so does a float that is
+    nan or infinite (no argument of procsimp takes one). ``**options`` and ``*args`` are left
+    to ``func``, and so is the range of a number (checked in the body, e.g.
+    :func:`check_number`). A class the module imports only for type checking (``Axes``,
+    ``pandas.DataFrame``) is imported on the first call; when its package is missing, the
+    argument is not checked (no value can be of that class then).
     """
     signature = inspect.signature(func)
     who = func.__qualname__.replace(".<locals>", "")
@@ -155,18 +199,22 @@ def validated(func: Callable[P, R]) -> Callable[P, R]:
         nonlocal checked
         if checked is None:  # resolved on the first call: every module is loaded by then
             hints = _hints(func)
-            # plain numbers (n, seed, ...) are checked in the body, with their range
             checked = [(name, hints[name]) for name, p in signature.parameters.items()
-                       if name in hints and hints[name] not in (_SKIP, int, float)
+                       if name in hints and hints[name] is not _SKIP
                        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise OptionError(f"{who}: {exc}; its arguments are {signature}") from None
         for name, hint in checked:
-            if name in bound.arguments and not _ok(bound.arguments[name], hint):
+            if name not in bound.arguments:
+                continue
+            value = bound.arguments[name]
+            if not _ok(value, hint):
                 raise OptionError(f"{who}: {name} must be {describe(hint)}, got "
-                                  f"{_shown(bound.arguments[name])}")
+                                  f"{_shown(value)}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise OptionError(f"{who}: {name} must be a finite number, got {_shown(value)}")
         return func(*args, **kwargs)
 
     return wrapper
