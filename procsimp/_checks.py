@@ -88,12 +88,22 @@ _WORDS = {bool: "True or False", int: "an integer", float: "a number", str: "tex
           tuple: "a tuple"}
 
 
+def _unwrapped(hint: Any) -> Any:
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    return hint
+
+
 def describe(hint: Any) -> str:
     """What an annotation accepts, in words: ``str | None`` -> ``'text or None'``."""
     origin = typing.get_origin(hint)
     if origin is typing.Annotated:
         return describe(typing.get_args(hint)[0])
     if origin in (typing.Union, types.UnionType):
+        parts = [_unwrapped(h) for h in typing.get_args(hint)]
+        if len(parts) > 2 and all(h is float or "dist" in getattr(h, "model_fields", ())
+                                  for h in parts):  # procsimp.Duration
+            return "a duration (a number or a distribution)"
         return " or ".join(dict.fromkeys(describe(h) for h in typing.get_args(hint)))
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
@@ -215,6 +225,8 @@ def validated(func: Callable[P, R]) -> Callable[P, R]:
                                   f"{_shown(value)}")
             if isinstance(value, float) and not math.isfinite(value):
                 raise OptionError(f"{who}: {name} must be a finite number, got {_shown(value)}")
+            if isinstance(value, (str, os.PathLike)) and _admits_path(hint):
+                check_path(value, who, name)
         return func(*args, **kwargs)
 
     return wrapper
@@ -268,8 +280,16 @@ def check_count(value: Any, who: str, name: str, *, low: int = 0, high: int | No
     return int(value)
 
 
+def _admits_path(hint: Any) -> bool:
+    """Whether an annotation is (or includes) ``os.PathLike``: the argument names a file."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_admits_path(h) for h in typing.get_args(hint))
+    return hint is os.PathLike or typing.get_origin(hint) is os.PathLike
+
+
 def check_path(path: Any, who: str, name: str = "path") -> str:
-    """``path`` as text: a str or path-like without a NUL byte (which no file system takes).
+    """``path`` as text: a non-empty str or path-like without a NUL byte (which no file
+    system takes); :func:`validated` applies it to every argument annotated as a path.
 
     >>> check_path("a\\x00.yaml", "save")
     Traceback (most recent call last):
@@ -284,6 +304,8 @@ got str 'a\\x00.yaml'
     if not isinstance(text, str) or "\x00" in text:
         raise OptionError(f"{who}: {name} must be a file path without NUL bytes, got "
                           f"{_shown(text)}")
+    if not text:
+        raise OptionError(f"{who}: {name} must name a file, got an empty path")
     return text
 
 

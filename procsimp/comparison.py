@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from procsimp._checks import validated
+from procsimp._checks import check_count, validated
 from procsimp.deadlines import OnTimeChange, paired_change
 from procsimp.errors import OptionError
 from procsimp.intervals import mean_interval
@@ -184,6 +184,7 @@ class Report(Renderable):
     """Per role, utilisation and queue wait before and after, when both versions declare
     ``arrivals`` (see :func:`procsimp.queueing.load_changes`)."""
 
+    @validated
     def metric(self, name: str) -> MetricCut:
         """The row of one metric, by its field name in :class:`~procsimp.Metrics`."""
         for row in self.metrics:
@@ -212,8 +213,11 @@ class Report(Renderable):
                          for c in self.workload},
         }
 
+    @validated
     def to_json(self, indent: int | None = 2) -> str:
-        """The report as JSON text."""
+        """The report as JSON text (``indent``: spaces per level, 0 to 16, or None: one line)."""
+        if indent is not None:
+            check_count(indent, "Report.to_json", "indent", high=16)
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_frame(self) -> pandas.DataFrame:

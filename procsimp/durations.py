@@ -45,6 +45,7 @@ from pydantic import (
 )
 
 from procsimp._checks import validated
+from procsimp.errors import OptionError
 
 #: z-score of the 90th percentile of the standard normal distribution.
 Z90 = 1.2815515655446004
@@ -52,6 +53,10 @@ Z90 = 1.2815515655446004
 #: Largest duration parameter accepted, in time units (a billion days is already absurd);
 #: the bound keeps every mean, sum and sample finite.
 MAX_DURATION = 1e9
+
+#: Most draws one call of ``sample`` makes (400 MB of floats; the simulation's own bound on
+#: cases, ``procsimp.simulation.MAX_CASES``, is the same).
+MAX_DRAWS = 50_000_000
 
 NonNegative = Annotated[float, Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, le=MAX_DURATION, allow_inf_nan=False)]
@@ -75,9 +80,19 @@ class _Dist(BaseModel):
     def variance(self) -> float:
         """The exact variance (used by the queueing formulas of :mod:`procsimp.capacity`)."""
 
-    @abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` independent draws."""
+        """``n`` independent draws from the random generator ``rng``."""
+        if not isinstance(rng, np.random.Generator):
+            raise OptionError(f"{type(self).__name__}.sample: rng must be a numpy Generator "
+                              f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 0 <= n <= MAX_DRAWS:
+            raise OptionError(f"{type(self).__name__}.sample: n must be an integer from 0 to "
+                              f"{MAX_DRAWS:,} (draws), got {type(n).__name__} {n!r:.40}")
+        return self._draw(rng, int(n))
+
+    @abstractmethod
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws (arguments checked)."""
 
 
 class _ThreePoint(_Dist):
@@ -111,7 +126,7 @@ class Triangular(_ThreePoint):
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.low == self.high:
             return np.full(n, self.low)
         return rng.triangular(self.low, self.mode, self.high, n)
@@ -136,7 +151,7 @@ class Pert(_ThreePoint):
         b = 1.0 + 4.0 * (self.high - self.mode) / span
         return span * span * a * b / (36.0 * 7.0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         span = self.high - self.low
         if span == 0:
             return np.full(n, self.low)
@@ -166,7 +181,7 @@ class Uniform(_Dist):
     def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
 
@@ -227,7 +242,7 @@ class Lognormal(_Dist):
         except OverflowError:
             return math.inf
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         mu, sigma = self.params
         return rng.lognormal(mu, sigma, n)
 
@@ -248,7 +263,7 @@ class Empirical(_Dist):
         m = self.mean
         return math.fsum((v - m) ** 2 for v in self.values) / len(self.values)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), n)
 
 
@@ -268,7 +283,7 @@ class Exponential(_Dist):
     def mean(self) -> float:
         return self.mean_
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
 
     @property
@@ -298,7 +313,7 @@ class Gamma(_Dist):
     def mean(self) -> float:
         return self.mean_
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.shape, self.sd * self.sd / self.mean_, n)
 
     @property
@@ -345,7 +360,7 @@ class Sum(_Dist):
         # the parts are drawn independently
         return math.fsum(variance_of(p) for p in self.parts)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         total = np.zeros(n)
         for part in self.parts:
             total += sample(part, rng, n)
@@ -466,8 +481,9 @@ def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
     >>> scaled(Triangular(low=1, mode=2, high=6), 0.5).mean
     1.5
     """
-    if factor < 0 or not math.isfinite(factor):
-        raise ValueError(f"a duration can only be scaled by a finite factor >= 0, got {factor}")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor < 0 \
+            or not math.isfinite(factor):
+        raise OptionError(f"scaled: factor must be a finite number >= 0, got {factor!r:.40}")
     if not isinstance(duration, _Dist):
         return float(duration) * factor
     if factor == 0:
