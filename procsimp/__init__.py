@@ -35,6 +35,7 @@ from procsimp.errors import (
     PrecisionWarning,
     ProcsimpError,
     SimulationError,
+    UnrelatedWarning,
 )
 from procsimp.evidence import Calibration, Card, EventLog, calibrate, read_log
 from procsimp.io import dumps, from_frame, from_networkx, load, loads, save, to_networkx
@@ -130,6 +131,7 @@ __all__ = [
     "Sum",
     "Triangular",
     "Uniform",
+    "UnrelatedWarning",
     "__version__",
     "available_passes",
     "calibrate",

@@ -881,9 +881,12 @@ def _check_workload(analysis: Analysis) -> None:
         chain.append(f"{analysis.ids[blk.entry]!r}..{analysis.ids[blk.exit]!r} "
                      f"(p {blk.p!r}, {blk.mode})")
         b = blk.parent
+    shown = ", ".join(chain[:3]) + (f" and {len(chain) - 3} more around them"
+                                    if len(chain) > 3 else "")
+    times = f"{runs[worst]:,.0f}" if runs[worst] < 1e9 else f"{runs[worst]:.3g}"
     raise SimulationError(
-        f"simulate: step {analysis.ids[worst]!r} would run {runs[worst]:,.0f} times per case "
-        f"on average, inside {len(chain)} nested rework block(s) {', '.join(chain)}; the "
+        f"simulate: step {analysis.ids[worst]!r} would run {times} times per case "
+        f"on average, inside {len(chain)} nested rework block(s) {shown}; the "
         f"simulation's work grows with that number (at most {MAX_RUNS_PER_CASE:,} is "
         f"simulated). Lower the send-back probabilities (rework.p) or nest fewer blocks; "
         f"ps.measure gives the expected lead time without simulating")
