@@ -54,6 +54,9 @@ Z90 = 1.2815515655446004
 #: the bound keeps every mean, sum and sample finite.
 MAX_DURATION = 1e9
 
+#: A scaled duration whose mean is below this (in time units: 1e-12 days is 86 ns) is 0.
+NEGLIGIBLE = 1e-12
+
 #: Most draws one call of ``sample`` makes (400 MB of floats; the simulation's own bound on
 #: cases, ``procsimp.simulation.MAX_CASES``, is the same).
 MAX_DRAWS = 50_000_000
@@ -454,29 +457,38 @@ def sample(duration: float | _Dist, rng: np.random.Generator, n: int) -> np.ndar
 def add(*durations: float | _Dist) -> float | _Dist:
     """The sum of durations: a number if all are fixed, else a :class:`Sum` (flattened).
 
+    Fixed parts add up to one number unless it would exceed :data:`MAX_DURATION`, the
+    bound of a fixed duration; they are then kept apart in a :class:`Sum`, so that the
+    result is always a duration a process file may hold.
+
     >>> add(1, 2.5)
     3.5
     >>> add(1, Uniform(low=0, high=2)).mean
     2.0
+    >>> add(1e9, 1e9)
+    Sum(dist='sum', parts=(1000000000.0, 1000000000.0))
     """
     parts: list[float | _Dist] = []
-    fixed = 0.0
+    fixed: list[float] = []
     for d in durations:
         for part in (d.parts if isinstance(d, Sum) else (d,)):
             if isinstance(part, _Dist):
                 parts.append(part)
-            else:
-                fixed += float(part)
-    if not parts:
-        return fixed
-    if fixed:
-        parts.insert(0, fixed)
+            elif part:
+                fixed.append(float(part))
+    total = math.fsum(fixed)
+    if total <= MAX_DURATION:
+        fixed = [total] if total else []
+    if not parts and len(fixed) <= 1:
+        return fixed[0] if fixed else 0.0
+    parts[:0] = fixed
     return parts[0] if len(parts) == 1 else Sum(parts=tuple(parts))
 
 
 @validated
 def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
-    """The duration multiplied by ``factor`` (>= 0), in the same family.
+    """The duration multiplied by ``factor`` (>= 0), in the same family; a distribution
+    whose mean would fall below :data:`NEGLIGIBLE` becomes 0.
 
     >>> scaled(Triangular(low=1, mode=2, high=6), 0.5).mean
     1.5
@@ -486,7 +498,9 @@ def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
         raise OptionError(f"scaled: factor must be a finite number >= 0, got {factor!r:.40}")
     if not isinstance(duration, _Dist):
         return float(duration) * factor
-    if factor == 0:
+    if factor == 0 or factor * duration.mean < NEGLIGIBLE:
+        # a part so small that its parameters would underflow (a median of 0 is no
+        # lognormal): it is 0 to within NEGLIGIBLE time units
         return 0.0
     if isinstance(duration, (Triangular, Pert)):
         return duration.model_copy(update={"low": duration.low * factor,
@@ -517,6 +531,7 @@ Sum.model_rebuild()
 
 __all__ = [
     "MAX_DURATION",
+    "NEGLIGIBLE",
     "Distribution",
     "Duration",
     "Empirical",
