@@ -677,7 +677,7 @@ def simulate_queues(process: Process, n: int = 10_000, seed: int | None = 0, *,
         raise OptionError(f"simulate: warmup must be a whole number of cases >= 0, "
                           f"got {warmup!r}")
     analysis = process.analysis
-    simulation._check_workload(analysis)
+    simulation._check_workload(analysis, int(n) + int(replications) * int(warmup))
     if any(r.calendar is not None for r in process.roles):
         warnings.warn(f"simulate(queues=True) {process.name!r}: roles' own calendars are not "
                       f"modelled in the contention mode; every role works on the process's "
