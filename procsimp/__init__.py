@@ -57,6 +57,7 @@ from procsimp.passes.base import (
 from procsimp.pipeline import PRESETS, Result, run_pass, simplify
 from procsimp.queueing import Capacity, capacity
 from procsimp.queues import QueueSimulationResult, RoleQueue
+from procsimp.reporting import report
 from procsimp.seeking import Move, Plan, seek
 from procsimp.simulation import SimulationResult, simulate
 
@@ -150,6 +151,7 @@ __all__ = [
     "read_log",
     "read_table",
     "register_pass",
+    "report",
     "run_pass",
     "save",
     "scaled",

@@ -16,6 +16,10 @@
     procsimp portfolio PATH... [--scenario NAME=SPEC...] [--workers K | --dask ADDRESS]
                       [-o table.csv] [--figure OUT] [--json]
                                                            many processes x scenarios
+    procsimp report FILE [--preset NAME | --pass NAME... | --after FILE] -o OUT.(html|pdf)
+                    [--lang en|id] [--currency Rp] [-n 10000] [--seed 0]
+                                                           the one-file report for a head
+                                                           of agency
 
 ``simplify ... --figure before_after.png`` also draws the before/after diagram.
 Every command that reads one process reads standard input when FILE is ``-``
@@ -399,6 +403,14 @@ examples:
   procsimp portfolio catalogue/ --scenario flat=delayering_2019 --scenario digital=spbe
   procsimp portfolio 'ministries/**/*.yaml' --workers 2 -o table.csv --figure cut.png
   procsimp portfolio catalogue/ --dask tcp://scheduler:8786 --json > portfolio.json""",
+    "report": """Without --after, the passes run as for `procsimp simplify` (by default its
+default pipeline). A .pdf is printed by a headless Chromium (chromium, google-chrome
+or msedge on PATH, or PROCSIMP_CHROMIUM).
+
+examples:
+  procsimp report letter.yaml --preset delayering_2019 -o letter_report.html
+  procsimp report pbg.yaml --preset all --lang id --currency Rp -o laporan_pbg.pdf
+  procsimp report letter.yaml --after letter_after.yaml -o report.html -n 20000""",
     "seek": """TARGET is mean=T, pNN=T (e.g. p90=14) or on_time=DEADLINE:SHARE (e.g.
 on_time=licence_decision:0.95). Exits 1 when the target cannot be met, 2 on bad input.
 
@@ -444,6 +456,32 @@ def _seek(args: argparse.Namespace) -> int:
         plot.front(plan).savefig(args.figure)
     print(json.dumps(plan.to_json(), indent=2) if args.json else plan)
     return 0 if plan.reachable else 1
+
+
+def _report(args: argparse.Namespace) -> int:
+    from procsimp.pipeline import PRESETS, resolve, simplify
+    from procsimp.reporting import SUFFIXES, report
+
+    if Path(args.output).suffix.lower() not in SUFFIXES:
+        raise OptionError(f"cannot write a report to {args.output!r}: give a file ending in "
+                          f"{', '.join(SUFFIXES)}")
+    if args.after is not None and (args.preset is not None or args.passes or args.option):
+        raise OptionError("report: give either --after FILE (a process already reformed) or "
+                          "the passes to run (--preset, --pass, --option), not both")
+    if args.preset is not None and args.preset not in PRESETS:
+        raise OptionError(f"unknown preset {args.preset!r}; presets: {', '.join(PRESETS)} "
+                          f"(see `procsimp passes`)")
+    options = _parse_options(args.option)
+    passes = args.preset if args.preset is not None else args.passes
+    if args.after is None:
+        resolve(passes, options)  # unknown passes and options fail before any work
+    proc = _load(args.file, args.format)
+    after = (_load(args.after, args.format) if args.after is not None
+             else simplify(proc, passes, options))
+    written = report(proc, after, args.output, lang=args.lang, n=args.n, seed=args.seed,
+                     start=args.start, currency=args.currency)
+    print(f"wrote {written}")
+    return 0
 
 
 def _command(sub: Any, name: str, help: str, run: Any) -> argparse.ArgumentParser:
@@ -577,6 +615,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="save the plan's process here (suffix: format)")
     p.add_argument("--figure", metavar="OUT", help="draw the trade-off front to OUT")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    p = _command(sub, "report", "write the one-file report of a reform (HTML or PDF, English "
+                                "or Indonesian)", _report)
+    _input_args(p, "process file before the reform")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--preset", metavar="NAME",
+                       help="a named reform programme (see `procsimp passes`)")
+    which.add_argument("--pass", dest="passes", action="append", metavar="NAME",
+                       help="a pass to run; repeat for several, run in the order given")
+    p.add_argument("--option", action="append", default=[], metavar="PASS.KEY=VALUE",
+                   help="a pass option, VALUE read as YAML; repeatable")
+    p.add_argument("--after", metavar="FILE",
+                   help="the process after reform, instead of running passes")
+    p.add_argument("-o", "--output", required=True,
+                   help="the report file: .html (self-contained) or .pdf")
+    p.add_argument("--lang", choices=("en", "id"), default="en",
+                   help="language of the report (default en; id: Indonesian)")
+    p.add_argument("--currency", metavar="SYMBOL", help="how costs are written, e.g. Rp")
+    _simulation_args(p, " per version")
     return parser
 
 

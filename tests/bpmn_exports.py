@@ -1,9 +1,10 @@
 """The processes every BPMN export check runs over, and a reader of the written diagram.
 
 Every example (``examples/``), every example simplified with the default pipeline and
-with preset ``all``, and every import of the BPMN corpus (``tests/data/bpmn/`` when it
-is there, else the shared corpus beside the repo). The diagram reader below parses the
-XML with ElementTree only, independently of the writer's own data structures.
+with each preset (``ps.PRESETS``: ``all``, ``delayering_2019``, ...), and every import
+of the BPMN corpus (``tests/data/bpmn/`` when it is there, else the shared corpus beside
+the repo). The diagram reader below parses the XML with ElementTree only, independently
+of the writer's own data structures.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ def _quiet_load(path: Path) -> ps.Process:
 
 
 def export_cases() -> list[tuple[str, Path, str | None]]:
-    """(test id, source file, simplification: None, "default" or "all")."""
+    """(test id, source file, simplification: None, "default" or a preset's name)."""
     cases: list[tuple[str, Path, str | None]] = []
     for path in sorted(EXAMPLES.glob("*.yaml")):
-        for how in (None, "default", "all"):
+        for how in (None, "default", *sorted(ps.PRESETS)):
             cases.append((f"{path.stem}-{how or 'as-is'}", path, how))
     for path in corpus_files():
         cases.append((f"corpus-{path.stem}", path, None))
@@ -54,8 +55,8 @@ def case_process(path: Path, how: str | None) -> ps.Process:
     proc = _quiet_load(path)
     if how == "default":
         return ps.simplify(proc).process
-    if how == "all":
-        return ps.simplify(proc, "all").process
+    if how is not None:
+        return ps.simplify(proc, how).process
     return proc
 
 

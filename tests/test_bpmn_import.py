@@ -196,6 +196,20 @@ def test_exclusive_block_inside_a_parallel_branch() -> None:
     assert "exclusive merge 'Merge' (BPMN id 'm')" in warned
 
 
+def test_exclusive_merge_joined_before_the_end_is_no_step() -> None:
+    """A -> AND (XOR(B .5 | C .5) -> XOR merge, D) -> AND join -> end: the shape procsimp's
+    export gives concurrent last steps (and other tools draw). Nothing follows the join, so
+    the merge orders no step: B, C and D are last steps and no instant step is added."""
+    body = (tasks("a", "b", "c", "d") + '<startEvent id="s"/><endEvent id="end"/>'
+            '<parallelGateway id="fork"/><parallelGateway id="join"/>'
+            '<exclusiveGateway id="x"/><exclusiveGateway id="m" name="Merge"/>'
+            + flows("s>a", "a>fork", "fork>x", "fork>d", "x>b:xb:0.5", "x>c:xc:0.5", "b>m",
+                    "c>m", "m>join", "d>join", "join>end"))
+    proc, warned = read(doc(body, attrs=PS))
+    assert edges(proc) == {"a": [], "b": [("a", 0.5)], "c": [("a", 0.5)], "d": [("a", None)]}
+    assert warned == ""
+
+
 # --- 7: one loop that is not a closed block --------------------------------------------------
 
 

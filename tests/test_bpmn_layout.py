@@ -159,3 +159,18 @@ def test_long_names_grow_the_box_and_the_lane() -> None:
     _, _, w, h = d.boxes["a"]
     assert (w, h) != (100, 80)
     check_labels(d)
+
+
+def test_roles_without_steps_get_no_lane_but_survive_the_round_trip() -> None:
+    """After delayering, the echelon posts perform nothing: no empty lanes for them."""
+    proc = ps.Process.model_validate({
+        "levels": ["head", "echelon_4", "staff"],
+        "roles": [{"id": "boss", "level": "head"}, {"id": "section", "level": "echelon_4"},
+                  {"id": "idle", "level": "staff"}, {"id": "clerk", "level": "staff"}],
+        "steps": [{"id": "a", "role": "clerk"}, {"id": "b", "role": "boss", "after": ["a"]}]})
+    text = dumps_bpmn(proc)
+    d = read_diagram(text)
+    assert sorted(d.lanes[lane] for lane in d.inner) == ["boss", "clerk"]
+    assert sorted(d.lanes.values()) == ["boss", "clerk", "head", "staff"]
+    check_geometry(d)
+    assert ps.loads(text, "bpmn") == proc

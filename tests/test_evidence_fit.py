@@ -260,3 +260,28 @@ def test_fit_duration_gives_a_duration_bounded_by_the_data(values):
         # accepted only if its 99.9th percentile lies within ten times the largest value
         draws = dur.sample(np.random.default_rng(0), 20_000)
         assert np.quantile(draws, 0.999) <= 10 * max(values) * 1.2
+
+
+def test_the_card_sees_the_later_cases_through_the_logs_window():
+    """A log extracted at a fixed date: events after it are missing, a case not yet
+    registered by then is not in the log at all. The card's simulated cases go through the
+    same window, so about as many of them are open as of the real ones."""
+    frame, _, _ = generate(1500, seed=13)
+    t = pd.to_datetime(frame["time:timestamp"], format="ISO8601")
+    starts = pd.to_datetime(frame.groupby("case:concept:name")["case:startdate"].first(),
+                            format="ISO8601").sort_values()
+    extracted = starts.iloc[1480]  # the last 20 cases arrive after it
+    kept = frame[(t <= extracted).to_numpy()]
+    log = ps.read_log(kept)
+    assert log.n_cases < 1480 + 1  # cases registered after the extraction are absent
+    cal = ps.calibrate(ps.Process.model_validate(MODEL), log, MAPPING, split=0.8, seed=3)
+    card = cal.card
+    assert card is not None and card.open_cases >= 5  # the last few days' cases are open
+    # independently: cases whose last event (in the full log) comes after the extraction
+    last = t.groupby(frame["case:concept:name"]).max()
+    in_log = set(log.cases.index)
+    assert card.open_cases == sum(1 for c, x in last.items() if c in in_log and x > extracted)
+    # the simulated cases, observed through the same window, are open about as often
+    assert abs(card.simulated_open - card.open_cases) <= 4 * math.sqrt(card.open_cases) + 2
+    assert card.simulated_open > 0
+    assert card.wasserstein <= 2 * card.noise_floor

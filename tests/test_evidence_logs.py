@@ -160,3 +160,25 @@ def test_a_log_renders_like_every_result():
     assert "cases" in str(log) and "| x" in log.to_markdown()
     assert log.to_dict()["tables"][1]["rows"] == [["x", 2], ["y", 1]]
     assert np.array_equal(log.events["case"].astype(str), ["a", "a", "b"])
+
+
+@pytest.mark.parametrize("times, tz", [
+    (["2024-03-01T09:00:00+07:00", "2024-03-01T10:30:00.250+07:00", "2024-03-02T01:00:00Z"],
+     "UTC"),
+    (["2024-03-30 23:30:00", "2024-03-31 03:30:00", "2024-10-27 01:30:00"],
+     "Europe/Amsterdam"),
+    (["2024-03-01 09:00:00+07:00", "2024-03-01 09:00:00"], "Asia/Jakarta"),  # mixed
+    (["2024-03-01", "2024-03-02 12:00"], "UTC"),
+])
+def test_times_read_as_pandas_reads_them(times, tz):
+    """However read_log parses (Arrow's ISO 8601 reader when it can, else pandas), the
+    times are those pandas gives, naive ones placed in ``tz``, all as UTC."""
+    frame = pd.DataFrame({"case": [f"c{i}" for i in range(len(times))],
+                          "activity": "a", "timestamp": times})
+    got = ps.read_log(frame, tz=tz).events.set_index("case")["end"]
+    expected = []
+    for t in times:
+        stamp = pd.Timestamp(t)
+        stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
+        expected.append(stamp.tz_convert("UTC"))
+    assert [got[f"c{i}"] for i in range(len(times))] == expected

@@ -50,19 +50,31 @@ def apply_moves(process, moves):
     return current
 
 
-def brute_force(process, moves, figure, meets, lower_is_better=True):
+def brute_force(process, moves, figure, meets, lower_is_better=True, seen=None):
     """Every subset: the cheapest meeting the target, then the best figure, then the
-    earliest moves (as sorted index tuples)."""
+    earliest moves (as sorted index tuples).
+
+    The subsets are walked depth-first in index order, each one applied as its parent
+    subset's process plus one more move (the same composition as :func:`apply_moves`,
+    which applies a subset's moves in index order), so the 4,096 subsets of 12 moves cost
+    4,096 pass runs rather than six times as many. Every subset's figure is appended to
+    ``seen`` when given."""
     best = None
-    for k in range(len(moves) + 1):
-        for subset in itertools.combinations(range(len(moves)), k):
-            value = figure(apply_moves(process, [moves[i] for i in subset]))
-            if not meets(value):
-                continue
+
+    def visit(current, subset, start):
+        nonlocal best
+        value = figure(current)
+        if seen is not None:
+            seen.append(value)
+        if meets(value):
             key = (round(sum(moves[i].cost for i in subset), 9),
-                   round(value if lower_is_better else -value, 9), subset)
+                   round(value if lower_is_better else -value, 9), tuple(sorted(subset)))
             if best is None or key < best[0]:
                 best = (key, value)
+        for i in range(start, len(moves)):
+            visit(apply_moves(current, [moves[i]]), (*subset, i), i + 1)
+
+    visit(process, (), 0)
     return best
 
 
@@ -87,13 +99,12 @@ class TestAgainstBruteForce:
                        budget=2 ** len(moves))
         kept = list(plan.candidates)
         assert len(kept) <= MAX_MOVES and all(m in moves for m in kept)
+        figures: list[float] = []
         best = brute_force(process, kept, lambda p: ps.measure(p).lead_time,
-                           lambda v: v <= target + 1e-9)
+                           lambda v: v <= target + 1e-9, seen=figures)
+        assert len(figures) == 2 ** len(kept)
         if best is None:
             assert not plan.reachable
-            figures = [ps.measure(apply_moves(process, [kept[i] for i in s])).lead_time
-                       for k in range(len(kept) + 1)
-                       for s in itertools.combinations(range(len(kept)), k)]
             assert plan.best == pytest.approx(min(figures), abs=1e-9)
             return
         assert plan.reachable

@@ -85,6 +85,12 @@ class Card(Renderable):
     open_elapsed: np.ndarray
     on_time: tuple[OnTimeCheck, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    simulated_open: int = 0
+    """Simulated test cases still open at the end of the log (the same window as the
+    real ones: each simulated case stands for one test case, from its start)."""
+    simulated_unseen: int = 0
+    """Test cases the fitted model would not yet have shown in the log by its end (their
+    first recorded event comes later in every simulated case)."""
 
     @property
     def test_cases(self) -> int:
@@ -124,6 +130,12 @@ class Card(Renderable):
             notes.append(f"{self.open_cases} later cases were still open at the end of the log "
                          f"(left out of lead times; elapsed so far: median "
                          f"{float(np.median(self.open_elapsed)):.1f} days)")
+        notes.append(f"simulated through the same window: each simulated case stands for "
+                     f"one test case, from its start to the end of the log; "
+                     f"{self.simulated_open} of them were still open at the end")
+        if self.simulated_unseen:
+            notes.append(f"{self.simulated_unseen} test cases came earlier than the fitted "
+                         f"model allows (their first event is sooner than any simulated one)")
         notes.append("noise floor: the same figure between two random halves of the real "
                      f"test cases, averaged over {SPLITS} splits")
         if not self.within_noise:

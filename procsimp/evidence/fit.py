@@ -22,7 +22,15 @@ ignores an activity; or a function of the activity name). :func:`calibrate` then
   deadline's ``within`` (the median allowance, calendar days) and checks each case
   against its own;
 - splits the cases by start time (earlier ones fit, later ones test) and builds the
-  :class:`~procsimp.evidence.card.Card`.
+  :class:`~procsimp.evidence.card.Card`: the fitted model is simulated for as many cases
+  as the test set, each simulated case standing for one test case (its start, its own
+  deadline) and seen through the same window as the log: in the log only if its first
+  recorded event came before the log's last event, with a lead time only if it finished
+  by then, open otherwise (a log extracted on a given day holds, of its last months'
+  cases, only those already seen, and of those only the quick ones have finished).
+
+Durations are elapsed calendar time: a process that declares a ``calendar`` is refused
+(turning each elapsed interval into working time on the calendar is not done yet).
 
 Cases still open at the end of the log (a recorded step whose required successor never
 came) give their durations and choices but not their lead time; the card counts them.
@@ -49,7 +57,7 @@ from procsimp.evidence.card import Card, OnTimeCheck, floors, wasserstein
 from procsimp.evidence.logs import EventLog
 from procsimp.model import Process
 from procsimp.render import Cell, Renderable, Table, Tables, require
-from procsimp.simulation import simulate
+from procsimp.simulation import CHUNK, Engine, RandomDraws
 
 if TYPE_CHECKING:
     import pandas
@@ -61,6 +69,10 @@ MIN_FIT = 2
 FAMILIES = ("auto", "empirical", "exponential", "gamma", "lognormal")
 #: Largest send-back probability written into a ``repeat`` rework (it must stay below 1).
 MAX_REWORK_P = 0.95
+#: The card simulates this many cases per test case (at least ``MIN_POOL``) and draws,
+#: for each test case, one among those the log could already show at its horizon.
+POOL_PER_CASE = 50
+MIN_POOL = 20_000
 PER_DAY = {"minute": 1440.0, "hour": 24.0, "day": 1.0, "week": 1.0 / 7.0}
 
 
@@ -718,7 +730,7 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
 
     result_card = None
     if test_ids and card:
-        result_card = _card(fitted, replayed, test_ids, starts, allowance, log_end, cut,
+        result_card = _card(fitted, observed, replayed, test_ids, allowance, log_end, cut,
                             len(fit_ids), seed, per, deadlines)
     notes = ("durations are elapsed time (inbox waiting included) from the event that "
              "enabled each step; a send-back's own time is carried by the re-run step",)
@@ -726,51 +738,95 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
                        result_card, notes)
 
 
-def _card(fitted: Process, replayed: dict[str, _Case], test_ids: list[str], starts: Any,
-          allowance: Any, log_end: Any, cut: Any, n_fit: int, seed: int, per: float,
-          deadlines: list[Deadline]) -> Card:
-    done = [replayed[c] for c in test_ids if c in replayed and replayed[c].complete]
-    still = [replayed[c] for c in test_ids if c in replayed and not replayed[c].complete]
+def _simulate_observed(fitted: Process, observed: set[str], n: int, seed: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Lead times of ``n`` simulated cases and when each one's first recorded event (the
+    earliest finish of a mapped step outside rework blocks) happened, process time unit.
+    A case with no such event is first seen when it ends."""
+    analysis = fitted.analysis
+    engine = Engine(analysis, RandomDraws(analysis, int(seed)))
+    inner = analysis.innermost_block or [None] * analysis.n
+    watch = [v for v in range(analysis.n) if analysis.ids[v] in observed and inner[v] is None]
+    engine.keep = frozenset(watch)
+    leads, firsts = np.empty(n), np.empty(n)
+    for chunk, lo in enumerate(range(0, n, CHUNK)):
+        size = min(CHUNK, n - lo)
+        engine.draws.start_chunk(chunk)
+        end = engine.run(size)
+        first = np.full(size, np.inf)
+        for v in watch:
+            fin = engine.kept.get(v)
+            if fin is not None:
+                first = np.minimum(first, np.where(np.isfinite(fin), fin, np.inf))
+        leads[lo:lo + size] = end
+        firsts[lo:lo + size] = np.minimum(first, end)
+    return leads, firsts
+
+
+def _card(fitted: Process, observed: set[str], replayed: dict[str, _Case],
+          test_ids: list[str], allowance: Any, log_end: Any, cut: Any, n_fit: int,
+          seed: int, per: float, deadlines: list[Deadline]) -> Card:
+    """The held-out card. The simulated cases are observed through the same window as
+    the real ones: each stands for one test case (its start, its own deadline), is in the
+    log only if its first recorded event came before the log's end (a case not yet seen
+    by then is not in the log at all), and has a lead time only if it finished by then;
+    otherwise it is open, as the real open cases are."""
+    cases = [replayed[c] for c in test_ids if c in replayed]
+    done = [c for c in cases if c.complete]
+    still = [c for c in cases if not c.complete]
     real = np.array([float((c.last - c.start) / DAY) for c in done])
     open_elapsed = np.array([float((log_end - c.start) / DAY) for c in still])
     if len(real) < 2:
         raise OptionError("calibrate: fewer than two finished test cases; use a larger "
                           "split share or a longer log")
     rng = np.random.default_rng(seed)
-    sim = simulate(fitted, n=len(real), seed=seed, critical=False)
-    s = np.asarray(sim.samples, dtype=float) / per  # days
-    checks: list[tuple[str, float, np.ndarray, int]] = []
+    horizon = np.array([float((log_end - c.start) / DAY) for c in cases])
+    pool = max(POOL_PER_CASE * len(cases), MIN_POOL)
+    lead, first = _simulate_observed(fitted, observed, pool, seed)
+    lead, first = lead / per, first / per  # days
+    by_first = np.argsort(first, kind="stable")
+    seen = np.searchsorted(first[by_first], horizon, side="right")
+    unseen = int(np.count_nonzero(seen == 0))  # the model says: not in the log yet
+    pick = by_first[(rng.random(len(cases)) * np.maximum(seen, 1)).astype(np.int64)]
+    sim_lead = lead[pick]
+    sim_done = (sim_lead <= horizon) & (seen > 0)
+    s = sim_lead[sim_done]
+    if len(s) < 2:
+        raise OptionError("calibrate: the fitted model finishes fewer than two of the test "
+                          "cases before the end of the log; check the mapping and the split")
+    checks: list[tuple[str, float, np.ndarray, int, float]] = []
     if allowance is not None and deadlines and deadlines[0].unit == "day":
         dl = deadlines[0]
-        flags: list[bool] = []
-        undecided = 0
-        for c in done:
-            a = allowance.get(c.id)
-            if a is not None and np.isfinite(a):
-                flags.append(float((c.last - c.start) / DAY) <= a)
-        for c in still:
-            a = allowance.get(c.id)
-            if a is not None and np.isfinite(a):
-                if float((log_end - c.start) / DAY) > a:
-                    flags.append(False)  # open and already late: late whatever comes
-                else:
-                    undecided += 1
-        if flags:
-            checks.append((dl.id, dl.within, np.array(flags, dtype=float), undecided))
+        allow = np.array([float(allowance.get(c.id, np.nan)) for c in cases])
+        known = np.isfinite(allow)
+        real_done = np.array([c.complete for c in cases])
+        real_lead = np.array([float((c.last - c.start) / DAY) for c in cases])
+
+        def shares(finished: np.ndarray, took: np.ndarray) -> tuple[np.ndarray, int]:
+            # finished: on time if within the case's own allowance; open: late once the
+            # allowance has passed by the log's end, undecided (left out) before
+            late_open = ~finished & (horizon > allow)
+            decided = known & (finished | late_open)
+            return (finished & (took <= allow))[decided].astype(float), int(
+                np.count_nonzero(known & ~decided))
+
+        got, undecided = shares(real_done, real_lead)
+        sim_flags, _ = shares(sim_done, sim_lead)
+        if len(got):
+            checks.append((dl.id, dl.within, got, undecided,
+                           float(sim_flags.mean()) if len(sim_flags) else float("nan")))
     w_floor, stat_floor, share_floor = floors(real, rng, {k: (f, 0.0)
-                                                          for k, _, f, _ in checks})
+                                                          for k, _, f, _, _ in checks})
     r = (real.mean(), np.quantile(real, 0.5), np.quantile(real, 0.9))
     q = (s.mean(), np.quantile(s, 0.5), np.quantile(s, 0.9))
     errors = {name: float(q[k] - r[k]) for k, name in enumerate(("mean", "p50", "p90"))}
-    on_time = []
-    for key, within, got, undecided in checks:
-        simulated = sim.on_time[key].share if key in sim.on_time else float(
-            np.mean(s <= within))
-        on_time.append(OnTimeCheck(key, within, float(got.mean()), float(simulated),
-                                   share_floor[key], undecided))
+    on_time = tuple(OnTimeCheck(key, within, float(got.mean()), simulated, share_floor[key],
+                                undecided)
+                    for key, within, got, undecided, simulated in checks)
     split_time = f"{cut} UTC" if cut is not None else "the end of the log"
     return Card(real, s, wasserstein(real, s), w_floor, errors, stat_floor, n_fit,
-                split_time, len(still), open_elapsed, tuple(on_time))
+                split_time, len(still), open_elapsed, on_time,
+                simulated_open=int(np.count_nonzero(~sim_done)), simulated_unseen=unseen)
 
 
 __all__ = ["FAMILIES", "BranchFit", "Calibration", "ReworkFit", "StepFit", "Unsupported",

@@ -45,7 +45,8 @@ LIFECYCLE_NAMES = ("lifecycle:transition", "lifecycle", "transition")
 @dataclass(frozen=True, repr=False)
 class EventLog(Renderable):
     """Events (``events``: columns ``case``, ``activity``, ``end`` and, when the log has
-    starts, ``start``, times tz-aware UTC, sorted by case and time) and the case
+    starts, ``start``, times tz-aware UTC; each case's events together, in time order,
+    cases in the file's order when the file keeps each case together, else by case id) and the case
     attributes (``cases``: one row per case id, columns named without the ``case:``
     prefix). ``source`` names where the log came from."""
 
@@ -109,22 +110,73 @@ def _pick(columns: Sequence[str], given: str | None, names: Sequence[str], what:
     return None
 
 
+def _arrow_times(pd: Any, column: Any) -> Any:
+    """ISO 8601 text parsed by Arrow's C++ parser (several times faster than pandas), or
+    None: when pyarrow is absent, or the column mixes times with and without an offset,
+    or holds anything Arrow does not read as ISO 8601 (then pandas reads it)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    arr = getattr(column.array, "_pa_array", None)
+    try:
+        if arr is None:
+            if column.dtype != object:
+                return None
+            arr = pa.array(column.to_numpy(), type=pa.string(), from_pandas=True)
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            return None
+        try:  # every time with an offset (or Z)
+            parsed, zone = pc.cast(arr, pa.timestamp("us", tz="UTC")), "UTC"
+        except pa.ArrowInvalid:  # every time without one: local times in ``tz``
+            parsed, zone = pc.cast(arr, pa.timestamp("us")), None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    naive = parsed.cast(pa.timestamp("us")) if zone else parsed
+    values = pd.Series(naive.to_numpy(zero_copy_only=False), index=column.index)
+    return values.dt.tz_localize("UTC") if zone else values
+
+
+#: The end of an ISO 8601 time that carries its offset (``Z``, ``+07:00``, ``-0500``).
+_OFFSET = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
+
+
 def _times(pd: Any, column: Any, name: str, source: str, tz: str) -> Any:
     if pd.api.types.is_datetime64_any_dtype(column):
-        values = column
-    else:
+        return _in_utc(column, name, source, tz)
+    fast = _arrow_times(pd, column)
+    if fast is not None:
+        return _in_utc(fast, name, source, tz)
+    text = column.astype("string")
+    aware = text.str.contains(_OFFSET, regex=True, na=False).to_numpy()
+    given = column.notna().to_numpy()
+    if aware.any() and not aware[given].all():
+        # some times carry an offset, others not: each kind read on its own, the naive
+        # ones placed in ``tz``
+        parts = [_in_utc(_parse(pd, column[mask], name, source), name, source, tz)
+                 for mask in (aware, ~aware)]
+        return pd.concat(parts).reindex(column.index)
+    return _in_utc(_parse(pd, column, name, source), name, source, tz)
+
+
+def _parse(pd: Any, column: Any, name: str, source: str) -> Any:
+    try:
+        values = pd.to_datetime(column, format="ISO8601", utc=False)
+    except (ValueError, TypeError):
         try:
-            values = pd.to_datetime(column, format="ISO8601", utc=False)
-        except (ValueError, TypeError):
-            try:
-                values = pd.to_datetime(column, utc=True, format="ISO8601")
-            except (ValueError, TypeError) as exc:
-                raise FileFormatError(f"{source}: column {name!r} holds a value that is not "
-                                      f"a timestamp ({exc}); give ISO 8601 times such as "
-                                      f"2024-01-31T09:30:00+07:00") from None
+            values = pd.to_datetime(column, utc=True, format="ISO8601")
+        except (ValueError, TypeError) as exc:
+            raise FileFormatError(f"{source}: column {name!r} holds a value that is not "
+                                  f"a timestamp ({exc}); give ISO 8601 times such as "
+                                  f"2024-01-31T09:30:00+07:00") from None
     if not pd.api.types.is_datetime64_any_dtype(values):
-        # mixed offsets give objects: read again as UTC
+        # different offsets give objects: read again as UTC
         values = pd.to_datetime(column, utc=True, format="ISO8601")
+    return values
+
+
+def _in_utc(values: Any, name: str, source: str, tz: str) -> Any:
     if getattr(values.dt, "tz", None) is None:
         try:
             values = values.dt.tz_localize(tz)
@@ -163,8 +215,8 @@ def from_frame(frame: pandas.DataFrame, *, case: str | None = None,
             c_start = "__start"
         else:
             frame = frame[(life == "complete") | frame[c_life].isna()]
-    ev = pd.DataFrame({"case": _category(frame[c_case]),
-                       "activity": _category(frame[c_act])})
+    ev = pd.DataFrame({"case": _category(pd, frame[c_case]),
+                       "activity": _category(pd, frame[c_act])})
     ev["end"] = _times(pd, frame[c_end], c_end, source, tz).reset_index(drop=True)
     if ev["end"].isna().any():
         row = int(ev["end"].isna().to_numpy().argmax())
@@ -178,9 +230,16 @@ def from_frame(frame: pandas.DataFrame, *, case: str | None = None,
             row = int(bad.to_numpy().argmax())
             raise FileFormatError(f"{source}: event {row + 1} (case {ev['case'].iloc[row]!r}, "
                                   f"{ev['activity'].iloc[row]!r}) starts after it completes")
-    # by case, then time (stable: ties keep the file's order); skipped when already so
-    order = np.lexsort((ev["end"].array.asi8, ev["case"].cat.codes.to_numpy()))
-    if not np.array_equal(order, np.arange(len(order))):
+    # grouped by case, time order within each (stable: ties keep the file's order); a
+    # file that already holds each case's events together in time order keeps its order
+    codes = ev["case"].cat.codes.to_numpy()
+    times = ev["end"].array.asi8
+    change = codes[1:] != codes[:-1]
+    heads = codes[np.r_[True, change]] if len(codes) else codes
+    grouped = (len(heads) == 0 or int(np.bincount(heads).max()) == 1) and bool(
+        np.all(np.diff(times)[~change] >= 0))
+    order = np.arange(len(codes)) if grouped else np.lexsort((times, codes))
+    if not grouped:
         ev = ev.take(order).reset_index(drop=True)
     # case attributes: the case: columns and those named, first value of each case
     attr_cols = [c for c in cols if c.lower().startswith("case:") and c != c_case]
@@ -188,22 +247,56 @@ def from_frame(frame: pandas.DataFrame, *, case: str | None = None,
     for c in case_attributes:
         if c not in cols:
             raise OptionError(f"{source}: no column {c!r} for a case attribute")
-    firsts = frame.drop_duplicates(subset=c_case, keep="first")
-    cases = firsts[attr_cols].copy()
+    # each case's values at its earliest event: the first row of each run of one case
+    # in the sorted order (no hashing of whole rows)
+    sorted_codes = codes[order]
+    firsts = order[np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])]
+    cases = frame[attr_cols].iloc[firsts].reset_index(drop=True)
     cases.columns = [c[5:] if c.lower().startswith("case:") else c for c in attr_cols]
-    cases.index = pd.Index(firsts[c_case].astype(str).to_numpy())
-    cases = cases.sort_index()
+    cases.index = ev["case"].cat.categories[codes[firsts]]
+    if not cases.index.is_monotonic_increasing:
+        cases = cases.sort_index()
     cases.index.name = "case"
     return EventLog(ev, cases, source)
 
 
-def _category(column: Any) -> Any:
-    """A column as a categorical of strings (case ids may be numbers), reset index."""
-    cat = column.reset_index(drop=True).astype("category")
-    names = cat.cat.categories.astype(str)
-    if names.has_duplicates:  # 1 and "1" in one column: tell them apart as text
-        return column.astype(str).reset_index(drop=True).astype("category")
-    return cat.cat.rename_categories(names)
+def _category(pd: Any, column: Any) -> Any:
+    """A column as a categorical of strings (case ids may be numbers), reset index;
+    categories sorted. Factorized once (a hash pass) rather than cast with astype; text
+    held by Arrow is dictionary-encoded by Arrow itself."""
+    fast = _arrow_category(pd, column)
+    if fast is not None:
+        return fast
+    codes, uniques = pd.factorize(column, sort=False)
+    names = pd.Index(uniques)
+    if not isinstance(names.dtype, pd.StringDtype) and names.astype(str).has_duplicates:
+        # 1 and "1" in one column: tell them apart as text
+        codes, uniques = pd.factorize(column.astype(str), sort=False)
+        names = pd.Index(uniques)
+    # sorting the distinct values, not the column (pandas' sort=True is several times
+    # slower on many distinct strings)
+    perm = np.asarray(names.argsort(kind="stable"))
+    rank = np.empty_like(perm)
+    rank[perm] = np.arange(len(perm))
+    codes = np.where(codes < 0, codes, rank[np.maximum(codes, 0)]) if len(perm) else codes
+    return pd.Series(pd.Categorical.from_codes(codes, categories=names[perm].astype(str)))
+
+
+def _arrow_category(pd: Any, column: Any) -> Any:
+    arr = getattr(column.array, "_pa_array", None)
+    if arr is None or column.hasnans or not isinstance(column.dtype, pd.StringDtype):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    encoded = pc.dictionary_encode(whole)
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=index.dtype)
+    rank[order] = np.arange(len(order), dtype=index.dtype)
+    names = pd.Index(pd.array(encoded.dictionary.take(pa.array(order)), dtype=column.dtype))
+    return pd.Series(pd.Categorical.from_codes(rank[index], categories=names, validate=False))
 
 
 def _pair_lifecycle(pd: Any, frame: Any, life: Any, c_case: str, c_act: str,

@@ -14,7 +14,8 @@ them so that a diagram opened in bpmn.io or Camunda Modeler reads cleanly:
   its horizontal run crosses no shape;
 - flows are orthogonal: horizontal inside the rows of their own nodes,
   vertical only in the channels between columns, each source on a track of
-  its own; a send-back flow leaves its gateway from below, runs in the
+  its own; a gateway's branches to other rows leave from its top or bottom
+  corner, so they part at the gateway; a send-back flow leaves its gateway from below, runs in the
   gutter under the rows (where no shape is) and enters the loop gateway
   from below;
 - a task is as large as its wrapped name needs, a lane as tall as its
@@ -51,6 +52,9 @@ MARGIN, PAD = 40, 20
 CHANNEL, TRACK = 30, 10
 #: Gutter under a row for send-back flows: fixed part and one track per flow.
 GUTTER, GUTTER_TRACK = 24, 8
+#: How far a branch leaving a gateway's top or bottom corner runs before it turns (less
+#: than half the gutter, where send-back flows run).
+EXIT = 6
 #: Line height of bpmn-js's labels (12 px font, 1.2 line height) and the inner padding.
 LINE_H, TEXT_PAD = 15.0, 8.0
 
@@ -107,8 +111,16 @@ def wrap(text: str, width: float) -> list[str]:
 
 
 def task_size(name: str) -> tuple[float, float]:
-    """Width and height of a task box that holds ``name`` wrapped inside it."""
-    width = float(TASK_W)
+    """Width and height of a task box that holds ``name`` wrapped inside it.
+
+    Wide enough for its longest word (up to :data:`TASK_MAX_W`), so no word is broken
+    ("Recommendati-on"), then taller as the name needs.
+
+    >>> task_size("Sign"), task_size("Recommendation signed")
+    ((100.0, 80.0), (120.0, 80.0))
+    """
+    longest = max((text_width(word) for word in name.split()), default=0.0)
+    width = float(min(TASK_MAX_W, max(TASK_W, 20 * math.ceil((longest + 2 * TEXT_PAD) / 20))))
     while True:
         lines = wrap(name, width - 2 * TEXT_PAD)
         height = len(lines) * LINE_H + 2 * TEXT_PAD
@@ -334,6 +346,8 @@ def layout(grid: Grid, shapes: dict[str, Shape], edges: Sequence[Edge],
         cy = center_y(nid)
         out.boxes[nid] = (cx - w / 2, cy - h / 2, w, h)
     points: dict[str, list[Point]] = defaultdict(list)
+    splits = {nid for nid, node in shapes.items()
+              if node.kind in ("xor", "and") and len(outs[nid]) >= 2}
     for eid, c, a, b in segments:
         ya, yb = center_y(a), center_y(b)
         if isinstance(a, str):
@@ -347,9 +361,18 @@ def layout(grid: Grid, shapes: dict[str, Shape], edges: Sequence[Edge],
         else:
             end = (col_x[c + 1] + col_w[c + 1], yb)
         pts = points[eid]
+        turns = abs(ya - yb) > 1e-9
+        if isinstance(a, str) and a in splits and turns:
+            # a branch to another row leaves its gateway from the top or bottom corner, so
+            # the branches (and the default-flow mark) part at the gateway
+            gx, gy, gw, gh = out.boxes[a]
+            down = yb > ya
+            corner = (gx + gw / 2, gy + gh if down else gy)
+            ya = corner[1] + (EXIT if down else -EXIT)
+            pts += [corner, (corner[0], ya)]
         if not pts:
             pts.append(start)
-        if abs(ya - yb) > 1e-9:
+        if turns:
             key = a if isinstance(a, str) else eid
             xc = channel_x(c + 1, turn_sources[c + 1][key])
             pts += [(xc, ya), (xc, yb)]

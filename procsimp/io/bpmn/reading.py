@@ -267,6 +267,7 @@ class _Reader:
                 level, label = (part.strip() for part in label.split(" / ", 1))
             role = label or lane_id
             self.lane_role[lane_id] = role
+            self.lane_keys.add(role)  # "head / Director" is also found as "Director"
             level = (self.level_of.get(role) or self.level_of.get(lane_id)
                      or self.level_of.get(name) or level or parent or DEFAULT_LEVEL)
             self.role_level.setdefault(role, level)
@@ -365,7 +366,8 @@ class _Reader:
         - a parallel split inside an exclusive branch (its branches would otherwise become
           alternatives of each other);
         - an exclusive merge that feeds a parallel join or a step with other inputs (the
-          merged alternatives would otherwise be joined as if all ran).
+          merged alternatives would otherwise be joined as if all ran), unless nothing but
+          end events follows the join.
         """
         indegree = {n.id: sum(1 for f in n.ins if not f.back) for n in self.nodes.values()}
         ready = sorted((n for n in self.nodes.values() if indegree[n.id] == 0),
@@ -411,11 +413,31 @@ class _Reader:
                     and len(nxt.outs) == 1:
                 nxt = nxt.outs[0].target
             if (nxt.is_task or nxt.tag in AND_TAGS) \
-                    and sum(1 for f in nxt.ins if not f.back) >= 2:
+                    and sum(1 for f in nxt.ins if not f.back) >= 2 \
+                    and (nxt.is_task or self._reaches_step(nxt)):
                 node.gate = "merge"
                 self.notes.append(f"exclusive merge {node.label} feeds a join of other "
                                   f"branches: imported as an instant step (duration 0) that "
                                   f"merges the alternatives")
+
+    def _reaches_step(self, node: Node) -> bool:
+        """True when a step lies after ``node`` (a join that only ends the case needs none).
+
+        An exclusive merge whose join leads to end events only (procsimp's own export
+        joins concurrent last steps this way) orders nothing: the steps before it are
+        last steps whichever way they are merged.
+        """
+        seen: set[str] = set()
+        stack = [f.target for f in node.outs if not f.back]
+        while stack:
+            n = stack.pop()
+            if n.id in seen:
+                continue
+            seen.add(n.id)
+            if n.tag in TASK_TAGS or n.gate == "wait":
+                return True
+            stack.extend(f.target for f in n.outs if not f.back)
+        return False
 
     def _predecessors(self, task: Node) -> dict[str, float | None]:
         """Steps before ``task`` through chains of gateways, with the branch probability."""

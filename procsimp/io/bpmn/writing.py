@@ -8,17 +8,18 @@ declares each namespace it uses, so no process-wide prefix registry
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from procsimp._version import __version__
 from procsimp.errors import FileFormatError
 from procsimp.io.bpmn._common import BPMN, BPMNDI, DC, DI, PROCSIMP, XSI, json_text
 from procsimp.io.bpmn.diagram import Edge, Shape, add_diagram
-from procsimp.layout import grid
+from procsimp.layout import Grid, grid
 from procsimp.model import Process
 
 __all__ = ["Ids", "dumps_bpmn", "is_ncname", "mangle", "process_id"]
@@ -29,6 +30,20 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 def _clean(text: str) -> str:
     """Text an XML attribute can hold (characters XML 1.0 forbids are dropped)."""
     return _XML_ILLEGAL.sub("", text)
+
+
+def _literal(text: str) -> str:
+    """``text`` as a double-quoted string literal that Python and JavaScript read.
+
+    JSON escapes for quotes, backslashes and control characters; every other character
+    is written as itself (``\\uD800\\uDC00`` would be two characters to Python), except
+    those XML cannot hold, which stay escaped.
+
+    >>> print(_literal('say "hi"'), _literal("\U00010000"))
+    "say \\"hi\\"" "\U00010000"
+    """
+    raw = json.dumps(text, ensure_ascii=False)
+    return _XML_ILLEGAL.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
 
 
 def _fmt(x: float) -> str:
@@ -94,6 +109,22 @@ def process_id(process: Process) -> str:
     return f"Process_{words[:80]}" if words else "Process_1"
 
 
+def _drawn_lanes(full: Grid) -> Grid:
+    """The grid with only the role lanes that perform a step (and the levels holding them).
+
+    A role left without steps (a post delayering emptied) would be an empty band across
+    the diagram; it stays in the process's extension, so nothing is lost on import.
+    """
+    if not any(role.steps for role in full.roles):
+        return full
+    kept = [k for k, role in enumerate(full.roles) if role.steps]
+    index = {old: new for new, old in enumerate(kept)}
+    levels = tuple(replace(level, roles=tuple(r for r in level.roles if r.steps))
+                   for level in full.lanes)
+    return Grid(levels, tuple(full.roles[k] for k in kept),
+                {sid: replace(cell, lane=index[cell.lane]) for sid, cell in full.cells.items()})
+
+
 @dataclass
 class _Join:
     """A node of the tree that joins the last steps before the end: its parts and kind."""
@@ -109,7 +140,7 @@ class _Writer:
         self.proc = process
         self.nodes: dict[str, Shape] = {}
         self.flows: list[Edge] = []
-        self.grid = grid(process)
+        self.grid = _drawn_lanes(grid(process))
         self.ids = Ids()
         # step ids come first: they are kept exactly where they are valid NCNames
         self.task_ids = [self.ids.take(s.id) for s in process.steps]
@@ -176,7 +207,7 @@ class _Writer:
             src = self.nodes[exit_[i]]
             if s.rework is not None:
                 self.flow(src.id, loop_of[index[s.rework.to]], p=s.rework.p, back=True,
-                          condition=f"procsimp_rework == {json_text(s.id)}")
+                          condition=f"procsimp_rework == {_literal(s.id)}")
             targets = [entry[w] for w, _ in succ_plain[i]]
             choice = None
             if succ_p[i]:
@@ -190,7 +221,7 @@ class _Writer:
                     if k == len(outs) - 1:
                         choice.default = f.id
                     else:
-                        f.condition = f"procsimp_branch == {json_text(steps[w].id)}"
+                        f.condition = f"procsimp_branch == {_literal(steps[w].id)}"
             if not targets:
                 sinks.append(i)
         if not steps:
@@ -382,7 +413,8 @@ def dumps_bpmn(process: Process) -> str:
     """The process as BPMN 2.0 XML text, with diagram interchange and procsimp's extension.
 
     Each step is a ``task`` in the lane of its role, lanes grouped by level
-    (outer lanes, highest rank on top; the lanes of :func:`procsimp.layout.lanes`).
+    (outer lanes, highest rank on top; the lanes of :func:`procsimp.layout.lanes`;
+    a role that performs no step gets no lane, and is kept in the extension).
     A step with several predecessors is
     entered through a parallel gateway (``join: all``) or a merging exclusive
     gateway (``join: any``); edges with ``p`` leave through an exclusive
