@@ -133,6 +133,8 @@ CALLS: dict[str, Callable[[Path], tuple[Callable[..., Any], dict[str, Any]]]] = 
     "read_bpmn": lambda tmp: (ps.read_bpmn, {"path": bpmn_file(str(tmp))}),
     "read_log": lambda tmp: (ps.read_log, {"source": LOG}),
     "read_table": lambda tmp: (ps.read_table, {"path": table_file(str(tmp))}),
+    "report": lambda tmp: (ps.report, {"before": letter(), "after": result(),
+                                       "path": tmp / "report.html", "n": 200}),
     "register_pass": lambda tmp: (ps.register_pass, {"name": "a_test_pass_never_applied"}),
     "run_pass": lambda tmp: (ps.run_pass, {"process": letter(), "name": "digitize"}),
     "save": lambda tmp: (ps.save, {"process": letter(), "path": tmp / "out.yaml"}),
@@ -208,7 +210,7 @@ CALLS: dict[str, Callable[[Path], tuple[Callable[..., Any], dict[str, Any]]]] = 
 }
 #: callables whose valid call does real work (a simulation, a fit, a figure): only the
 #: wrong-type half runs for them, which is refused before any work
-COSTLY = {"calibrate", "seek", "portfolio", "read_log", "compare", "simulate",
+COSTLY = {"calibrate", "seek", "portfolio", "read_log", "compare", "simulate", "report",
           "plot.before_after", "plot.distribution", "plot.front", "plot.gantt",
           "plot.portfolio", "plot.process", "plot.savings", "plot.utilisation"}
 #: arguments holding a document's text, whose errors name the document's source
