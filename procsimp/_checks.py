@@ -72,6 +72,10 @@ def _ok(value: Any, hint: Any) -> bool:
             return isinstance(value, type)
         if origin is cabc.Callable:
             return callable(value)
+        if origin is cabc.Sequence and type(value).__name__ == "ndarray":
+            # an array of axes (what pyplot.subplots returns) is a sequence of them
+            args = typing.get_args(hint)
+            return not args or all(_ok(v, args[0]) for v in value.ravel()[:10_000])
         if not isinstance(origin, type) or not isinstance(value, origin):
             return False
         args = typing.get_args(hint)
