@@ -11,8 +11,13 @@ The SimPy model is the one a competent analyst would write: one
 one SimPy process per case that requests the role's resource for every step,
 and the parallel branches as two sub-processes joined with ``AllOf``. Draws
 are taken from numpy arrays drawn up front (the cheapest way to feed SimPy).
-Both run in the same process, one after the other; the ratio is SimPy's wall
-time over procsimp's.
+Both run in the same process, one after the other; the ratio is SimPy's CPU
+time over procsimp's (CPU time, not wall time: the machine may be shared).
+
+Prosimos, when installed, runs the same model (``ps.save``'s BPMN and the JSON of
+``benchmarks/prosimos_model.py``) in the same run; it has no replications, so
+it simulates ``PROSIMOS_CASES`` cases once and the two are compared per
+simulated case.
 
 Run: ``python benchmarks/bench_queues.py`` (or ``python benchmarks/run.py --only queues``).
 """
@@ -36,6 +41,8 @@ import procsimp as ps  # noqa: E402
 STAGES, ROLES, RATE = 5, 10, 1.0
 CASES, REPS, WARMUP = 10_000, 10, 1_000
 SPEEDUP_TARGET = 10.0
+#: Cases of the Prosimos run (about 4 ms each: 2,000 take some 9 s).
+PROSIMOS_CASES = 2_000
 
 
 def model(seed: int = 0) -> tuple[ps.Process, dict[str, int]]:
@@ -138,15 +145,15 @@ def main() -> dict[str, float]:
 
     # the machine may be shared: procsimp runs before and after SimPy, and its mean time is
     # compared, so a change of load during the run shifts both sides alike
-    t = time.perf_counter()
+    t = time.process_time()
     res = ours()
-    t_before = time.perf_counter() - t
-    t = time.perf_counter()
+    t_before = time.process_time() - t
+    t = time.process_time()
     simpy_lead = np.concatenate([simpy_run(proc, staff, 100 + k) for k in range(REPS)])
-    t_simpy = time.perf_counter() - t
-    t = time.perf_counter()
+    t_simpy = time.process_time() - t
+    t = time.process_time()
     again = ours()
-    t_after = time.perf_counter() - t
+    t_after = time.process_time() - t
     assert np.array_equal(res.samples, again.samples)  # deterministic for a seed
     t_ours = (t_before + t_after) / 2
     ratio = t_simpy / t_ours
@@ -158,7 +165,41 @@ def main() -> dict[str, float]:
     print(f"  SimPy      {t_simpy:8.2f} s   mean lead time {simpy_lead.mean():.2f} h")
     verdict = "met" if ratio >= SPEEDUP_TARGET else "NOT met"
     print(f"  speed-up   {ratio:8.1f}x  (target >= {SPEEDUP_TARGET:.0f}x: {verdict})")
-    return {"procsimp": t_ours, "simpy": t_simpy, "ratio": ratio}
+    out = {"procsimp": t_ours, "simpy": t_simpy, "ratio": ratio}
+    out.update(prosimos(proc, staff, t_ours))
+    return out
+
+
+def prosimos(proc: ps.Process, staff: dict[str, int], t_ours: float) -> dict[str, float]:
+    """Prosimos on the same model (one run of PROSIMOS_CASES cases: it has no replications),
+    compared per simulated case with procsimp's run above (20,000 simulated cases with
+    the warm-ups). Skipped, saying so, when Prosimos is not installed."""
+    try:
+        from prosimos.simulation_engine import run_simulation
+    except ImportError:
+        print("  Prosimos   not installed: `pip install prosimos` in a separate environment "
+              "(see benchmarks/prosimos_model.py) to compare")
+        return {}
+    import tempfile
+
+    from benchmarks.prosimos_model import write
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bpmn, params = write(proc, staff, RATE, Path(tmp))
+        t = time.process_time()
+        kpi, _ = run_simulation(str(bpmn), str(params), PROSIMOS_CASES,
+                                starting_at="2025-01-06T00:00:00+00:00")
+        t_pros = time.process_time() - t
+    ours_cases = REPS * (WARMUP + CASES // REPS)
+    per_ours, per_pros = t_ours / ours_cases, t_pros / PROSIMOS_CASES
+    mean_h = kpi[0].cycle_time.avg / 3600.0
+    print(f"  Prosimos   {t_pros:8.2f} s   for {PROSIMOS_CASES:,} cases (one run, no warm-up), "
+          f"mean cycle time {mean_h:.2f} h")
+    ratio = per_pros / per_ours
+    print(f"  per simulated case: procsimp {per_ours * 1e6:,.0f} us, Prosimos "
+          f"{per_pros * 1e6:,.0f} us: procsimp {ratio:,.0f}x faster "
+          f"({'met' if ratio > 1 else 'NOT met'}: faster than Prosimos)")
+    return {"prosimos": t_pros, "prosimos_cases": PROSIMOS_CASES, "prosimos_ratio": ratio}
 
 
 if __name__ == "__main__":

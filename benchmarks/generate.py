@@ -127,7 +127,14 @@ def _needs(preds: list[int], preds_of: list[list[int]], need_draw: list[float],
 
 def layered_process(n_steps: int, width: int = 10, seed: int = 0,
                     with_choices: bool = False) -> ps.Process:
-    """A random layered process of ``n_steps`` steps (see the module docstring).
+    """A random layered process of ``n_steps`` steps (see the module docstring), validated:
+    ``Process.model_validate(layered_data(...))``."""
+    return ps.Process.model_validate(layered_data(n_steps, width, seed, with_choices))
+
+
+def layered_data(n_steps: int, width: int = 10, seed: int = 0,
+                 with_choices: bool = False) -> dict[str, Any]:
+    """The description of :func:`layered_process` as plain data (what a file holds).
 
     Parameters
     ----------
@@ -144,8 +151,8 @@ def layered_process(n_steps: int, width: int = 10, seed: int = 0,
 
     Returns
     -------
-    procsimp.Process
-        The validated process.
+    dict
+        The process description, not validated.
     """
     if n_steps < 1:
         raise ValueError(f"n_steps must be at least 1, got {n_steps}")
@@ -234,4 +241,4 @@ def layered_process(n_steps: int, width: int = 10, seed: int = 0,
         "roles": roles,
         "steps": steps,
     }
-    return ps.Process.model_validate(data)
+    return data

@@ -22,8 +22,15 @@ Sections, each printed as a compact table (see benchmarks/README.md):
    next to ``ps.measure`` on it in the same run (target: < 1 s).
 7. evidence: calibrating the receipt model, ``ps.read_log`` on 1,000,000 events against
    pandas alone in the same run (target: <= 2x), peak memory (benchmarks/bench_evidence.py).
+9. scale: ``import procsimp``, validation, the default pipeline plus measure and measure
+   on 100,000 steps (width 50), growth from 10,000 (benchmarks/bench_scale.py);
+10. load: ``ps.load`` of a 1,000,000-step JSON file against json and pandas, peak RSS.
 8. seek: ``ps.seek`` with 30 candidate moves on 100, 200 and 1,000 steps, its time as a
    multiple of one ``ps.measure`` and the gap it reports (target: under a minute on 200).
+11. cli: ``procsimp --help`` and ``procsimp validate`` start-up against a bare interpreter,
+    and whether they import matplotlib (target: --help < 0.5 s, no matplotlib).
+12. compare: ``ps.compare`` at n = 1,000,000 against its two ``ps.simulate`` calls
+    (target: <= 3x; benchmarks/bench_cli.py).
 
 Timings use ``time.perf_counter``; "best" is the best of ``--repeats`` runs.
 Nothing here asserts on timings: the figures are for people to read.
@@ -416,7 +423,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "steps (explicit options below still apply)")
     parser.add_argument("--only", choices=("speed", "loop", "memory", "measure", "pipeline",
                                            "time", "capacity", "queues", "evidence",
-                                           "seek"),
+                                           "seek", "scale", "load", "cli", "compare"),
                         action="append",
                         help="run only this section (repeatable)")
     parser.add_argument("--steps", type=int, default=1000,
@@ -438,6 +445,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="seed of the generated processes (default %(default)s)")
     parser.add_argument("--choices", action="store_true",
                         help="generate processes with exclusive choices (join: any)")
+    parser.add_argument("--load-steps", type=int, default=None,
+                        help="steps of the file the load section writes and reads (default "
+                             "1,000,000, 100,000 with --quick)")
     parser.add_argument("--child", choices=("build", "simulate", "tracemalloc"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -447,6 +457,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.repeats = 1 if args.quick else 3
     if args.measure_steps is None:
         args.measure_steps = 20_000 if args.quick else 100_000
+    if args.load_steps is None:
+        args.load_steps = 100_000 if args.quick else 1_000_000
     return args
 
 
@@ -456,7 +468,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         child_memory(args.child, args)
         return
     sections = args.only or ["speed", "loop", "memory", "measure", "pipeline", "time",
-                             "capacity", "queues", "evidence", "seek"]
+                             "capacity", "queues", "evidence", "seek", "scale", "load", "cli",
+                             "compare"]
     print(f"procsimp {ps.__version__}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()} ({platform.system()})")
     if "speed" in sections:
@@ -486,6 +499,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         from benchmarks.bench_seek import bench_seek
 
         bench_seek(args)  # 30 candidate moves on 100, 200 and 1,000 steps
+    if "scale" in sections:
+        from benchmarks.bench_scale import bench_scale
+
+        bench_scale(args)  # import, validation, pipeline + measure on 100,000 steps
+    if "load" in sections:
+        from benchmarks.bench_scale import bench_load
+
+        bench_load(args)  # ps.load of a 1,000,000-step file against json and pandas
+    if "cli" in sections:
+        from benchmarks.bench_cli import bench_cli
+
+        bench_cli(max(3, args.repeats))
+    if "compare" in sections:
+        from benchmarks.bench_cli import bench_compare
+
+        bench_compare(100_000 if args.quick else 1_000_000)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import numbers
 import os
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 from procsimp.errors import OptionError
@@ -132,6 +132,20 @@ def describe(hint: Any) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+class _Names(dict):  # type: ignore[type-arg]
+    """A module's names, then the package's public names, each of those looked up (and so
+    imported) only when asked for."""
+
+    def __init__(self, module: dict[str, Any], package: types.ModuleType | None) -> None:
+        super().__init__(module)
+        self.package = package
+
+    def __missing__(self, key: str) -> Any:
+        if self.package is not None and key in getattr(self.package, "__all__", ()):
+            return getattr(self.package, key)
+        raise KeyError(key)
+
+
 def _type_checking_imports(module: types.ModuleType) -> dict[str, ast.stmt]:
     """The ``import`` statements under the module's ``if TYPE_CHECKING:``, by the name each
     binds (``Axes`` -> ``from matplotlib.axes import Axes``)."""
@@ -149,11 +163,11 @@ def _type_checking_imports(module: types.ModuleType) -> dict[str, ast.stmt]:
     return out
 
 
-def _resolve(raw: str, namespace: dict[str, Any], module: types.ModuleType | None) -> Any:
+def _resolve(raw: str, namespace: Mapping[str, Any], module: types.ModuleType | None) -> Any:
     """Evaluate the annotation text ``raw``; a name the module imports only for type checking
     is imported now (a class from an optional package that is missing: ``_SKIP``)."""
     try:
-        return eval(raw, namespace)
+        return eval(raw, {}, namespace)
     except NameError:
         pass
     if module is None:
@@ -167,7 +181,7 @@ def _resolve(raw: str, namespace: dict[str, Any], module: types.ModuleType | Non
             except ImportError:
                 return _SKIP
     try:
-        return eval(raw, {**namespace, **extra})
+        return eval(raw, extra, namespace)
     except Exception:
         return _SKIP
 
@@ -177,15 +191,15 @@ def _hints(func: Callable[..., Any]) -> dict[str, Any]:
     import sys
 
     module = inspect.getmodule(func)
-    # names the module imports only for type checking (Process, Result, ...) are public
-    namespace = {**vars(sys.modules.get("procsimp", types.ModuleType("procsimp"))),
-                 **vars(module or types.ModuleType("none"))}
+    # names the module imports only for type checking (Process, Result, ...) are public:
+    # the package gives them on first use (its names load lazily)
+    names = _Names(vars(module or types.ModuleType("none")), sys.modules.get("procsimp"))
     out = {}
     for name, raw in getattr(func, "__annotations__", {}).items():
         if name == "return":
             continue
         try:
-            out[name] = _resolve(raw, namespace, module) if isinstance(raw, str) else raw
+            out[name] = _resolve(raw, names, module) if isinstance(raw, str) else raw
         except Exception:  # an annotation that is not an expression
             out[name] = _SKIP
     return out

@@ -117,7 +117,9 @@ class Analysis:
 
     @cached_property
     def mean_work(self) -> list[float]:
-        return [mean_of(s.work if s.work is not None else s.duration) for s in self.steps]
+        # work defaults to the whole duration: its mean is known already
+        mean = self.mean_duration
+        return [mean[v] if s.work is None else mean_of(s.work) for v, s in enumerate(self.steps)]
 
     @cached_property
     def mean_edge_delay(self) -> list[tuple[float, ...]]:
@@ -345,34 +347,41 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     # No list per step either (a list is always tracked): successors are counted, then
     # placed in one flat list, and rows of delays that repeat (the handoff delay, none)
     # are shared.
-    preds: list[tuple[int, ...]] = []
-    delays: list[tuple[Duration, ...]] = []
-    out_degree = [0] * len(steps)
+    pred_edges = [s.after for s in steps]
+    roles = [s.role for s in steps]
+    # every edge once, in file order (step by step, each step's after in order)
+    edges = [edge for after in pred_edges for edge in after]
+    flat = [index[edge.step] for edge in edges]
+    lens = [len(after) for after in pred_edges]
+    ends = list(itertools.accumulate(lens))
+    preds: list[tuple[int, ...]] = [tuple(flat[end - k:end]) if k else ()
+                                    for k, end in zip(lens, ends, strict=True)]
+    out_degree = np.bincount(np.asarray(flat, dtype=np.int64),
+                             minlength=len(steps)).tolist() if flat else [0] * len(steps)
     branches: dict[int, list[tuple[int, int, float]]] = {}
-    delay_rows: dict[tuple[int, ...], tuple[Duration, ...]] = {}
+    chosen = [i for i, edge in enumerate(edges) if edge.p is not None]
+    if chosen:
+        owner = np.repeat(np.arange(len(steps)), lens).tolist()
+        for i in chosen:
+            v, p = owner[i], edges[i].p
+            assert p is not None
+            branches.setdefault(flat[i], []).append((v, i - (ends[v] - lens[v]), p))
     handoff = process.handoff_delay
-    for v, step in enumerate(steps):
-        after = step.after
-        if not after:
-            preds.append(())
+    # edge_delay, inlined: the edge's own delay, else the handoff between roles
+    owner_role = [role for role, k in zip(roles, lens, strict=True) for _ in range(k)]
+    flat_delay = [edge.delay if edge.delay is not None else
+                  (handoff if roles[u] != role else 0.0)
+                  for u, edge, role in zip(flat, edges, owner_role, strict=True)]
+    delays: list[tuple[Duration, ...]] = []
+    delay_rows: dict[tuple[int, ...], tuple[Duration, ...]] = {}
+    for k, end in zip(lens, ends, strict=True):
+        if not k:
             delays.append(())
             continue
-        us = tuple([index[edge.step] for edge in after])
-        for u in us:
-            out_degree[u] += 1
-        for k, edge in enumerate(after):
-            if edge.p is not None:
-                branches.setdefault(us[k], []).append((v, k, edge.p))
-        preds.append(us)
-        role = step.role
-        # edge_delay, inlined: the edge's own delay, else the handoff between roles
-        row = tuple([edge.delay if edge.delay is not None else
-                     (handoff if steps[u].role != role else 0.0)
-                     for u, edge in zip(us, after, strict=True)])
+        row = tuple(flat_delay[end - k:end])
         # keyed by the ids of the delays: a row kept here keeps its delays alive
         delays.append(delay_rows.setdefault(tuple(map(id, row)), row))
-    del delay_rows
-    pred_edges = [s.after for s in steps]
+    del delay_rows, flat_delay, owner_role, edges
     succs = _successors(preds, out_degree)
     order = topological_order(preds, succs)
     if order is None:
@@ -650,6 +659,10 @@ def producers_near(analysis: Analysis, artifacts: set[str]) -> Producers:
 
 def reach_probabilities(c: Analysis) -> tuple[list[float], list[tuple[float, ...]]]:
     """Probability that each step runs (first pass), and that each incoming edge fires."""
+    if not c.branches:  # no choice: every step runs and every edge fires (1.0 * 1.0)
+        rows: dict[int, tuple[float, ...]] = {}  # one shared row per in-degree
+        return [1.0] * c.n, [rows.get(len(p)) or rows.setdefault(len(p), (1.0,) * len(p))
+                             for p in c.preds]
     node = [0.0] * c.n
     edge: list[tuple[float, ...]] = [() for _ in range(c.n)]
     for v in c.order:

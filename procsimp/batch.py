@@ -63,9 +63,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from procsimp._checks import validated
+from procsimp._progress import check_progress, progress_bar
 from procsimp.comparison import METRICS, Report, compare
 from procsimp.deadlines import WORKING_UNITS, start_dates, wilson
-from procsimp.errors import MissingDependencyError, OptionError, PrecisionWarning
+from procsimp.errors import OptionError, PrecisionWarning
 from procsimp.io import load
 from procsimp.model import Process
 from procsimp.pipeline import resolve, simplify
@@ -537,8 +538,9 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         default a sixty-fourth of the batch (so uneven processes balance), at most
         :data:`MAX_CHUNK`.
     progress
-        Show a tqdm progress bar: None shows one when tqdm is installed, False
-        never, True requires tqdm.
+        Show progress (tqdm when installed, else a text line on standard error): None
+        on a terminal once the work passes two seconds, True always, False never (see
+        :mod:`procsimp._progress`).
     start
         Start dates of every process's cases (a date, ``(FIRST, LAST)`` or an arrival
         pattern; see :func:`procsimp.simulate`), for deadlines counted in calendar time (``day``,
@@ -557,6 +559,7 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         found, or an executor of an unknown kind.
     """
     plan = _scenarios(scenarios)
+    progress = check_progress(progress, "portfolio")
     n = check_cases(n, "portfolio", none_ok=True)
     seed = check_seed(seed, "portfolio", draw=False)
     if start is not None:
@@ -571,16 +574,12 @@ def portfolio(processes: Iterable[Process | str | os.PathLike[str]] | str | os.P
         raise OptionError(f"portfolio: chunk_size must be a positive integer, got {chunk_size!r}")
     per_chunk = max(1, size // len(plan))
     chunks = [items[i:i + per_chunk] for i in range(0, len(items), per_chunk)]
-    bar = _progress_bar(progress, total=len(items) * len(plan))
     done: Outcome = []
-    try:
+    with progress_bar(len(items) * len(plan), "portfolio", progress=progress,
+                      unit="task") as bar:
         for chunk, outcome in _run(chunks, plan, n, seed, executor, start):
             done += outcome
-            if bar is not None:
-                bar.update(len(chunk) * len(plan))
-    finally:
-        if bar is not None:
-            bar.close()
+            bar.update(len(chunk) * len(plan))
     done.sort(key=lambda d: d[0])
     rows = tuple(row for _, r, _, _ in done for row in r)
     failures = tuple(f for _, _, fs, _ in done for f in fs)
@@ -866,20 +865,6 @@ def _isolated(position: int, item: Process | str, plan: Plan, n: int, seed: int,
 def _is_dask_client(executor: Any) -> bool:
     distributed = sys.modules.get("distributed")  # a Client exists only if it was imported
     return distributed is not None and isinstance(executor, distributed.Client)
-
-
-def _progress_bar(progress: bool | None, total: int) -> Any:
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        if progress:
-            raise MissingDependencyError(
-                "portfolio(progress=True) needs tqdm, which is not installed; run `pip install "
-                "tqdm` (or `pip install procsimp[progress]`), or pass progress=None") from None
-        return None
-    return tqdm(total=total, unit="task", desc="portfolio")
 
 
 def _json_number(value: Any) -> Any:

@@ -198,6 +198,8 @@ def problems(process: Process, step_ids: set[str]) -> list[tuple[tuple[str | int
     """Deadline problems of a process, as (location, message): unknown steps, units."""
     out: list[tuple[tuple[str | int, ...], str]] = []
     seen: set[str] = set()
+    if not process.deadlines:
+        return out
     listing = ", ".join(sorted(step_ids)[:12]) or "(none)"
     for i, d in enumerate(process.deadlines):
         if d.id in seen:

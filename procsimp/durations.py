@@ -29,6 +29,7 @@ from a numpy Generator.
 from __future__ import annotations
 
 import math
+import numbers
 from abc import abstractmethod
 from typing import Annotated, Any, Literal
 
@@ -44,7 +45,7 @@ from pydantic import (
     model_validator,
 )
 
-from procsimp._checks import validated
+from procsimp._checks import _shown, validated
 from procsimp.errors import OptionError
 
 #: z-score of the 90th percentile of the standard normal distribution.
@@ -410,12 +411,20 @@ Duration = Annotated[
 ]
 
 
-@validated
 def mean_of(duration: float | _Dist) -> float:
-    """The exact mean of a duration (a number or a distribution)."""
+    """The exact mean of a duration (a number or a distribution).
+
+    Checks its argument itself, as :func:`~procsimp._checks.validated` would, without the
+    wrapper's cost: the engines call it once per step and edge.
+    """
+    if isinstance(duration, float):  # the common case first (an int is a float here)
+        return float(duration)
     if isinstance(duration, _Dist):
         return duration.mean
-    return float(duration)
+    if isinstance(duration, numbers.Real) and not isinstance(duration, bool):
+        return float(duration)
+    raise OptionError(f"mean_of: duration must be a number or a distribution (Triangular, "
+                      f"Pert, Uniform, Lognormal, ...), got {_shown(duration)}")
 
 
 def variance_of(duration: float | _Dist) -> float:

@@ -51,6 +51,7 @@ converges to ``lead_time``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -67,7 +68,7 @@ from procsimp.render import Cell, Renderable, Table, Tables
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis, ChoiceAnalysis, Condition
-    from procsimp.model import Process
+    from procsimp.model import Process, Role
 
 Method = Literal["flow", "enumeration", "monte_carlo"]
 
@@ -201,16 +202,12 @@ def measure(process: Process) -> Metrics:
     """
     c = process.analysis
     roles = {r.id: r for r in process.roles}
-    level_of = {s.id: roles[s.role].level for s in process.steps}
-    layers = {level_of[s.id] for s in process.steps}
-    approval = {level_of[s.id] for s in process.steps if s.kind in APPROVAL_KINDS}
-    handoffs = vertical = 0
-    for v, step in enumerate(c.steps):
-        for u in c.preds[v]:
-            pred = c.steps[u]
-            if pred.role != step.role:
-                handoffs += 1
-                vertical += level_of[pred.id] != level_of[step.id]
+    step_roles = [s.role for s in process.steps]
+    involved = set(step_roles)
+    layers = {roles[r].level for r in involved}
+    approval = {roles[r].level for r in {s.role for s in process.steps
+                                         if s.kind in APPROVAL_KINDS}}
+    handoffs, vertical = _handoffs(c, roles, step_roles)
     choices = c.choices
     reach = c.reach
     _, lead_finish, lead_best = flow(c, c.mean_duration, delays=True)
@@ -224,13 +221,36 @@ def measure(process: Process) -> Metrics:
     _check_finite(process, **{"lead time": lead, "touch time": touch, "cost": cost})
     return Metrics(
         name=process.name, time_unit=process.time_unit, steps=len(process.steps),
-        roles_involved=len({s.role for s in process.steps}), layers=len(layers),
+        roles_involved=len(involved), layers=len(layers),
         approval_layers=len(approval), handoffs=handoffs, vertical_handoffs=vertical,
         lead_time=lead, lead_time_method=method, lead_time_se=se,
         block_structured=choices.block_structured and groups is not None, touch_time=touch,
         cycle_efficiency=touch / lead if lead > 0 else 1.0, cost=cost,
         critical_path=_critical_path(c, reach, lead_finish, lead_best),
     )
+
+
+def _handoffs(c: Analysis, roles: dict[str, Role], step_roles: list[str]) -> tuple[int, int]:
+    """Edges between different roles, and those of them between different levels
+    (``step_roles``: the role of each step, by position)."""
+    if not c.n:
+        return 0, 0
+    role_code: dict[str, int] = {}
+    level_code: dict[str, int] = {}
+    for r in roles.values():
+        role_code.setdefault(r.id, len(role_code))
+        level_code.setdefault(r.level, len(level_code))
+    by_role = np.fromiter(map(role_code.__getitem__, step_roles), dtype=np.int64, count=c.n)
+    # the level of each role, then of each step through its role
+    role_level = np.array([level_code[r.level] for r in roles.values()], dtype=np.int64)
+    role = by_role
+    level = role_level[by_role]
+    lens = np.fromiter(map(len, c.preds), dtype=np.int64, count=c.n)
+    src = np.fromiter(itertools.chain.from_iterable(c.preds), dtype=np.int64,
+                      count=int(lens.sum()))
+    dst = np.repeat(np.arange(c.n, dtype=np.int64), lens)
+    across = role[src] != role[dst]
+    return int(across.sum()), int((across & (level[src] != level[dst])).sum())
 
 
 def _check_finite(process: Process, **figures: Any) -> None:

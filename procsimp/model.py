@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from procsimp._checks import validated
+from procsimp._hooks import HOOKS
 from procsimp.calendar import Calendar
 from procsimp.deadlines import Deadline
 from procsimp.durations import Duration, mean_of
@@ -474,13 +475,6 @@ class Process(Model):
         return self._repr_summary()
 
 
-
-
-#: Conversions the model offers but other parts of the package perform: ``"svg"`` (the
-#: notebook picture, by :mod:`procsimp.plot`) and ``"frame"`` (the step table, by
-#: :mod:`procsimp.io.tables`). ``procsimp/__init__.py`` installs them, so the model imports
-#: neither plotting nor io (these are the package's only display hooks).
-HOOKS: dict[str, Callable[[Process], Any]] = {}
 
 
 def _hook(name: str) -> Callable[[Process], Any]:

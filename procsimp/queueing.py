@@ -238,6 +238,12 @@ class Capacity(Renderable):
             return math.inf
         return min(self.arrival_rate / r.utilisation for r in self.roles.values())
 
+    def check(self, n: int = 20_000, seed: int = 0, *, tolerance: float = 0.10,
+              replications: int = 10) -> CapacityCheck:
+        """These figures against the contention simulation (:func:`check_capacity`)."""
+        return check_capacity(self.lead.process, n, seed, tolerance=tolerance,
+                              replications=replications)
+
     def tables(self) -> Tables:
         u = self.time_unit
         cols = ["role", "staff", "arrival rate", "utilisation", "P(wait)", "wait",
@@ -277,7 +283,10 @@ class Capacity(Renderable):
                 f"{self.lead_time_without:.4g} {u}s)")
         notes.append(lead)
         return Tables((Table(f"{self.name}: capacity", tuple(cols), tuple(rows),
-                             name="capacity", notes=tuple(notes), index="role"),))
+                             name="capacity", notes=tuple(notes), index="role",
+                             units={"arrival rate": f"cases per {u}", "utilisation": "share",
+                                    "P(wait)": "probability", "wait": u, "time at post": u,
+                                    "share of lead time": "share"}),))
 
 
 # --- computing it ------------------------------------------------------------------
@@ -523,6 +532,166 @@ def _queued_copy(process: Process, roles: dict[str, RoleCapacity], *,
     return process.model_copy(update={"steps": tuple(steps), "arrivals": None})
 
 
+# --- the approximation against the simulation ---------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    """One role's analytic figures next to the contention simulation's."""
+
+    role: str
+    method: str
+    utilisation: float
+    """Analytic utilisation."""
+    simulated_utilisation: float
+    wait: float
+    """Analytic mean queue wait per execution."""
+    simulated_wait: float
+    simulated_wait_ci: tuple[float, float]
+    mean_service: float
+    differs: bool
+    """The analytic wait is more than the tolerance away from the simulated one (and
+    more than 1 % of a service time: a difference in waits that are nearly zero does not
+    count)."""
+    reasons: tuple[str, ...]
+    """Why the approximation and the simulation part, from the model (empty when they
+    agree)."""
+
+    @property
+    def difference(self) -> float:
+        """``(analytic - simulated) / simulated`` wait (``nan`` when the simulated wait is 0
+        or either is unbounded)."""
+        if not (math.isfinite(self.wait) and math.isfinite(self.simulated_wait)) \
+                or self.simulated_wait <= 0:
+            return math.nan
+        return (self.wait - self.simulated_wait) / self.simulated_wait
+
+
+@dataclass(frozen=True)
+class CapacityCheck(Renderable):
+    """:func:`check_capacity`: per role, the analytic wait next to the simulated one, and
+    where they differ by more than ``tolerance``, why."""
+
+    name: str
+    time_unit: str
+    n: int
+    replications: int
+    tolerance: float
+    roles: dict[str, RoleCheck]
+
+    @property
+    def differs(self) -> tuple[str, ...]:
+        """Roles whose analytic wait is off the simulation by more than the tolerance."""
+        return tuple(r.role for r in self.roles.values() if r.differs)
+
+    def tables(self) -> Tables:
+        u = self.time_unit
+
+        def t(x: float) -> Cell:
+            return Cell(x, f"{x:.4g} {u}s" if math.isfinite(x) else "unbounded")
+
+        rows = []
+        for r in self.roles.values():
+            ci = r.simulated_wait_ci
+            ci_cell = Cell(list(ci), f"{ci[0]:.4g} .. {ci[1]:.4g}") if all(
+                math.isfinite(x) for x in ci) else Cell(None, "n/a")
+            d = r.difference
+            rows.append((r.role, r.method.replace("_", " "),
+                         Cell(r.utilisation, f"{r.utilisation:.1%}"),
+                         Cell(r.simulated_utilisation, f"{r.simulated_utilisation:.1%}"),
+                         t(r.wait), t(r.simulated_wait), ci_cell,
+                         Cell(d, f"{d:+.0%}" if math.isfinite(d) else "-"),
+                         "yes" if r.differs else ""))
+        notes = []
+        for r in self.roles.values():
+            if r.differs:
+                notes.append(f"{r.role}: the approximation is off the simulation by more than "
+                             f"{self.tolerance:.0%}; " + "; ".join(r.reasons))
+        if not notes:
+            notes.append(f"every role's analytic wait is within {self.tolerance:.0%} of the "
+                         f"simulation (or both are under 1 % of a service time)")
+        return Tables((Table(f"{self.name}: capacity against the contention simulation "
+                             f"({self.n:,} cases, {self.replications} replications)",
+                             ("role", "method", "utilisation", "simulated", "wait",
+                              "simulated wait", "95% CI", "difference", "off > tolerance"),
+                             tuple(rows), name="capacity_check", notes=tuple(notes),
+                             index="role"),))
+
+
+def _reasons(process: Process, cap: Capacity, r: RoleCapacity) -> tuple[str, ...]:
+    """Why the G/G/c figures of role ``r`` part from the network's, read from the model."""
+    c = process.analysis
+    runs = expected_executions(process)
+    vs = [c.index[s] for s in r.steps]
+    out = []
+    if any(c.preds[v] for v in vs):
+        out.append(f"its files come from earlier steps, whose queues and varied work change "
+                   f"the spacing of its arrivals, while the approximation takes the arrival "
+                   f"stream's ca^2 = {r.scv_arrivals:.2f} at every role")
+    parallel = any(len(c.succs[u]) >= 2 and u not in c.branches for u in range(c.n))
+    if parallel:
+        out.append("parallel branches send one case's files to several posts at once")
+    visits = math.fsum(runs[v] for v in vs)
+    if visits > 1 + 1e-9:
+        out.append(f"a case comes to it {visits:.2f} times on average (several steps or "
+                   f"rework): one case's visits are not independent arrivals")
+    means = [mean_of(c.steps[v].work) for v in vs]  # type: ignore[arg-type]
+    if len(means) > 1 and min(means) > 0 and max(means) > 2 * min(means):
+        out.append(f"its steps' work differs (means {min(means):.3g} to {max(means):.3g} "
+                   f"{process.time_unit}s), folded into one service time with cs^2 = "
+                   f"{r.scv_service:.2f}")
+    if r.method == "allen_cunneen" and (r.scv_arrivals < 0.5 or r.scv_service < 0.5):
+        out.append("regular arrivals or work (squared coefficient of variation under 0.5), "
+                   "where the Allen-Cunneen factor is weakest")
+    if r.utilisation < 0.3:
+        out.append(f"at {r.utilisation:.0%} utilisation waits are short and rare, where the "
+                   f"approximation is least accurate")
+    if r.method == "erlang_c":
+        out.append("Erlang C is exact for one M/M/c queue; in the network the role's arrivals "
+                   "are not Poisson")
+    return tuple(out)
+
+
+@validated
+def check_capacity(process: Process, n: int = 20_000, seed: int = 0, *,
+                   tolerance: float = 0.10, replications: int = 10) -> CapacityCheck:
+    """Compare :func:`capacity` with the contention simulation
+    (``simulate(queues=True)``, ``n`` cases over ``replications``): per role the analytic
+    and simulated utilisation and mean wait, and for each role whose analytic wait is more
+    than ``tolerance`` (default 10 %) off the simulated one, the reasons read from the
+    model (arrivals reshaped by earlier steps, parallel branches, repeated visits, a mix
+    of work, regular arrivals or work, low utilisation).
+
+    Raises :class:`~procsimp.OptionError` for a process without ``arrivals`` or a
+    tolerance that is not a positive number.
+    """
+    if not (isinstance(tolerance, (int, float)) and tolerance > 0 and math.isfinite(tolerance)):
+        raise OptionError(f"check_capacity: tolerance must be a positive share (0.1 for "
+                          f"10 %), got {tolerance!r}")
+    cap = capacity(process)
+    from procsimp.simulation import simulate
+
+    sim = simulate(process, n, seed, queues=True, replications=replications)
+    roles: dict[str, RoleCheck] = {}
+    for rid, r in cap.roles.items():
+        q = sim.roles.get(rid)  # type: ignore[attr-defined]
+        if q is None:
+            continue
+        a, b = r.wait, q.wait
+        if math.isfinite(a) and math.isfinite(b):
+            gap = abs(a - b)
+            differs = gap > tolerance * b and gap > 0.01 * r.mean_service
+        else:
+            differs = math.isfinite(a) != math.isfinite(b)
+        roles[rid] = RoleCheck(
+            role=rid, method=r.method, utilisation=r.utilisation,
+            simulated_utilisation=q.utilisation, wait=a, simulated_wait=b,
+            simulated_wait_ci=q.wait_ci, mean_service=r.mean_service, differs=differs,
+            reasons=_reasons(process, cap, r) if differs else ())
+    return CapacityCheck(name=process.name, time_unit=process.time_unit, n=sim.n,
+                         replications=replications, tolerance=float(tolerance), roles=roles)
+
+
 #: Utilisation from which a role counts as overloaded in reports and pass warnings: its
 #: waits grow steeply (an M/M/1 at 0.9 waits 9 service times).
 OVERLOAD = 0.9
@@ -608,10 +777,13 @@ __all__ = [
     "METHODS",
     "OVERLOAD",
     "Capacity",
+    "CapacityCheck",
     "RoleCapacity",
+    "RoleCheck",
     "RoleLoad",
     "arrival_rate",
     "capacity",
+    "check_capacity",
     "erlang_c",
     "expected_executions",
     "ggc_wait",

@@ -18,7 +18,11 @@ revision) while its closing step draws a send-back. With unlimited staff and
 Time is working time in the process's ``time_unit``: where the process has a
 working calendar, staff work and files arrive only in working time, and a rate
 per calendar period is converted with that calendar's working time per period
-(:func:`rate_per_unit`).
+(:func:`rate_per_unit`). The contention mode places no case on the dates: it
+refuses ``start=`` and roles with their own ``calendar`` (each with an
+:class:`~procsimp.OptionError` saying what to do) rather than silently ignore them;
+a post that works fewer hours than the office can be given that share as its
+``availability``.
 
 Replications: the ``n`` measured cases are split over ``replications``
 independent runs (default :data:`REPLICATIONS`); each run first simulates
@@ -29,9 +33,12 @@ case, so its congestion is not understated. Every figure's 95 % interval is a
 Student-t interval over the replications' own figures (cases within one run are
 correlated, so an interval over cases would be too narrow).
 
-The engine is a discrete-event loop over a heap of plain tuples; random draws
-come in numpy blocks from one stream per step, edge and choice, seeded by
-``(seed, replication)``, so a seed gives the same figures every time.
+The engine is a discrete-event loop over a heap of plain tuples, one event per
+step execution: since files reach a role in time order, first come, first served
+is the Kiefer-Wolfowitz recursion over a small heap of the staff's free times, so
+a file's start and end of service are known when it arrives. Random draws come in
+numpy blocks from one stream per step, edge and choice, seeded by ``(seed,
+replication)``, so a seed gives the same figures every time.
 
 >>> import procsimp as ps
 >>> p = ps.Process.model_validate({"levels": ["staff"], "time_unit": "hour",
@@ -49,7 +56,6 @@ import heapq
 import itertools
 import math
 import warnings
-from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -104,8 +110,9 @@ def t975(df: int) -> float:
 def replication_interval(values: np.ndarray, centre: float | None = None) -> tuple[float, float]:
     """95 % Student-t interval from one figure per replication (``nan`` below two).
 
-    >>> [round(x, 3) for x in replication_interval(np.array([1.0, 2.0, 3.0]))]
-    [-0.484, 4.484]
+    >>> low, high = replication_interval(np.array([1.0, 2.0, 3.0]))
+    >>> round(low, 3), round(high, 3)
+    (-0.484, 4.484)
     """
     values = np.asarray(values, dtype=float)
     k = len(values)
@@ -323,13 +330,36 @@ class QueueSimulationResult(SimulationResult):
 # --- the compiled network ----------------------------------------------------------------
 
 
-class _Draws:
+class _Stream:
+    """One random stream, its generator made on first use (most streams of a large
+    process are never drawn from: fixed durations, steps without choices)."""
+
+    __slots__ = ("_rng", "seed")
+
+    def __init__(self, seed: Any) -> None:
+        self.seed = seed
+        self._rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        if self._rng is None:
+            seed = self.seed
+            if isinstance(seed, tuple):  # (root, i): the root's i-th spawned child
+                root, i = seed
+                seed = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i),
+                                              pool_size=root.pool_size)
+            self._rng = np.random.default_rng(seed)
+        return self._rng
+
+
+class _Draws(_Stream):
     """Blocks of draws from one stream (a constant for a fixed duration)."""
 
-    __slots__ = ("buf", "i", "rng", "spec")
+    __slots__ = ("buf", "i", "spec")
 
-    def __init__(self, spec: Any, rng: np.random.Generator) -> None:
-        self.spec, self.rng, self.i = spec, rng, 0
+    def __init__(self, spec: Any, seed: Any) -> None:
+        super().__init__(seed)
+        self.spec, self.i = spec, 0
         self.buf: list[float] = []
 
     def take(self) -> float:
@@ -341,11 +371,12 @@ class _Draws:
         return self.buf[i]
 
 
-class _Uniform:
-    __slots__ = ("buf", "i", "rng")
+class _Uniform(_Stream):
+    __slots__ = ("buf", "i")
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng, self.i = rng, 0
+    def __init__(self, seed: Any) -> None:
+        super().__init__(seed)
+        self.i = 0
         self.buf: list[float] = []
 
     def take(self) -> float:
@@ -408,11 +439,13 @@ class _Replication:
                  first: int, keep: dict[str, int]) -> None:
         self.net = net
         root = np.random.SeedSequence([seed, rep])
-        kids = iter(root.spawn(6 * net.n + sum(net.npred) + 3))  # more than are taken
+        kids = itertools.count()
         c = net.c
 
-        def gen() -> np.random.Generator:
-            return np.random.default_rng(next(kids))
+        def gen() -> tuple[np.random.SeedSequence, int]:
+            """The next stream's seed: the root's next child, made on first use (the same
+            child ``root.spawn`` would give)."""
+            return (root, next(kids))
 
         steps = c.steps
         self.dur = [_fixed(s.duration) for s in steps]
@@ -433,15 +466,15 @@ class _Replication:
             backs.append((_fixed(blk.delay), _Draws(blk.delay, gen()), _fixed(rw.revision),
                           _Draws(rw.revision, gen())))
         self.backs = backs
-        arr_rng = gen()
-        # arrival times of every case up to the last measured one, then one at a time
+        arr_rng = _Stream(gen()).rng
+        # arrival times of every case up to the one after the last measured, then one at a time
         self.rate = load.rate
         self.inter_draw = None if load.rate is not None else _Draws(load.interarrival, arr_rng)
         self.arr_rng = arr_rng
         if load.rate is not None:
-            gaps = arr_rng.exponential(1.0 / load.rate, total)
+            gaps = arr_rng.exponential(1.0 / load.rate, total + 1)
         else:
-            gaps = draw_duration(load.interarrival, arr_rng, total)
+            gaps = draw_duration(load.interarrival, arr_rng, total + 1)
         self.arrivals = np.cumsum(gaps).tolist()
         self.total, self.first = total, first
         self.keep = keep  # deadline steps -> index
@@ -453,17 +486,30 @@ class _Replication:
         return self.inter_draw.take()
 
     def run(self) -> dict[str, Any]:  # one event loop, kept in one piece for speed
+        """Simulate the replication: an event loop over one heap of ``(time, what,
+        case)`` tuples (``what``: the step that finished, ``n + v`` when step ``v`` may
+        start after a delay, ``-1`` an arrival).
+
+        A role's queue is first come, first served for its ``staff``; since requests
+        reach a role in time order (events are handled in time order), a request is
+        served by the person who frees up first, at the later of the request and that
+        moment (the Kiefer-Wolfowitz recursion over a heap of the staff's free times):
+        the start and the end of the service are known when the file arrives, so one
+        event per execution suffices."""
         net = self.net
         n, npred, join_all, out, cum = net.n, net.npred, net.join_all, net.out, net.cum
         role_of, avail, sinks = net.role, net.avail, net.sinks
         block_of_exit, blocks, block_nodes = net.block_of_exit, net.blocks, net.block_nodes
-        dur, dur_draw, work, work_draw = self.dur, self.dur_draw, self.work, self.work_draw
+        dur, dur_draw, work_draw = self.dur, self.dur_draw, self.work_draw
         choice, rework, delay, backs = self.choice, self.rework, self.delay, self.backs
         nroles = len(net.role_ids)
-        free = [float(s) for s in net.staff]
-        queue: list[deque[tuple[list[Any], int, float]]] = [deque() for _ in range(nroles)]
+        # each role's staff as a heap of the times they become free (None: unlimited)
+        servers: list[list[float] | None] = [
+            None if s == _INF else [-_INF] * int(s) for s in net.staff]
         first, total, arrivals = self.first, self.total, self.arrivals
-        t0, t1 = arrivals[first], arrivals[total - 1]
+        # the measured window: from the first measured arrival to the arrival after the last
+        # (the work of the measured cases over it is the utilisation)
+        t0, t1 = arrivals[first], arrivals[total]
         busy = [0.0] * nroles
         m = total - first
         lead = [math.nan] * m
@@ -475,54 +521,65 @@ class _Replication:
         has_choice = [v in cum for v in range(n)]
         single = [p == 1 for p in npred]
         exit_block = [block_of_exit.get(v, -1) for v in range(n)]
+        # the common case, handled inline in the loop: a step that ends no rework block,
+        # makes no choice, ends no path and starts no deadline clock hands its file on to
+        # each successor; its edges as (successor, fixed delay or None, delay draws)
+        plain = [not has_choice[v] and exit_block[v] < 0 and v not in keep_at
+                 and not sinks[v] for v in range(n)]
+        edges = [[(w, *delay[w][k], single[w], role_of[w],
+                   servers[role_of[w]] if role_of[w] >= 0 else None)
+                  for w, k, _ in out[v]] for v in range(n)]
+        # service times (``work / availability``) per step: the bound ``__next__`` of an
+        # iterator over a block of draws, refilled when it runs out
+        inv_avail = [1.0 / a for a in avail]
+        nxt: list[Any] = [iter(()).__next__ for _ in range(n)]
         # a case's state: [case, pending reports, latest arrival, dead reports, rework runs,
-        # sinks left, last finish, arrival]
+        # sinks left, last finish, arrival, measured]
         done_measured = 0
-        heap: list[tuple[float, int, int, int, Any]] = []
-        seq = 1
-        push, pop = heapq.heappush, heapq.heappop
-        push(heap, (arrivals[0], 0, _ARRIVE, -1, 0))
+        heap: list[tuple[float, int, Any]] = []
+        push, pop, replace_top = heapq.heappush, heapq.heappop, heapq.heapreplace
+        push(heap, (arrivals[0], -1, 0))
         sources = [v for v in range(n) if npred[v] == 0]
         last_arrival = arrivals[0]
 
+        def refill(v: int) -> float:
+            """A new block of service times for step ``v``; returns the first."""
+            dr = work_draw[v]
+            it = iter((draw_duration(dr.spec, dr.rng, BLOCK) * inv_avail[v]).tolist())
+            nxt[v] = it.__next__
+            return next(it)
+
+        def serve(cs: list[Any], v: int, r: int, now: float) -> None:
+            """The file of step ``v`` reaches its role ``r`` at ``now``."""
+            try:
+                x = nxt[v]()
+            except StopIteration:
+                x = refill(v)
+            srv = servers[r]
+            start = now
+            if srv is not None:
+                f = srv[0]
+                if f > now:
+                    start = f
+                replace_top(srv, start + x)
+            if cs[8]:
+                visits[r] += 1
+                busy[r] += x
+                if start > now:
+                    wait_sum[r] += start - now
+                    waited[r] += 1
+            push(heap, (start + x, v, cs))
+
         def begin(cs: list[Any], v: int, s: float, now: float) -> None:
             """Step ``v`` of the case can start at ``s`` (>= now)."""
-            nonlocal seq
             r = role_of[v]
             if r < 0:
                 d = dur[v]
-                push(heap, (s + (d if d is not None else dur_draw[v].take()), seq, _FINISH, v, cs))
-                seq += 1
+                push(heap, (s + (d if d is not None else dur_draw[v].take()), v, cs))
             elif s > now:
-                push(heap, (s, seq, _START, v, cs))
-                seq += 1
-            elif free[r] > 0:
-                free[r] -= 1
-                serve(cs, v, r, now, 0.0)
+                push(heap, (s, n + v, cs))
             else:
-                queue[r].append((cs, v, now))
-
-        def serve(cs: list[Any], v: int, r: int, now: float, w: float) -> None:
-            nonlocal seq
-            x = work[v]
-            if x is None:
-                dr = work_draw[v]
-                i = dr.i
-                if i >= len(dr.buf):
-                    dr.buf = draw_duration(dr.spec, dr.rng, BLOCK).tolist()
-                    i = 0
-                dr.i = i + 1
-                x = dr.buf[i]
-            fin = now + x / avail[v]
-            if fin > t0 and now < t1:
-                busy[r] += (fin if fin < t1 else t1) - (now if now > t0 else t0)
-            if first <= cs[0] < total:
-                wait_sum[r] += w
-                visits[r] += 1
-                if w > 0:
-                    waited[r] += 1
-            push(heap, (fin, seq, _DONE, v, cs))
-            seq += 1
+                serve(cs, v, r, now)
 
         def report(cs: list[Any], w: int, t: float | None, now: float) -> None:
             """A file (``t``: its arrival) or a dead path (``None``) reaches step ``w``."""
@@ -604,43 +661,163 @@ class _Replication:
                 done_measured += 1
 
         nsinks = net.nsinks
+        # what an event is, by its ``what`` (codes 0, 4 and 5 leave the event at the top of
+        # the heap, for the first new event to replace): 0 a plain step with one successor, which
+        # has no other predecessor, finished; 4 another plain step finished; 1 any other
+        # step finished; 2 a delayed file reaches its role; 3 an arrival (``what`` -1
+        # reads the last entry)
+        # (and 5: as 0, the successor a queueing step reached with no delay)
+        what = [(0 if len(edges[v]) == 1 and edges[v][0][3] else 4) if plain[v] else 1
+                for v in range(n)] + [2] * n + [3]
+        for v in range(n):
+            if not what[v] and edges[v][0][1] == 0.0 and edges[v][0][4] >= 0:
+                what[v] = 5
+        edge1 = [e[0] if len(e) == 1 else None for e in edges]
+        edge5 = [(e[0][0], e[0][4], e[0][5]) if len(e) == 1 else None for e in edges]
         while heap:
-            now, _, kind, v, cs = pop(heap)
-            if kind == _DONE:
-                r = role_of[v]
-                q = queue[r]
-                if q:
-                    c2, v2, since = q.popleft()
-                    serve(c2, v2, r, now, now - since)
+            now, v, cs = heap[0]
+            code = what[v]
+            if code == 5:  # as below, with no delay and no check
+                w, r, srv = edge5[v]  # type: ignore[misc]
+                try:
+                    x = nxt[w]()
+                except StopIteration:
+                    x = refill(w)
+                if srv is None:
+                    fin = now + x
                 else:
-                    free[r] += 1
-                if exit_block[v] >= 0:
-                    finished(cs, v, now)
+                    f = srv[0]
+                    if f > now:  # everyone is busy: wait for the first to be free
+                        fin = f + x
+                        if cs[8]:
+                            wait_sum[r] += f - now
+                            waited[r] += 1
+                    else:
+                        fin = now + x
+                    replace_top(srv, fin)
+                if cs[8]:
+                    visits[r] += 1
+                    busy[r] += x
+                replace_top(heap, (fin, w, cs))
+                continue
+            if not code:
+                # the commonest event: the file goes on to the next step, whose event
+                # replaces this one at the top of the heap (one sift instead of two)
+                w, fx, dr, _one, r, srv = edge1[v]  # type: ignore[misc]
+                a = now + fx if fx is not None else now + dr.take()
+                if r < 0:
+                    d = dur[w]
+                    replace_top(heap, (a + (d if d is not None else dur_draw[w].take()), w, cs))
+                elif a > now:
+                    replace_top(heap, (a, n + w, cs))
                 else:
-                    resolve(cs, v, now, now)
-            elif kind == _FINISH:
-                if exit_block[v] >= 0:
-                    finished(cs, v, now)
-                else:
-                    resolve(cs, v, now, now)
-            elif kind == _START:
-                r = role_of[v]
-                if free[r] > 0:
-                    free[r] -= 1
-                    serve(cs, v, r, now, 0.0)
-                else:
-                    queue[r].append((cs, v, now))
-            else:  # a case arrives
+                    try:
+                        x = nxt[w]()
+                    except StopIteration:
+                        x = refill(w)
+                    if srv is None:
+                        fin = now + x
+                    else:
+                        f = srv[0]
+                        if f > now:  # everyone is busy: wait for the first to be free
+                            fin = f + x
+                            if cs[8]:
+                                wait_sum[r] += f - now
+                                waited[r] += 1
+                        else:
+                            fin = now + x
+                        replace_top(srv, fin)
+                    if cs[8]:
+                        visits[r] += 1
+                        busy[r] += x
+                    replace_top(heap, (fin, w, cs))
+                continue
+            if code == 4:  # a plain step finished: hand the file on (begin and serve, inline)
+                top = True  # the event is still at the top: the first new one replaces it
+                for w, fx, dr, one, r, srv in edges[v]:
+                    a = now + fx if fx is not None else now + dr.take()
+                    if not one:  # a join: it starts with the last of its files
+                        if cs[3][w]:  # a path to it is dead: the general rule
+                            if top:
+                                pop(heap)
+                                top = False
+                            report(cs, w, a, now)
+                            continue
+                        left = cs[1]
+                        k = left[w]
+                        latest = cs[2]
+                        if k > 1:  # more files to come: note the latest
+                            left[w] = k - 1
+                            if a > latest[w]:
+                                latest[w] = a
+                            continue
+                        left[w] = 0
+                        if latest[w] > a:
+                            a = latest[w]
+                    if r < 0:
+                        d = dur[w]
+                        ev = (a + (d if d is not None else dur_draw[w].take()), w, cs)
+                        if top:
+                            replace_top(heap, ev)
+                            top = False
+                        else:
+                            push(heap, ev)
+                    elif a > now:
+                        ev = (a, n + w, cs)
+                        if top:
+                            replace_top(heap, ev)
+                            top = False
+                        else:
+                            push(heap, ev)
+                    else:
+                        try:
+                            x = nxt[w]()
+                        except StopIteration:
+                            x = refill(w)
+                        if srv is None:
+                            fin = now + x
+                        else:
+                            f = srv[0]
+                            if f > now:  # everyone is busy: wait for the first to be free
+                                fin = f + x
+                                if cs[8]:
+                                    wait_sum[r] += f - now
+                                    waited[r] += 1
+                            else:
+                                fin = now + x
+                            replace_top(srv, fin)
+                        if cs[8]:
+                            visits[r] += 1
+                            busy[r] += x
+                        ev = (fin, w, cs)
+                        if top:
+                            replace_top(heap, ev)
+                            top = False
+                        else:
+                            push(heap, ev)
+                if top:
+                    pop(heap)
+                continue
+            pop(heap)
+            if code == 2:  # a delayed file reaches its step's role
+                serve(cs, v - n, role_of[v - n], now)
+                continue
+            if code == 3:  # a case arrives
                 case = cs
-                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now]
+                cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now,
+                      first <= case < total]
                 if done_measured < m:  # arrivals go on while measured cases are in the office
-                    nxt = arrivals[case + 1] if case + 1 < total else \
+                    last_arrival = arrivals[case + 1] if case < total else \
                         last_arrival + self.next_gap()
-                    last_arrival = nxt
-                    push(heap, (nxt, seq, _ARRIVE, -1, case + 1))
-                    seq += 1
+                    push(heap, (last_arrival, -1, case + 1))
                 for s0 in sources:
                     begin(cs, s0, now, now)
+                continue
+            # another step finished
+            if exit_block[v] >= 0:
+                finished(cs, v, now)
+            else:
+                resolve(cs, v, now, now)
             if done_measured >= m:
                 break
         return {"lead": np.array(lead), "wait_sum": wait_sum, "visits": visits,
@@ -678,10 +855,16 @@ def simulate_queues(process: Process, n: int = 10_000, seed: int | None = 0, *,
                           f"got {warmup!r}")
     analysis = process.analysis
     simulation._check_workload(analysis, int(n) + int(replications) * int(warmup))
-    if any(r.calendar is not None for r in process.roles):
-        warnings.warn(f"simulate(queues=True) {process.name!r}: roles' own calendars are not "
-                      f"modelled in the contention mode; every role works on the process's "
-                      f"working time", UserWarning, stacklevel=3)
+    own = [r.id for r in process.roles
+           if r.calendar is not None and r.calendar != process.calendar]
+    if own:
+        raise OptionError(
+            f"simulate(queues=True) {process.name!r}: role(s) {', '.join(map(repr, own))} have "
+            f"their own working calendar, which the contention mode does not model (it runs "
+            f"in the working time of the process's calendar, for every role); remove the "
+            f"role's calendar (a post open fewer hours can be given the share of time it "
+            f"works as `availability`), or simulate without queues=True, which follows role "
+            f"calendars with start dates")
     load = workload(process, arrivals, staff, availability)
     net = _Net(process, load)
     offered = _offered(process, net, load)

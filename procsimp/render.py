@@ -18,8 +18,8 @@ about the whole. :class:`Renderable` turns that into
 A cell is a plain value (``str``, ``int``, ``float``, ``None``) or a :class:`Cell`,
 a value with the text it is shown as (``Cell(2.0, "2.00 days")``): text, Markdown
 and HTML show the text, frames, dicts and Excel keep the value. Units are data
-about a column (a frame's ``attrs["units"]``, the dict's ``units``, the Excel notes
-sheet); cells that need a unit on screen carry it in their text.
+about a column (a frame's ``attrs["units"]``, the dict's ``units``, an Excel
+column's header, ``wait [day]``); cells that need a unit on screen carry it in their text.
 
 Any object with a ``tables()`` method returning :class:`Tables` can mix in
 :class:`Renderable`; the module functions (:func:`text`, :func:`markdown`, :func:`html`,
@@ -302,9 +302,27 @@ def sheet_names(tables: Tables) -> list[str]:
     return names
 
 
+def unit_header(column: str, unit: str | None) -> str:
+    """A column header with its unit, as Excel sheets carry it: ``wait [day]``."""
+    return f"{column} [{unit}]" if unit else column
+
+
+def _split_header(header: str) -> tuple[str, str | None]:
+    """``wait [day]`` -> ``("wait", "day")``; a header without a unit -> ``(header, None)``."""
+    if header.endswith("]") and " [" in header:
+        column, unit = header[:-1].rsplit(" [", 1)
+        return column, unit
+    return header, None
+
+
 def write_excel(tables: Tables, path: str | os.PathLike[str]) -> None:
     """Write every table to a sheet of an ``.xlsx`` workbook, and a ``notes`` sheet with
-    the titles, units and notes; atomically (the old file stays if writing fails).
+    the titles, units, index columns and notes; atomically (the old file stays if writing
+    fails).
+
+    A column with a unit carries it in its header, ``wait [day]``; an interval column
+    becomes two, ``NAME low`` and ``NAME high`` (as in :func:`frame`). :func:`read_excel`
+    reads the workbook back to the frames :meth:`Renderable.to_frames` gives.
 
     Raises
     ------
@@ -329,14 +347,60 @@ def write_excel(tables: Tables, path: str | os.PathLike[str]) -> None:
             units = df.attrs["units"]
             df.attrs = {}  # openpyxl needs no metadata; it goes to the notes sheet
             cells = df.map(lambda x: ", ".join(map(str, x)) if isinstance(x, list) else x)
+            cells = cells.rename(columns={c: unit_header(c, units.get(c)) for c in cells.columns})
+            if t.index is not None:
+                cells.index.name = unit_header(t.index, units.get(t.index))
             cells.to_excel(writer, sheet_name=sheet, index=t.index is not None)
             about.append((sheet, "title", "", t.title))
+            if t.index is not None:
+                about.append((sheet, "index", t.index, ""))
             about += [(sheet, "unit", col, unit) for col, unit in units.items()]
             about += [(sheet, "note", "", note) for note in t.notes]
         about += [("", "note", "", note) for note in tables.notes]
         pd.DataFrame(about, columns=["sheet", "what", "column", "text"]).to_excel(
             writer, sheet_name="notes", index=False)
     write_atomic(target, buffer.getvalue())
+
+
+def read_excel(path: str | os.PathLike[str]) -> dict[str, pandas.DataFrame]:
+    """The tables of a workbook :func:`write_excel` wrote, by sheet name, as DataFrames.
+
+    Units come back from the headers into ``attrs["units"]`` (the headers lose them),
+    the index column is restored, and the title and notes go to ``attrs`` as in
+    :func:`frame`; the ``notes`` sheet is not a table. Empty cells read as NaN.
+
+    Raises
+    ------
+    FileFormatError
+        The file is not a workbook procsimp wrote (no ``notes`` sheet) or cannot be read.
+    """
+    pd = require("pandas", "read_excel")
+    require("openpyxl", "read_excel")
+    source = Path(path)
+    try:
+        sheets = pd.read_excel(source, sheet_name=None, engine="openpyxl")
+    except Exception as exc:  # the reader's own errors (a missing file, a corrupt zip)
+        raise FileFormatError(f"{source}: cannot read the workbook: {type(exc).__name__}: "
+                              f"{exc}") from None
+    about = sheets.pop("notes", None)
+    if about is None:
+        raise FileFormatError(f"{source}: no 'notes' sheet; read_excel reads workbooks "
+                              f"written by a result's to_excel (use pandas.read_excel for others)")
+    about = about.astype(object).where(about.notna(), "")
+    out = {}
+    for sheet, df in sheets.items():
+        mine = about[about["sheet"] == sheet]
+        split = [_split_header(str(c)) for c in df.columns]
+        df = df.set_axis([c for c, _ in split], axis=1)
+        index = mine[mine["what"] == "index"]["column"].tolist()
+        if index:
+            df = df.set_index(index[0])
+        df.attrs["title"] = next(iter(mine[mine["what"] == "title"]["text"]), sheet)
+        df.attrs["units"] = dict(zip(mine[mine["what"] == "unit"]["column"],
+                                     mine[mine["what"] == "unit"]["text"], strict=True))
+        df.attrs["notes"] = mine[mine["what"] == "note"]["text"].tolist()
+        out[sheet] = df
+    return out
 
 
 class Renderable:
@@ -397,5 +461,5 @@ def rows_of(items: Sequence[Sequence[Any]]) -> tuple[tuple[Any, ...], ...]:
 
 
 __all__ = ["INSTALL", "Cell", "Renderable", "Table", "Tables", "frame", "html", "markdown",
-           "plain", "require", "rows_of", "sheet_names", "show", "text", "value",
-           "write_excel"]
+           "plain", "read_excel", "require", "rows_of", "sheet_names", "show", "text",
+           "unit_header", "value", "write_excel"]

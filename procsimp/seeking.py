@@ -81,6 +81,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from procsimp._checks import validated
+from procsimp._progress import check_progress, progress_bar
 from procsimp.durations import Duration, mean_of
 from procsimp.errors import OptionError, PassError
 from procsimp.metrics import measure
@@ -669,6 +670,7 @@ class Plan(Renderable):
     def tables(self) -> Tables:
         t, a, s = self.target, self.achieved, self.search
         fmt = (lambda x: f"{x:.1%}") if t.higher_is_better else (lambda x: f"{x:.2f}")
+        unit = "share of cases" if t.higher_is_better else self.original.time_unit
         head = (f"{self.original.name}: {t.text} — "
                 + ("reached" if self.reachable else f"NOT reachable (best {fmt(self.best)})")
                 + f" with {len(self.moves)} move(s), cost {self.cost:g}")
@@ -681,7 +683,8 @@ class Plan(Renderable):
                          ((t.text, Cell(a.before, fmt(a.before)), Cell(a.figure, fmt(a.figure)),
                            Cell(list(a.ci), f"{fmt(a.ci[0])} to {fmt(a.ci[1])}"),
                            "yes" if a.met else "no", Cell(a.searched, fmt(a.searched))),),
-                         name="achieved",
+                         name="achieved", units=dict.fromkeys(
+                             ("before", "after", "95 % interval", "search"), unit),
                          notes=(f"{a.n} cases, seed {a.seed}; search: {s.method}, "
                                 f"{s.evaluations} sets judged in {s.seconds:.2f} s, gap "
                                 f"<= {s.gap:g}",))
@@ -689,16 +692,19 @@ class Plan(Renderable):
                         + ("" if self.minimal else " (NOT minimal)"),
                         ("without", "figure", "target met"),
                         tuple((c.move, Cell(c.figure, fmt(c.figure)), "yes" if c.met else "no")
-                              for c in self.minimal.checks), name="minimal")
+                              for c in self.minimal.checks), name="minimal",
+                        units={"figure": unit})
         alts = Table("Runner-up plans", ("moves", "cost", "figure"),
                      tuple((", ".join(x.moves), x.cost, Cell(x.figure, fmt(x.figure)))
-                           for x in self.alternatives), name="alternatives")
+                           for x in self.alternatives), name="alternatives",
+                     units={"figure": unit})
         front = Table("Trade-off among the plans examined", ("moves", "cost", "p90",
                                                               "cost per case", "on the front"),
                       tuple((_listed(p.moves), p.cost, Cell(p.p90, f"{p.p90:.2f}"),
                              Cell(p.cost_per_case, f"{p.cost_per_case:,.2f}"),
                              "yes" if p.on_front else "")
-                            for p in self.front), name="front")
+                            for p in self.front), name="front",
+                      units={"p90": self.original.time_unit})
         blocked = Table("Locks standing in the way", ("lock", "moves held back",
                                                       "figure if lifted"),
                         tuple((str(b), ", ".join(b.moves),
@@ -740,7 +746,8 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
          options: Mapping[str, Mapping[str, Any]] | None = None, moves: Iterable[Move] = (),
          costs: Mapping[str, float] | None = None, n: int = 10_000, search_n: int = 2000,
          seed: int = 0, start: Any = None, confidence: Literal["interval", "estimate"] =
-         "interval", budget: int | None = None, alternatives: int = 3) -> Plan:
+         "interval", budget: int | None = None, alternatives: int = 3,
+         progress: bool | None = None) -> Plan:
     """The cheapest set of moves that meets ``target``, verified by simulation.
 
     Parameters
@@ -768,6 +775,9 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
         :data:`SIMULATED_BUDGET` for the others, fewer on large processes).
     alternatives
         Runner-up plans to report at most.
+    progress
+        Show progress (tqdm when installed, else a text line on standard error): None
+        on a terminal once the work passes two seconds, True always, False never.
 
     Raises
     ------
@@ -789,7 +799,11 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
     kept, excluded = candidates(process, passes=passes, options=options, moves=moves,
                                 costs=costs)
 
+    bar = progress_bar(None, "seek: sets judged", unit="set",
+                       progress=check_progress(progress, "seek"))
+
     def at(p: Process) -> Figure:
+        bar.update()
         return figure_of(p, goal, n=search_n, seed=seed, start=start, confidence=confidence)
 
     judge = _Judge(process, kept, goal, at)
@@ -834,8 +848,10 @@ def seek(process: Process, target: Mapping[str, Any], *, passes: Sequence[str] |
                          judge(tuple(j for j in chosen if j != i)).ci,
                          judge(tuple(j for j in chosen if j != i)).met)
                    for i in chosen) if reachable else ()
+    bar.describe("seek: verifying the plan")
     before = simulate(process, n=n, seed=seed, critical=False, start=start)
     after = simulate(final, n=n, seed=seed, critical=False, start=start)
+    bar.close()
     value, ci = _from_sim(after, goal)
     judged = ci if confidence == "interval" else (value, value)
     achieved = Achieved(value, ci, goal.met(value, judged), _from_sim(before, goal)[0],

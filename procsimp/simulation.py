@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from procsimp._checks import check_number, validated
+from procsimp._hooks import HOOKS
 from procsimp.analysis import block_plans
 from procsimp.calendar import Timeline, whole_days
 from procsimp.deadlines import DAYS_PER_UNIT, Clock, OnTime, evaluate, start_dates
@@ -313,9 +314,11 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         if start is not None:
             raise OptionError("simulate: start dates are not modelled with queues=True (the "
                               "contention mode runs in working time from the first arrival)")
-        if CONTENTION is None:  # procsimp.queues registers itself when procsimp is imported
+        # procsimp.queues registers itself on import; the package's hook imports it
+        contention = CONTENTION or HOOKS.get("queues")
+        if contention is None:
             raise OptionError("simulate: queues=True needs procsimp.queues (import procsimp)")
-        return CONTENTION(process, n, seed, **workload)
+        return contention(process, n, seed, **workload)  # type: ignore[no-any-return]
     if workload:
         raise OptionError(f"simulate: {', '.join(sorted(workload))} apply only with queues=True")
     n = check_cases(n, "simulate")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
@@ -168,11 +168,16 @@ class _Numbered:
     """``(index, item)`` of the items that are not None, made as they are read: no tuple per
     item is kept (a 100,000-step process would keep 100,000 for the garbage collector)."""
 
-    def __init__(self, items: Any) -> None:
+    def __init__(self, items: Any, complete: bool = False) -> None:
         self.items = items
-        self.count = sum(x is not None for x in items)
+        # a validated process has every item (counting by identity: ``None in items``
+        # would call each model's __eq__)
+        self.complete = complete
+        self.count = len(items) if complete else sum(x is not None for x in items)
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
+        if self.complete:
+            return enumerate(self.items)
         return ((i, x) for i, x in enumerate(self.items) if x is not None)
 
     def __len__(self) -> int:
@@ -189,9 +194,9 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
     """
     problems: list[Problem] = []
     known = known_ids or {"steps": set(), "roles": set(), "levels": set()}
-    levels = _Numbered(process.levels)
-    roles = _Numbered(process.roles)
-    steps = _Numbered(process.steps)
+    levels = _Numbered(process.levels, full)
+    roles = _Numbered(process.roles, full)
+    steps = _Numbered(process.steps, full)
 
     level_ids = _unique("levels", "level", levels, problems)
     role_ids = _unique("roles", "role", roles, problems)
@@ -220,30 +225,22 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
                         f"role {role.id!r}", "superior role")
     refs_ok = True
     for i, step in steps:
-        owner = f"step {step.id!r}"
         if step.role not in role_ids:
-            unknown("roles", step.role, role_ids, ("steps", i, "role"), owner, "role")
-        seen: set[str] = set()
-        for k, edge in enumerate(step.after):
-            loc = ("steps", i, "after", k)
-            if edge.step == step.id:
-                problems.append((loc, "cycle", f"{owner} lists itself in after; a step cannot "
-                                               f"wait for itself (use rework to repeat it)"))
-                refs_ok = False
-            elif edge.step not in step_ids:
-                refs_ok = False
-                unknown("steps", edge.step, step_ids, loc, owner, "predecessor")
-            elif edge.step in seen:
-                refs_ok = False
-                problems.append((loc, "duplicate_id", f"{owner} lists {edge.step!r} twice in "
-                                                      f"after; keep one"))
-            seen.add(edge.step)
+            unknown("roles", step.role, role_ids, ("steps", i, "role"), f"step {step.id!r}",
+                    "role")
+        after = step.after
+        # the common case in one test: known predecessors, each once, none the step itself
+        if after and not (len(after) == 1 and after[0].step in step_ids
+                          and after[0].step != step.id) and \
+                not _plain_edges(step.id, [e.step for e in after], step_ids):
+            refs_ok = _edge_problems(i, step, step_ids, problems, unknown) and refs_ok
         if step.rework is not None and step.rework.to not in step_ids:
             refs_ok = False
-            unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"), owner,
-                    "rework target")
-    problems += [(loc, "deadline", msg)
-                 for loc, msg in deadline_problems(process, step_ids | known["steps"])]
+            unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"),
+                    f"step {step.id!r}", "rework target")
+    if process.deadlines:
+        problems += [(loc, "deadline", msg)
+                     for loc, msg in deadline_problems(process, step_ids | known["steps"])]
     if not full or not refs_ok or len(step_ids) != len(process.steps) or \
             len(steps) != len(process.steps):
         if len(steps) == len(step_ids):
@@ -289,8 +286,41 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
     return problems
 
 
-def _unique(key: str, noun: str, items: Iterable[tuple[int, Any]],
+def _plain_edges(step_id: str, preds: list[str], step_ids: set[str]) -> bool:
+    """True when every predecessor is a known step, listed once, other than the step."""
+    names = set(preds)
+    return len(names) == len(preds) and step_id not in names and names <= step_ids
+
+
+def _edge_problems(i: int, step: Any, step_ids: set[str], problems: list[Problem],
+                   unknown: Callable[..., None]) -> bool:
+    """The problems of one step's ``after`` list; False when a reference is broken."""
+    owner = f"step {step.id!r}"
+    ok = True
+    seen: set[str] = set()
+    for k, edge in enumerate(step.after):
+        loc = ("steps", i, "after", k)
+        if edge.step == step.id:
+            problems.append((loc, "cycle", f"{owner} lists itself in after; a step cannot "
+                                           f"wait for itself (use rework to repeat it)"))
+            ok = False
+        elif edge.step not in step_ids:
+            ok = False
+            unknown("steps", edge.step, step_ids, loc, owner, "predecessor")
+        elif edge.step in seen:
+            ok = False
+            problems.append((loc, "duplicate_id", f"{owner} lists {edge.step!r} twice in "
+                                                  f"after; keep one"))
+        seen.add(edge.step)
+    return ok
+
+
+def _unique(key: str, noun: str, items: _Numbered,
             problems: list[Problem]) -> set[str]:
+    if items.complete:  # the common case: no repeated id
+        ids = {item.id for item in items.items}
+        if len(ids) == len(items.items):
+            return ids
     seen: dict[str, int] = {}
     for i, item in items:
         if item.id in seen:
@@ -330,20 +360,85 @@ def _cycle_message(cycle: list[str]) -> str:
 def _artifact_problems(analysis: Any) -> list[Problem]:
     """Each needed artifact must be produced by some step before the one needing it."""
     steps = analysis.steps
-    producers = {a for s in steps for a in s.produces}
+    made_by: dict[str, set[int]] = {}  # artifact -> positions of its producers
+    for v, s in enumerate(steps):
+        for a in s.produces:
+            made_by.setdefault(a, set()).add(v)
+    producers = made_by.keys()
     # most needs are met by a direct predecessor; only the rest need the ancestor pass
     unresolved: list[tuple[int, int, str]] = []
+    none: set[int] = set()
+    preds = analysis.preds
     for v, step in enumerate(steps):
-        for k, art in enumerate(step.needs):
-            if not any(art in steps[u].produces for u in analysis.preds[v]):
-                unresolved.append((v, k, art))
+        needs = step.needs
+        if needs:
+            for k, art in enumerate(needs):
+                if made_by.get(art, none).isdisjoint(preds[v]):
+                    unresolved.append((v, k, art))
     if not unresolved:
         return []
+    # the rest are mostly met a few steps back: a short search backwards from the step,
+    # never past the earliest producer in topological order, settles them; the needs it
+    # cannot settle within its budget go to the pass over the whole graph below
+    rank = analysis._rank
+    missing: set[tuple[int, int]] = set()
+    undecided: list[tuple[int, int, str]] = []
+    for v, k, art in unresolved:
+        makers = made_by.get(art)
+        if not makers:
+            missing.add((v, k))
+            continue
+        found = _made_before(v, makers, min(rank[u] for u in makers), preds, rank)
+        if found is None:
+            undecided.append((v, k, art))
+        elif not found:
+            missing.add((v, k))
+    if undecided:
+        missing |= _unavailable(analysis, undecided)
+    problems: list[Problem] = []
+    for v, k, art in sorted(unresolved, key=lambda item: (rank[item[0]], item[1])):
+        if (v, k) in missing:
+            hint = ("no step produces it; add it to the producing step's produces"
+                    if art not in producers else
+                    "the steps producing it do not come before this one; add an after "
+                    "edge from the producer")
+            problems.append((("steps", v, "needs", k), "artifact",
+                             f"step {steps[v].id!r} needs {art!r}, but {hint}"))
+    return problems
+
+
+#: steps one backward search for a producer may visit before leaving the need to the pass
+#: over the whole graph (keeps validation linear however far back producers lie)
+PRODUCER_SEARCH_BUDGET = 64
+
+
+def _made_before(v: int, makers: set[int], lo: int, preds: list[tuple[int, ...]],
+                 rank: list[int]) -> bool | None:
+    """Whether a step in ``makers`` is an ancestor of ``v``; None when the search gives up."""
+    stack, seen = [v], {v}
+    budget = PRODUCER_SEARCH_BUDGET
+    while stack:
+        for u in preds[stack.pop()]:
+            if u in makers:
+                return True
+            if u not in seen and rank[u] > lo:
+                budget -= 1
+                if budget < 0:
+                    return None
+                seen.add(u)
+                stack.append(u)
+    return False
+
+
+def _unavailable(analysis: Any, unresolved: list[tuple[int, int, str]]) -> set[tuple[int, int]]:
+    """The needs ``(step, position)`` no ancestor of the step produces: one pass in
+    topological order with the set of artifacts available at each step as a bitset."""
+    steps = analysis.steps
     bit = {art: i for i, art in enumerate(dict.fromkeys(a for _, _, a in unresolved))}
     wanted: dict[int, tuple[tuple[int, str], ...]] = {}
     for v, k, art in unresolved:
         wanted[v] = (*wanted.get(v, ()), (k, art))
-    problems: list[Problem] = []
+    missing: set[tuple[int, int]] = set()
     # bitset of the artifacts available at each step (produced by an ancestor), freed once used
     available: dict[int, int] = {}
     pending = [len(s) for s in analysis.succs]
@@ -356,18 +451,13 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
                 del available[u]
         for k, art in wanted.get(v, ()):
             if not have >> bit[art] & 1:
-                hint = ("no step produces it; add it to the producing step's produces"
-                        if art not in producers else
-                        "the steps producing it do not come before this one; add an after "
-                        "edge from the producer")
-                problems.append((("steps", v, "needs", k), "artifact",
-                                 f"step {steps[v].id!r} needs {art!r}, but {hint}"))
+                missing.add((v, k))
         for art in steps[v].produces:
             if art in bit:
                 have |= 1 << bit[art]
         if analysis.succs[v]:
             available[v] = have
-    return problems
+    return missing
 
 
 __all__ = ["PROBABILITY_TOLERANCE", "check_process", "format_errors", "whole_process_problems"]

@@ -1,7 +1,8 @@
 """The import graph of the procsimp package, read from its source (for the architecture tests).
 
-Every import counts, including those inside functions (lazy imports), except
-those under ``if TYPE_CHECKING:``, which never run. An edge goes from the
+Every import counts, including those inside functions (lazy imports) and the modules
+of the package's lazy table (``_LAZY`` in ``procsimp/__init__.py``), except those under
+``if TYPE_CHECKING:``, which never run. An edge goes from the
 importing module to the procsimp module it names: ``from procsimp.io import
 files`` names the submodule ``procsimp.io.files``; ``from procsimp.io import
 load`` names the package ``procsimp.io``.
@@ -49,7 +50,21 @@ def _imports(tree: ast.AST) -> list[tuple[str, list[str], int]]:
             visit(child)
 
     visit(tree)
+    found.extend((module, [], 0) for module in _lazy_table(tree))
     return found
+
+
+def _lazy_table(tree: ast.AST) -> list[str]:
+    """The modules named as keys of a module-level ``_LAZY`` dict (the package's PEP 562
+    table: ``ps.<name>`` imports them on first use, so they count as imports)."""
+    for node in getattr(tree, "body", []):
+        target = node.target if isinstance(node, ast.AnnAssign) else (
+            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+        if isinstance(target, ast.Name) and target.id == "_LAZY" and \
+                isinstance(node.value, ast.Dict):
+            return [k.value for k in node.value.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    return []
 
 
 def import_graph() -> dict[str, set[str]]:

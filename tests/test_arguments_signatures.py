@@ -120,6 +120,11 @@ CALLS: dict[str, Callable[[Path], tuple[Callable[..., Any], dict[str, Any]]]] = 
                                              "mapping": {"T02 Check confirmation of receipt": "a"},
                                              "card": False}),
     "capacity": lambda tmp: (ps.capacity, {"process": busy()}),
+    "check_capacity": lambda tmp: (ps.check_capacity, {"process": busy(), "n": 2000,
+                                                       "replications": 2}),
+    "Capacity.check": lambda tmp: (ps.capacity(busy()).check, {"n": 2000, "replications": 2}),
+    "plot.deck": lambda tmp: (ps.plot.deck, {"result": result(), "report": report()}),
+    "plot.save_deck": lambda tmp: (ps.plot.save_deck, {"figures": {}, "folder": tmp}),
     "compare": lambda tmp: (ps.compare, {"before": letter(), "after": result(), "n": 0}),
     "dumps": lambda tmp: (ps.dumps, {"process": letter()}),
     "from_frame": lambda tmp: (ps.from_frame, {"df": letter().to_frame()}),
@@ -211,6 +216,7 @@ CALLS: dict[str, Callable[[Path], tuple[Callable[..., Any], dict[str, Any]]]] = 
 #: callables whose valid call does real work (a simulation, a fit, a figure): only the
 #: wrong-type half runs for them, which is refused before any work
 COSTLY = {"calibrate", "seek", "portfolio", "read_log", "compare", "simulate", "report",
+          "check_capacity", "Capacity.check", "plot.deck", "plot.save_deck",
           "plot.before_after", "plot.distribution", "plot.front", "plot.gantt",
           "plot.portfolio", "plot.process", "plot.savings", "plot.utilisation"}
 #: arguments holding a document's text, whose errors name the document's source

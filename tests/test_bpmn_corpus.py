@@ -134,7 +134,7 @@ EXPECTED: dict[str, Expected] = {
             "Design loan offer",
             "Reject application",
         ],
-        roles=["performer"],
+        roles=["aml_investigator", "appraiser", "clerk", "loan_officer", "senior_officer"],
         edges=[
             ("AML check", "Assess loan risk"),
             ("Appraise property", "Assess loan risk"),
@@ -149,7 +149,8 @@ EXPECTED: dict[str, Expected] = {
             ("Design loan offer", "Approve loan offer"),
         ],
         rework=[],
-        warnings=[],
+        warnings=["QBP timetable 'Business Hours' (most tasks' resources) is the process "
+                  "calendar"],
     ),
     "bimp_qbp__purchasing_prom.bpmn": Expected(
         steps=[
@@ -177,7 +178,7 @@ EXPECTED: dict[str, Expected] = {
             "Settle Dispute With Supplier",
             "Start",
         ],
-        roles=["performer"],
+        roles=["role_1", "role_2", "role_3", "role_4", "role_5", "system"],
         edges=[
             ("Analyze Purchase Requisition", "Amend Purchase Requisition"),
             ("Analyze Purchase Requisition", "Create Request for Quotation"),
@@ -204,7 +205,8 @@ EXPECTED: dict[str, Expected] = {
             ("Start", "Create Purchase Requisition"),
         ],
         rework=[],
-        warnings=["skipped: it does not leave an exclusive gateway"],
+        warnings=["skipped: it does not leave an exclusive gateway",
+                  "QBP resource 'SYSTEM' works 34.5 of the process calendar's 168 hours"],
     ),
     "bizagi__miwg_b1_collaboration.bpmn": Expected(
         steps=[

@@ -219,7 +219,8 @@ class TestRender:
 
         cap.to_excel(tmp_path / "capacity.xlsx")
         sheet = pd.read_excel(tmp_path / "capacity.xlsx", sheet_name=0, index_col=0)
-        assert sheet.loc["head", "utilisation"] == pytest.approx(cap.roles["head"].utilisation)
+        assert sheet.loc["head", "utilisation [share]"] == pytest.approx(
+            cap.roles["head"].utilisation)
 
     def test_unstable_renders_without_numbers(self) -> None:
         proc = routed().model_copy(update={"arrivals": ps.model.Arrivals(rate=12, per="day")})
@@ -341,7 +342,18 @@ class TestLetter:
         assert moved and "Warning: head_of_agency is now at 90% utilisation" in moved[0].reason
         assert "head_of_agency gained load: utilisation 30% -> 90%" in result.summary()
         report = ps.compare(before, result, n=0)
-        assert "it is overloaded" in report.to_text()
+        text = report.to_text()
+        assert "it is overloaded" in text
+        # the report's row for the head: utilisation before and after, and the mean queue
+        # wait after by hand: her two signing steps, 0.1 and 0.2 days of service (work /
+        # availability 0.5), 3 letters a day each: rho = 6 x 0.15 = 0.9, E[S^2] = 0.025,
+        # M/G/1 (Pollaczek-Khinchine) wait = 6 x 0.025 / (2 x 0.1) = 0.75 days
+        row = next(line.split() for line in text.splitlines()
+                   if line.strip().startswith("head_of_agency") and "%" in line)
+        assert row[1:3] == ["30.0%", "90.0%"]
+        assert row[5] == "0.75"
+        head = next(c for c in report.workload if c.role == "head_of_agency")
+        assert head.wait_after == pytest.approx(6 * 0.025 / (2 * (1 - 0.9)))
 
 
 def test_utilisation_figure() -> None:

@@ -223,7 +223,7 @@ class TestCheckedBeforeAnyWork:
 
     @pytest.mark.parametrize(("argv", "names"), [
         (["convert", LETTER, "-o", "x.txt"], ["'x.txt'", ".yaml", ".bpmn"]),
-        (["simplify", LETTER, "--preset", "spbe", "-o", "x.csv"], ["'x.csv'", ".json"]),
+        (["simplify", LETTER, "--preset", "spbe", "-o", "x.txt"], ["'x.txt'", ".json"]),
         (["simplify", LETTER, "--preset", "spbe", "-o", "x.yaml", "--figure", "x.gif"],
          ["'x.gif'", ".png"]),
         (["simplify", LETTER, "--pass", "delayr", "-o", "x.yaml"], ["'delayr'"]),

@@ -144,7 +144,8 @@ def upper() -> Iterator[Format]:
 class TestTable:
     def test_formats_is_derived_from_the_table(self) -> None:
         assert files.FORMATS == {".yaml": "yaml", ".yml": "yaml", ".json": "json",
-                                 ".bpmn": "bpmn", ".mmd": "mermaid", ".dot": "dot"}
+                                 ".bpmn": "bpmn", ".csv": "csv", ".xlsx": "xlsx",
+                                 ".mmd": "mermaid", ".dot": "dot"}
         assert ps.io.FORMATS is files.FORMATS
         assert {"mermaid", "dot"} == files.EXPORT_ONLY
 
@@ -162,10 +163,10 @@ class TestTable:
             ps.load(path, whisper=True)
         with pytest.raises(ps.FileFormatError, match=r"use one of .*\.dot, \.up$"):
             ps.load(tmp_path / "p.txt")
-        with pytest.raises(ps.FileFormatError, match="use yaml, json, bpmn, mermaid, dot or "
-                                                     "upper"):
+        with pytest.raises(ps.FileFormatError,
+                           match="use yaml, json, bpmn, csv, xlsx, mermaid, dot or upper"):
             ps.dumps(proc, "nope")
-        with pytest.raises(ps.FileFormatError, match="use yaml, json, bpmn or upper"):
+        with pytest.raises(ps.FileFormatError, match="use yaml, json, bpmn, csv, xlsx or upper"):
             ps.loads("", "nope")
 
     def test_unregistering_removes_it(self, tmp_path: Path) -> None:
@@ -180,8 +181,9 @@ class TestTable:
         try:
             path = tmp_path / "p.shout"
             ps.save(tiny(), path)
-            with pytest.raises(ps.FileFormatError, match=r"\.shout files are export-only.*"
-                                                         r"load the \.yaml, \.json or \.bpmn"):
+            with pytest.raises(ps.FileFormatError,
+                               match=r"\.shout files are export-only.*"
+                                     r"load the \.yaml, \.json, \.bpmn, \.csv or \.xlsx"):
                 ps.load(path)
             with pytest.raises(ps.FileFormatError, match="shout is an export-only format"):
                 ps.loads("x", "shout")

@@ -22,11 +22,11 @@ def test_walkthrough_runs():
     shown = [o for o in outputs if o.output_type == "execute_result"]
     assert any("image/svg+xml" in o.data for o in shown)  # the process draws itself
     assert any("text/html" in o.data for o in shown)      # metrics, result and report tables
-    # every figure cell (before/after, distribution, savings) shows an image by itself,
+    # every figure cell (before/after, distribution, savings, the deck) shows an image by itself,
     # with no %matplotlib inline in the notebook
     figures = [cell for cell in nb.cells if cell.cell_type == "code"
                and "ps.plot." in cell.source]
-    assert len(figures) == 3
+    assert len(figures) == 4
     for cell in figures:
         images = [o for o in cell.outputs if o.output_type == "execute_result"
                   and "image/png" in o.data]

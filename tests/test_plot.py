@@ -156,8 +156,9 @@ class TestBeforeAfter:
         cut = sim.mean_cut
         d = 1 if cut.ci[1] - cut.ci[0] >= 0.2 else 2
         expected = (f"layers {layers.before:.0f} -> {layers.after:.0f}, lead time "
-                    f"{sim.before.mean:.1f} -> {sim.after.mean:.1f} days\n"
-                    f"mean of 4,000 simulated cases; cut {cut.value:.{d}f} days "
+                    f"{sim.before.mean:.1f} -> {sim.after.mean:.1f} days (mean), "
+                    f"{sim.before.p90:.1f} -> {sim.after.p90:.1f} days (p90)\n"
+                    f"4,000 simulated cases; mean cut {cut.value:.{d}f} days "
                     f"(95% CI {cut.ci[0]:.{d}f} to {cut.ci[1]:.{d}f})")
         assert fig.get_suptitle() == expected
         assert gids(fig, "headline") == {""}

@@ -472,7 +472,7 @@ class TestOnTime:
         pytest.importorskip("openpyxl")
         res.to_excel(tmp_path / "p.xlsx")
         sheets = pd.read_excel(tmp_path / "p.xlsx", sheet_name=None)
-        assert sheets["on_time"]["after"].iloc[0] == 1
+        assert sheets["on_time"]["after [share of cases]"].iloc[0] == 1
 
     def test_many_records_are_detail_only(self) -> None:
         procs = [fixed(f"p{i}", [2, 1], [decision(3)]) for i in range(SHOWN_ON_TIME + 1)]

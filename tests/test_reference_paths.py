@@ -294,3 +294,88 @@ def test_an_alias_bomb_is_refused_before_a_save_could_blow_it_up() -> None:
           "  - {id: s0, role: c, duration: &t {dist: triangular, low: 1, mode: 2, high: 4}}\n"
           "  - {id: s1, role: c, duration: *t, after: [s0]}\n")
     assert ps.loads(ok).steps[1].duration == ps.loads(ok).steps[0].duration
+
+
+# --- the artifact check of validation ------------------------------------------------------
+
+
+def reference_artifact_problems(process: ps.Process) -> list[tuple[str, int, str]]:
+    """(step, position in needs, artifact) of every need no ancestor of the step produces,
+    in topological order: the ancestors found by a plain search over ``after``."""
+    by_id = {s.id: s for s in process.steps}
+    missing = []
+    for sid in _topological(process):
+        ancestors: set[str] = set()
+        stack = [e.step for e in by_id[sid].after]
+        while stack:
+            u = stack.pop()
+            if u not in ancestors:
+                ancestors.add(u)
+                stack.extend(e.step for e in by_id[u].after)
+        made = {a for u in ancestors for a in by_id[u].produces}
+        missing += [(sid, k, a) for k, a in enumerate(by_id[sid].needs) if a not in made]
+    return missing
+
+
+@st.composite
+def needy_processes(draw: st.DrawFn) -> ps.Process:
+    """A valid process whose steps then need more: artifacts made anywhere (before, after,
+    on another branch) and one nobody makes; not validated again (the check runs alone)."""
+    process = draw(processes(choices=True, needs=True, max_steps=30))
+    made = [*sorted({a for s in process.steps for a in s.produces}), "ghost"]
+    steps = list(process.steps)
+    for v in draw(st.lists(st.integers(0, len(steps) - 1), max_size=6)):
+        extra = draw(st.sampled_from(made))
+        if extra not in steps[v].needs:
+            steps[v] = steps[v].model_copy(update={"needs": (*steps[v].needs, extra)})
+    return process.model_copy(update={"steps": tuple(steps)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(process=needy_processes(), budget=st.sampled_from([0, 2, 64]))
+def test_the_artifact_check_matches_the_reference(process: ps.Process, budget: int) -> None:
+    # budget 0 sends every need past its direct predecessors to the whole-graph pass
+    from procsimp import validation
+    from procsimp.analysis import analyse
+
+    kept = validation.PRODUCER_SEARCH_BUDGET
+    validation.PRODUCER_SEARCH_BUDGET = budget
+    try:
+        found = validation._artifact_problems(analyse(process))
+    finally:
+        validation.PRODUCER_SEARCH_BUDGET = kept
+    ids = [s.id for s in process.steps]
+    got = [(ids[loc[1]], loc[3], msg) for loc, _, msg in found]
+    expected = reference_artifact_problems(process)
+    assert [(sid, k) for sid, k, _ in got] == [(sid, k) for sid, k, _ in expected]
+    for (_, _, msg), (sid, _, art) in zip(got, expected, strict=True):
+        assert msg.startswith(f"step {sid!r} needs {art!r}, but ")
+        assert ("no step produces it" in msg) == (art == "ghost")
+
+
+@settings(max_examples=60, deadline=None)
+@given(processes(choices=True, rework=True, max_steps=25))
+def test_handoffs_and_work_match_the_reference(process: ps.Process) -> None:
+    # measure counts handoffs over arrays and reuses duration means for default work
+    by_id = {s.id: s for s in process.steps}
+    level = {r.id: r.level for r in process.roles}
+    across = [(by_id[e.step].role, s.role) for s in process.steps for e in s.after
+              if by_id[e.step].role != s.role]
+    m = ps.measure(process)
+    assert m.handoffs == len(across)
+    assert m.vertical_handoffs == sum(level[a] != level[b] for a, b in across)
+    assert m.roles_involved == len({s.role for s in process.steps})
+    assert m.layers == len({level[s.role] for s in process.steps})
+    assert m.approval_layers == len({level[s.role] for s in process.steps
+                                     if s.kind in ("approval", "signature")})
+    assert process.analysis.mean_work == [
+        mean_of(s.work if s.work is not None else s.duration) for s in process.steps]
+
+
+@settings(max_examples=40, deadline=None)
+@given(processes(rework=True, max_steps=25))
+def test_reach_without_choices_matches_the_reference(process: ps.Process) -> None:
+    # without a choice the reach is written down directly (no pass over the graph)
+    node_p, edge_p = process.analysis.reach
+    assert node_p == [reference_reach(process)[s.id] for s in process.steps]
+    assert edge_p == [tuple(1.0 for _ in s.after) for s in process.steps]

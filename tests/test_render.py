@@ -133,7 +133,7 @@ class TestData:
         Shown().to_excel(path)
         sheets = pd.read_excel(path, sheet_name=None)
         assert list(sheets) == ["cut", "notes"]
-        assert sheets["cut"]["before"].tolist()[:2] == [4, 16.25]
+        assert sheets["cut"]["before [day]"].tolist()[:2] == [4, 16.25]
         assert "about" in sheets["notes"]["text"].tolist()
         assert [p.name for p in tmp_path.iterdir()] == ["cut.xlsx"]  # no temporary left
 

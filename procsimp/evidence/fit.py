@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from procsimp._checks import validated
+from procsimp._progress import check_progress, progress_bar
 from procsimp.deadlines import Deadline
 from procsimp.durations import Empirical, Exponential, Gamma, Lognormal, mean_of
 from procsimp.errors import ModelError, OptionError
@@ -504,7 +505,7 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
               | Callable[[str], str | None], *, filter: Any = None, split: float = 0.7,
               case_start: str | None = "startdate", deadline: str | None = "deadline",
               family: str = "auto", window: float | None = None, seed: int = 0,
-              card: bool = True) -> Calibration:
+              card: bool = True, progress: bool | None = None) -> Calibration:
     """Fit ``proc`` to ``log`` and validate it on later cases (see the module).
 
     Parameters
@@ -533,6 +534,9 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
         every earlier case.
     seed
         Seed of the card's simulation and noise floors.
+    progress
+        Show progress (tqdm when installed, else a text line on standard error): None
+        on a terminal once the work passes two seconds, True always, False never.
     """
     pd = require("pandas", "calibrate")
     if not isinstance(proc, Process):
@@ -616,7 +620,11 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
     bounds = np.flatnonzero(np.r_[True, k_case[1:] != k_case[:-1], True])
     replayed: dict[str, _Case] = {}
     test_tally = _Tally()
+    bar = progress_bar(len(bounds) - 1 + len(proc.steps) + 1, "calibrate", unit="part",
+                       progress=check_progress(progress, "calibrate"))
+    bar.describe("calibrate: replaying cases")
     for i in range(len(bounds) - 1):
+        bar.update()
         lo, hi = bounds[i], bounds[i + 1]
         cid = k_case[lo]
         if cid not in starts.index:
@@ -629,7 +637,9 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
     # durations
     fits: dict[str, StepFit] = {}
     new_steps = {}
+    bar.describe("calibrate: fitting durations")
     for s in proc.steps:
+        bar.update()
         x = np.asarray(tally.durations.get(s.id, []), dtype=float)
         if s.id not in observed or len(x) == 0:
             continue
@@ -729,9 +739,12 @@ def calibrate(proc: Process, log: EventLog, mapping: Mapping[str, str | None]
                         for (kind, what), ids in sorted(tally.problems.items()))
 
     result_card = None
+    bar.describe("calibrate: held-out card")
     if test_ids and card:
         result_card = _card(fitted, observed, replayed, test_ids, allowance, log_end, cut,
                             len(fit_ids), seed, per, deadlines)
+    bar.update()
+    bar.close()
     notes = ("durations are elapsed time (inbox waiting included) from the event that "
              "enabled each step; a send-back's own time is carried by the re-run step",)
     return Calibration(fitted, fits, tuple(branches), tuple(rework), arrivals, unsupported,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from procsimp._checks import validated
+from procsimp._progress import check_progress, progress_bar
 from procsimp.errors import FileFormatError, OptionError
 from procsimp.render import Renderable, Table, Tables, require
 
@@ -318,7 +319,7 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
              activity: str | None = None, timestamp: str | None = None,
              start: str | None = None, lifecycle: str | None = None,
              case_attributes: Sequence[str] = (), tz: str = "UTC",
-             **read_options: Any) -> EventLog:
+             progress: bool | None = None, **read_options: Any) -> EventLog:
     """Read an event log into an :class:`EventLog`.
 
     Parameters
@@ -341,6 +342,10 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
     tz
         Time zone of timestamps written without an offset (default UTC); times with an
         offset keep it. All times are held as UTC.
+    progress
+        Show progress of reading a file (tqdm when installed, else a text line on
+        standard error): None on a terminal once the work passes two seconds, True
+        always, False never.
     read_options
         Passed to :func:`pandas.read_csv` (e.g. ``sep=";"``).
     """
@@ -354,6 +359,8 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
     if not path.is_file():
         raise FileFormatError(f"{name}: no such file")
     lower = path.name.lower()
+    bar = progress_bar(2, f"read_log: reading {path.name}", unit="stage",
+                       progress=check_progress(progress, "read_log"))
     try:
         if lower.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".txt")):
             frame = pd.read_csv(path, **read_options)
@@ -369,8 +376,13 @@ def read_log(source: str | os.PathLike[str] | pandas.DataFrame, *, case: str | N
     except (OSError, UnicodeDecodeError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as exc:
         raise FileFormatError(f"{name}: cannot read the event log ({exc})") from None
-    return from_frame(frame, case=case, activity=activity, timestamp=timestamp, start=start,
-                      lifecycle=lifecycle, case_attributes=case_attributes, tz=tz, source=name)
+    bar.update()
+    bar.describe(f"read_log: building the log of {len(frame):,} events")
+    log = from_frame(frame, case=case, activity=activity, timestamp=timestamp, start=start,
+                     lifecycle=lifecycle, case_attributes=case_attributes, tz=tz, source=name)
+    bar.update()
+    bar.close()
+    return log
 
 
 __all__ = ["ACTIVITY_NAMES", "CASE_NAMES", "END_NAMES", "START_NAMES", "EventLog",

@@ -20,13 +20,15 @@ from procsimp.errors import FileFormatError
 from procsimp.io import bpmn, dot, mermaid
 from procsimp.io.base import Format, read_bytes, write_atomic
 from procsimp.io.data import JSON, YAML
+from procsimp.io.tables import CSV_FORMAT, XLSX_FORMAT
 from procsimp.model import Process, with_source
 
 __all__ = ["EXPORT_ONLY", "FORMATS", "TABLE", "Format", "dumps", "format_named", "load", "loads",
            "register", "save", "unregister"]
 
 #: The formats, in the order messages list them.
-TABLE: list[Format] = [YAML, JSON, bpmn.FORMAT, mermaid.FORMAT, dot.FORMAT]
+TABLE: list[Format] = [YAML, JSON, bpmn.FORMAT, CSV_FORMAT, XLSX_FORMAT, mermaid.FORMAT,
+                       dot.FORMAT]
 #: Suffixes :func:`load` and :func:`save` understand, and the format each selects.
 FORMATS: dict[str, str] = {}
 #: Formats :func:`save` writes but :func:`load` cannot read back (diagrams for people).
@@ -113,11 +115,14 @@ def loads(text: str | bytes, fmt: str = "yaml", *, source: str = "<string>",
 
 @validated
 def load(path: str | os.PathLike[str], **options: Any) -> Process:
-    """Read a process from a ``.yaml``, ``.yml``, ``.json`` or ``.bpmn`` file.
+    """Read a process from a ``.yaml``, ``.yml``, ``.json``, ``.bpmn``, ``.csv`` or ``.xlsx``
+    file.
 
     ``options`` go to the format's reader: a BPMN file takes ``level_of`` (the level
     of each lane), ``probabilities`` (of flows, by id), ``time_unit`` and ``process``
-    (see :func:`procsimp.io.bpmn.read_bpmn`); YAML and JSON take none. An option the
+    (see :func:`procsimp.io.bpmn.read_bpmn`); a step table (CSV or Excel, see
+    :mod:`procsimp.io.tables`) takes ``levels``, ``name``, ``time_unit`` and
+    ``handoff_delay``; YAML and JSON take none. An option the
     format does not take is an :class:`~procsimp.OptionError` naming those it does.
 
     Raises :class:`~procsimp.FileFormatError` when the file cannot be read or
@@ -144,9 +149,10 @@ def load(path: str | os.PathLike[str], **options: Any) -> Process:
 
 
 @validated
-def dumps(process: Process, fmt: str = "yaml", **options: Any) -> str:
+def dumps(process: Process, fmt: str = "yaml", **options: Any) -> str | bytes:
     """The process as text in any format of the table (``yaml``, ``json``, ``bpmn``,
-    ``mermaid``, ``dot``); ``options`` go to the format's writer."""
+    ``csv``, ``mermaid``, ``dot``), or bytes for ``xlsx``; ``options`` go to the format's
+    writer."""
     form = format_named(fmt)
     form.check_options(options, f"dumps(..., {fmt!r})", writing=True)
     return form.write(process, **options)
@@ -160,7 +166,8 @@ def save(process: Process, path: str | os.PathLike[str], **options: Any) -> None
     form.check_options(options, str(path), writing=True)
     text = form.write(process, **options)
     try:
-        text.encode("utf-8")
+        if isinstance(text, str):  # a step table in Excel is bytes
+            text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise FileFormatError(f"{path}: cannot write: the process holds text that is not valid "
                               f"Unicode ({exc.object[exc.start:exc.end]!r}, e.g. a lone "

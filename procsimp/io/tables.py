@@ -70,13 +70,14 @@ from pydantic_core import to_jsonable_python
 from procsimp._checks import validated
 from procsimp.durations import mean_of
 from procsimp.errors import FileFormatError
-from procsimp.io.base import write_atomic
+from procsimp.io.base import Format, write_atomic
 from procsimp.io.plain import from_data
 from procsimp.model import Level, Process, Rework, Role, Step
 from procsimp.render import require
 
-__all__ = ["COLUMNS", "EXCEL_CELL_LIMIT", "RECORDS", "STEP_COLUMNS", "TABLE_SUFFIXES",
-           "from_frame", "read_table", "to_frame", "write_table"]
+__all__ = ["COLUMNS", "CSV_FORMAT", "EXCEL_CELL_LIMIT", "RECORDS", "STEP_COLUMNS",
+           "TABLE_SUFFIXES", "XLSX_FORMAT", "dumps_table", "from_frame", "loads_table",
+           "read_table", "to_frame", "write_table"]
 
 if TYPE_CHECKING:
     import os
@@ -544,27 +545,14 @@ def _openpyxl() -> None:
     require("openpyxl", "Excel step tables")
 
 
-@validated
-def write_table(process: Process, path: str | os.PathLike[str]) -> None:
-    """Write the process as a table to a ``.csv`` or ``.xlsx`` file (atomically).
+def dumps_table(process: Process, suffix: str, *, target: str = "<table>") -> str | bytes:
+    """The process as a step table: CSV text (``suffix=".csv"``) or Excel bytes (``".xlsx"``).
 
-    CSV is written with every cell quoted (so carriage returns inside names
-    survive). Excel needs openpyxl (``pip install 'procsimp[excel]'``); a number
-    that needs all 17 significant digits is written as its exact text (Excel
-    keeps 16), characters an Excel file cannot hold as ``_xHHHH_``, a leading
-    ``=`` as ``_x003D_`` (not a formula); :func:`read_table` undoes both.
-
-    Raises
-    ------
-    FileFormatError
-        An unknown suffix, a cell longer than Excel holds, or a failed write.
+    ``target`` names the file in error messages.
     """
-    target = Path(path)
-    suffix = _suffix(target)
     df = to_frame(process)
     if suffix == ".csv":
-        write_atomic(target, df.to_csv(index=False, quoting=csv.QUOTE_ALL, lineterminator="\n"))
-        return
+        return str(df.to_csv(index=False, quoting=csv.QUOTE_ALL, lineterminator="\n"))
     _openpyxl()
     import io
 
@@ -580,7 +568,27 @@ def write_table(process: Process, path: str | os.PathLike[str]) -> None:
         df[column] = pd_series(cells, df[column])
     buffer = io.BytesIO()
     df.to_excel(buffer, index=False, sheet_name="process", engine="openpyxl")
-    write_atomic(target, buffer.getvalue())
+    return buffer.getvalue()
+
+
+@validated
+def write_table(process: Process, path: str | os.PathLike[str]) -> None:
+    """Write the process as a table to a ``.csv`` or ``.xlsx`` file (atomically).
+
+    CSV is written with every cell quoted (so carriage returns inside names
+    survive). Excel needs openpyxl (``pip install 'procsimp[excel]'``); a number
+    that needs all 17 significant digits is written as its exact text (Excel
+    keeps 16), characters an Excel file cannot hold as ``_xHHHH_``, a leading
+    ``=`` as ``_x003D_`` (not a formula); :func:`read_table` undoes both.
+    ``ps.save(process, "x.xlsx")`` does the same.
+
+    Raises
+    ------
+    FileFormatError
+        An unknown suffix, a cell longer than Excel holds, or a failed write.
+    """
+    target = Path(path)
+    write_atomic(target, dumps_table(process, _suffix(target), target=str(target)))
 
 
 def pd_series(cells: list[Any], like: Any) -> Any:
@@ -601,21 +609,21 @@ def _named_record(cell: dict[str, Any], record: str, model: Any, data: dict[str,
     return data
 
 
-@validated
-def read_table(path: str | os.PathLike[str], **keywords: Any) -> Process:
-    """Read a process from a ``.csv`` or ``.xlsx`` table (keywords as :func:`from_frame`).
+def loads_table(data: str | bytes, suffix: str, *, source: str = "<table>",
+                **keywords: Any) -> Process:
+    """A process from the bytes of a ``.csv`` or ``.xlsx`` step table (keywords as
+    :func:`from_frame`); every cell is read as text, so ids such as ``007`` stay as written."""
+    import io
 
-    Every cell is read as text, so ids such as ``007`` stay as written.
-    """
     pd = _pandas()
-    source = Path(path)
-    suffix = _suffix(source)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         if suffix == ".csv":
-            df = pd.read_csv(source, dtype=str, keep_default_na=False)
+            df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
         else:
             _openpyxl()
-            df = pd.read_excel(source, dtype=str, keep_default_na=False, engine="openpyxl")
+            df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False,
+                               engine="openpyxl")
             df = df.apply(lambda col: col.map(
                 lambda v: _excel_unescape(v) if isinstance(v, str) else v))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -623,4 +631,38 @@ def read_table(path: str | os.PathLike[str], **keywords: Any) -> Process:
     except Exception as exc:  # the readers' own errors (a corrupt zip, a bad CSV)
         raise FileFormatError(f"{source}: cannot read the table: {type(exc).__name__}: "
                               f"{exc}") from None
-    return from_frame(df, source=str(source), **keywords)
+    return from_frame(df, source=source, **keywords)
+
+
+@validated
+def read_table(path: str | os.PathLike[str], **keywords: Any) -> Process:
+    """Read a process from a ``.csv`` or ``.xlsx`` table (keywords as :func:`from_frame`).
+
+    Every cell is read as text, so ids such as ``007`` stay as written.
+    ``ps.load("x.xlsx")`` (or ``.csv``) does the same.
+    """
+    source = Path(path)
+    suffix = _suffix(source)
+    _pandas()
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{source}: cannot read the table: {exc}") from None
+    return loads_table(data, suffix, source=str(source), **keywords)
+
+
+def _format(name: str, suffix: str) -> Format:
+    def read(data: str | bytes, *, source: str = "<table>", **keywords: Any) -> Process:
+        return loads_table(data, suffix, source=source, **keywords)
+
+    def write(process: Process) -> str | bytes:
+        return dumps_table(process, suffix)
+
+    return Format(name, (suffix,), read, write, options=_TABLE_OPTIONS)
+
+
+#: What ``load`` passes on to :func:`from_frame` for a step table.
+_TABLE_OPTIONS = ("levels", "name", "time_unit", "handoff_delay")
+#: Rows of the format table (:mod:`procsimp.io.files`): ``load``/``save`` of step tables.
+CSV_FORMAT = _format("csv", ".csv")
+XLSX_FORMAT = _format("xlsx", ".xlsx")

@@ -21,9 +21,21 @@ from procsimp import layout as _layout
 from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.plot._distribution import deadline_position
+from procsimp.plot._labels import Key, plan_labels
 from procsimp.plot._layout import headline
-from procsimp.plot._process import WIDTH_INCHES, draw_swimlane, figure_height, legend
-from procsimp.plot._style import DEADLINE_STYLE, FONT, deadline_unit, figure_and_axes
+from procsimp.plot._process import (
+    ROW_INCHES,
+    WIDTH_INCHES,
+    axis_inches,
+    axis_span,
+    draw_key,
+    draw_swimlane,
+    figure_height,
+    key_inches,
+    legend,
+    panels,
+)
+from procsimp.plot._style import DEADLINE_STYLE, FONT, deadline_unit, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -41,7 +53,8 @@ TITLE_POINTS = 20
 @validated
 def before_after(before: Process, after: Process | Result, result: Result | None = None,
                  ax: Sequence[Axes] | None = None, *, report: Report | None = None,
-                 n: int = 10_000, seed: int = 0, max_boxes: int = _layout.MAX_BOXES) -> Figure:
+                 n: int = 10_000, seed: int = 0, max_boxes: int = _layout.MAX_BOXES,
+                 size: tuple[float, float] | None = None, font: float = FONT) -> Figure:
     """Draw ``before`` above ``after`` on a shared time axis and return the Figure.
 
     Parameters
@@ -62,6 +75,16 @@ def before_after(before: Process, after: Process | Result, result: Result | None
         Simulated cases and seed of that comparison.
     max_boxes
         Above this many steps a panel is aggregated (see :func:`procsimp.plot.process`).
+    size
+        Figure size in inches (width, height); default: 11 inches wide, as tall as the
+        lanes need.
+    font
+        Font size of the box labels in points (the rest scales with it).
+
+    Every box shows its step's whole name or a number listed in the key under the
+    figure (the same number in both panels); removed steps keep their names in their
+    ghost boxes; exclusive edges carry their probability, send-backs return arrows with
+    their rate.
 
     Examples
     --------
@@ -90,30 +113,55 @@ def before_after(before: Process, after: Process | Result, result: Result | None
     bottom = _layout.swimlane(after, levels=levels, labels=names, max_boxes=max_boxes)
     xmax = max(top.span, bottom.span)
     marks = deadline_marks(before, report, xmax)
-    xmax = max([xmax] + [x / 1.02 for x in marks.values()])
+    xmax = axis_span(max([xmax] + [x / 1.02 for x in marks.values()]))
+    width = size[0] if size is not None else WIDTH_INCHES
+    rows = [sum(lane.rows for lane in lay.lanes) for lay in (top, bottom)]
+    row_inches = ROW_INCHES * font / FONT
+    extra = 0.25 * len(report.on_time) * font / FONT
+    if size is not None:  # rows share the height; the font shrinks until a lane holds its name
+        while True:
+            extra = 0.25 * len(report.on_time) * font / FONT
+            row_inches = min((size[1] - (3.8 + extra) * font / FONT) / max(sum(rows), 1), 1.2)
+            if row_inches * 72 >= 2.5 * (font + 1) or font <= 5:
+                break
+            font -= 0.5
+        row_inches = max(row_inches, 0.1)
+    key = Key()
+    labels = {}
+    for lay in (top, bottom):
+        labels.update({(id(lay), k): v for k, v in plan_labels(
+            lay, xmax=xmax, width_inches=axis_inches([top, bottom], width, font),
+            row_inches=row_inches,
+            font=font, key=key).items()})
     owned = ax is None
     if owned:
-        fig, _ = figure_and_axes(None, (WIDTH_INCHES, figure_height(top) + figure_height(bottom)
-                                        - 0.8 + 0.25 * len(report.on_time)))
-        fig.clear()
-        axes = fig.subplots(2, 1, sharex=True, height_ratios=[
-            sum(lane.rows for lane in lay.lanes) + 1.2 for lay in (top, bottom)])
+        height = size[1] if size is not None else (
+            figure_height(top, row_inches, font) + figure_height(bottom, row_inches, font)
+            - 0.8 + extra + key_inches(key, font, width))
+        fig = new_figure((width, height))
+        axes, key_ax = panels(fig, [r * row_inches + 0.6 * font / FONT for r in rows], key,
+                              font, width)
     else:
         axes = list(ax)  # type: ignore[arg-type]
         if len(axes) != 2:
             raise OptionError(f"before_after needs two axes (before, after), got {len(axes)}")
-        fig = axes[0].figure
-    draw_swimlane(top, axes[0], title=f"Before: {before.name}", xmax=xmax)
-    draw_swimlane(bottom, axes[1], title=f"After: {after.name}", xmax=xmax)
+        fig = axes[0].figure  # type: ignore[assignment]
+        key_ax = axes[1]
+    for panel, lay, proc, word in ((axes[0], top, before, "Before"),
+                                   (axes[1], bottom, after, "After")):
+        draw_swimlane(lay, panel, title=f"{word}: {proc.name}", xmax=xmax, process=proc,
+                      labels={k: v for (owner, k), v in labels.items() if owner == id(lay)},
+                      font=font, width_inches=width, row_inches=row_inches)
     axes[0].set_xlabel("")
-    fig.suptitle(headline(report), fontsize=FONT + 5, fontweight="bold",
+    fig.suptitle(headline(report), fontsize=font + 5, fontweight="bold",
                  x=0.01, ha="left", gid="headline")
-    legend(axes[1], [top, bottom], where=fig if owned else None)
+    legend(axes[1], [top, bottom], where=fig if owned else None, font=font)
+    draw_key(key_ax, key, font=font, width_inches=width)
     for ident, x in marks.items():
         for panel in axes:
             panel.axvline(x, gid=f"deadline:{ident}", zorder=6, **DEADLINE_STYLE)
     if report.on_time:
-        _on_time_headline(axes[0], report, marks)
+        _on_time_headline(axes[0], report, marks, font)
     return fig
 
 
@@ -153,7 +201,8 @@ def on_time_line(change: OnTimeChange) -> str:
             f"{change.change * 100:+.1f} pp (95% CI {lo:+.1f} to {hi:+.1f})")
 
 
-def _on_time_headline(ax: Axes, report: Report, marks: dict[str, float]) -> None:
+def _on_time_headline(ax: Axes, report: Report, marks: dict[str, float],
+                      font: float = FONT) -> None:
     """Under the headline, one line per deadline; the marked ones with the marker's line.
 
     A legend of the top panel, raised above its title (a figure legend "outside upper"
@@ -165,9 +214,10 @@ def _on_time_headline(ax: Axes, report: Report, marks: dict[str, float]) -> None
     handles = [Line2D([], [], **(DEADLINE_STYLE if c.id in marks else {"lw": 0}))
                for c in report.on_time]
     texts = [on_time_line(c) for c in report.on_time]
-    above_title = ax.transAxes + ScaledTranslation(0, TITLE_POINTS / 72, ax.figure.dpi_scale_trans)
+    above_title = ax.transAxes + ScaledTranslation(0, TITLE_POINTS * font / FONT / 72,
+                                                   ax.figure.dpi_scale_trans)
     box = ax.legend(handles=handles, labels=texts, loc="lower left", bbox_to_anchor=(0, 1),
-                    bbox_transform=above_title, frameon=False, fontsize=FONT + 3,
+                    bbox_transform=above_title, frameon=False, fontsize=font + 3,
                     handlelength=2.4, borderaxespad=0, borderpad=0.2)
     box.set_gid("on-time")
     for change, text in zip(report.on_time, box.get_texts(), strict=True):

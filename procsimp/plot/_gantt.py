@@ -8,6 +8,7 @@ so 300 steps stay legible.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from procsimp._checks import validated
@@ -36,8 +37,8 @@ MAX_ROWS = 40
 def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) -> Figure:
     """Draw the expected schedule of ``proc`` as a Gantt chart and return the Figure.
 
-    Bars carry ``gid`` ``critical:ID`` or ``step:ID``; row labels are the step
-    names (or role names when aggregated), shortened to 40 characters.
+    Bars carry ``gid`` ``critical:ID`` or ``step:ID``; row labels are the whole step
+    names (or role names when aggregated), wrapped at spaces into lines of 45 characters.
     """
     times = proc.analysis.mean_schedule()
     on_path = set(measure(proc).critical_path) if proc.steps else set()
@@ -51,7 +52,10 @@ def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) ->
     else:
         labels = [s.name for s in order]
         row_of = {s.id: i for i, s in enumerate(order)}
-    fig, ax = figure_and_axes(ax, (11.0, 1.2 + 0.24 * len(labels)))
+    wrapped = ["\n".join(textwrap.wrap(" ".join(lb.split()), width=45, break_long_words=False))
+               or lb for lb in labels]
+    lines = max((w.count("\n") + 1 for w in wrapped), default=1)
+    fig, ax = figure_and_axes(ax, (11.0, 1.2 + (0.11 + 0.13 * lines) * len(labels)))
     span = max((f for _, f in times.values()), default=0.0) or 1.0
     for step in order:
         start, finish = times[step.id]
@@ -59,7 +63,7 @@ def gantt(proc: Process, ax: Axes | None = None, *, max_rows: int = MAX_ROWS) ->
         style = {**KIND_STYLE[step.kind], **(CRITICAL if critical else NORMAL)}
         ax.barh(row_of[step.id], max(finish - start, span * 0.003), left=start, height=0.7,
                 gid=("critical:" if critical else "step:") + step.id, **style)
-    ax.set_yticks(range(len(labels)), [shorten(lb, 40) for lb in labels], fontsize=FONT)
+    ax.set_yticks(range(len(labels)), wrapped, fontsize=FONT, linespacing=1.0)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, span * 1.02)
     ax.set_xlabel(f"{unit_plural(proc.time_unit)} from the start (expected)", fontsize=FONT + 1)

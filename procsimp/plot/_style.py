@@ -90,7 +90,14 @@ def _figure_class() -> type[Figure]:
     from matplotlib.figure import Figure
 
     class ProcsimpFigure(Figure):
-        """A matplotlib Figure that shows itself in a notebook."""
+        """A matplotlib Figure that shows itself in a notebook and keeps its text as text
+        in SVG (``<text>`` elements, editable in a slide program)."""
+
+        def savefig(self, *args: Any, **kwargs: Any) -> None:
+            import matplotlib
+
+            with matplotlib.rc_context({"svg.fonttype": "none"}):
+                super().savefig(*args, **kwargs)
 
         def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()

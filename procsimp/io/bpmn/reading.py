@@ -131,6 +131,12 @@ class _Reader:
         self.sim.branch_probabilities(self.nodes.values())
         self._compute_predecessors()
         data = self._assemble(processes, header)
+        # --- workload of a BIMP/QBP simulation model (procsimp.io.bpmn.resources) ---
+        if header is None:
+            from procsimp.io.bpmn.resources import read_workload
+
+            read_workload(root, data, self.notes)
+        # --- end of the workload hook ---
         process = self._validate(data)
         self._warn()
         return process
