@@ -26,6 +26,7 @@ from procsimp.errors import (
     PrecisionWarning,
     ProcsimpError,
     SimulationError,
+    UnrelatedWarning,
 )
 
 if TYPE_CHECKING:  # the names the lazy table gives, for type checkers and editors
@@ -202,6 +203,7 @@ __all__ = [
     "Sum",
     "Triangular",
     "Uniform",
+    "UnrelatedWarning",
     "__version__",
     "available_passes",
     "calibrate",

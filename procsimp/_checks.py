@@ -20,6 +20,7 @@ procsimp.errors.OptionError: half: label must be text or None, got int 4
 
 from __future__ import annotations
 
+import ast
 import collections.abc as cabc
 import functools
 import inspect
@@ -28,7 +29,7 @@ import numbers
 import os
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 from procsimp.errors import OptionError
@@ -71,6 +72,10 @@ def _ok(value: Any, hint: Any) -> bool:
             return isinstance(value, type)
         if origin is cabc.Callable:
             return callable(value)
+        if origin is cabc.Sequence and type(value).__name__ == "ndarray":
+            # an array of axes (what pyplot.subplots returns) is a sequence of them
+            args = typing.get_args(hint)
+            return not args or all(_ok(v, args[0]) for v in value.ravel()[:10_000])
         if not isinstance(origin, type) or not isinstance(value, origin):
             return False
         args = typing.get_args(hint)
@@ -87,12 +92,22 @@ _WORDS = {bool: "True or False", int: "an integer", float: "a number", str: "tex
           tuple: "a tuple"}
 
 
+def _unwrapped(hint: Any) -> Any:
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    return hint
+
+
 def describe(hint: Any) -> str:
     """What an annotation accepts, in words: ``str | None`` -> ``'text or None'``."""
     origin = typing.get_origin(hint)
     if origin is typing.Annotated:
         return describe(typing.get_args(hint)[0])
     if origin in (typing.Union, types.UnionType):
+        parts = [_unwrapped(h) for h in typing.get_args(hint)]
+        if len(parts) > 2 and all(h is float or "dist" in getattr(h, "model_fields", ())
+                                  for h in parts):  # procsimp.Duration
+            return "a duration (a number or a distribution)"
         return " or ".join(dict.fromkeys(describe(h) for h in typing.get_args(hint)))
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
@@ -131,21 +146,61 @@ class _Names(dict):  # type: ignore[type-arg]
         raise KeyError(key)
 
 
+def _type_checking_imports(module: types.ModuleType) -> dict[str, ast.stmt]:
+    """The ``import`` statements under the module's ``if TYPE_CHECKING:``, by the name each
+    binds (``Axes`` -> ``from matplotlib.axes import Axes``)."""
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    out: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for stmt in node.body:
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    for alias in stmt.names:
+                        out[(alias.asname or alias.name).split(".")[0]] = stmt
+    return out
+
+
+def _resolve(raw: str, namespace: Mapping[str, Any], module: types.ModuleType | None) -> Any:
+    """Evaluate the annotation text ``raw``; a name the module imports only for type checking
+    is imported now (a class from an optional package that is missing: ``_SKIP``)."""
+    try:
+        return eval(raw, {}, namespace)
+    except NameError:
+        pass
+    if module is None:
+        return _SKIP
+    imports = _type_checking_imports(module)
+    extra: dict[str, Any] = {}
+    for name in {n.id for n in ast.walk(ast.parse(raw, mode="eval")) if isinstance(n, ast.Name)}:
+        if name in imports and name not in namespace:
+            try:
+                exec(compile(ast.Module([imports[name]], []), "<annotation>", "exec"), extra)
+            except ImportError:
+                return _SKIP
+    try:
+        return eval(raw, extra, namespace)
+    except Exception:
+        return _SKIP
+
+
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
     """The annotations of ``func``'s parameters, each one it cannot resolve as ``_SKIP``."""
     import sys
 
+    module = inspect.getmodule(func)
     # names the module imports only for type checking (Process, Result, ...) are public:
     # the package gives them on first use (its names load lazily)
-    names = _Names(vars(inspect.getmodule(func) or types.ModuleType("none")),
-                   sys.modules.get("procsimp"))
+    names = _Names(vars(module or types.ModuleType("none")), sys.modules.get("procsimp"))
     out = {}
     for name, raw in getattr(func, "__annotations__", {}).items():
         if name == "return":
             continue
         try:
-            out[name] = eval(raw, {}, names) if isinstance(raw, str) else raw
-        except Exception:  # a name imported only for type checking (pandas, networkx)
+            out[name] = _resolve(raw, names, module) if isinstance(raw, str) else raw
+        except Exception:  # an annotation that is not an expression
             out[name] = _SKIP
     return out
 
@@ -154,10 +209,12 @@ def validated(func: Callable[P, R]) -> Callable[P, R]:
     """Check the arguments of ``func`` against its annotations on every call.
 
     A mismatch raises :class:`~procsimp.OptionError` ``"<func>: <argument> must be
-    <what it accepts>, got <type> <value>"`` before ``func`` runs. ``**options`` and
-    ``*args`` are left to ``func``; so are plain ``int`` and ``float`` arguments (checked
-    in the body together with their range, e.g. :func:`check_number`) and annotations
-    naming a class the module imports only for type checking.
+    <what it accepts>, got <type> <value>"`` before ``func`` runs; so does a float that is
+    nan or infinite (no argument of procsimp takes one). ``**options`` and ``*args`` are left
+    to ``func``, and so is the range of a number (checked in the body, e.g.
+    :func:`check_number`). A class the module imports only for type checking (``Axes``,
+    ``pandas.DataFrame``) is imported on the first call; when its package is missing, the
+    argument is not checked (no value can be of that class then).
     """
     signature = inspect.signature(func)
     who = func.__qualname__.replace(".<locals>", "")
@@ -170,18 +227,24 @@ def validated(func: Callable[P, R]) -> Callable[P, R]:
         nonlocal checked
         if checked is None:  # resolved on the first call: every module is loaded by then
             hints = _hints(func)
-            # plain numbers (n, seed, ...) are checked in the body, with their range
             checked = [(name, hints[name]) for name, p in signature.parameters.items()
-                       if name in hints and hints[name] not in (_SKIP, int, float)
+                       if name in hints and hints[name] is not _SKIP
                        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise OptionError(f"{who}: {exc}; its arguments are {signature}") from None
         for name, hint in checked:
-            if name in bound.arguments and not _ok(bound.arguments[name], hint):
+            if name not in bound.arguments:
+                continue
+            value = bound.arguments[name]
+            if not _ok(value, hint):
                 raise OptionError(f"{who}: {name} must be {describe(hint)}, got "
-                                  f"{_shown(bound.arguments[name])}")
+                                  f"{_shown(value)}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise OptionError(f"{who}: {name} must be a finite number, got {_shown(value)}")
+            if isinstance(value, (str, os.PathLike)) and _admits_path(hint):
+                check_path(value, who, name)
         return func(*args, **kwargs)
 
     return wrapper
@@ -235,8 +298,16 @@ def check_count(value: Any, who: str, name: str, *, low: int = 0, high: int | No
     return int(value)
 
 
+def _admits_path(hint: Any) -> bool:
+    """Whether an annotation is (or includes) ``os.PathLike``: the argument names a file."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_admits_path(h) for h in typing.get_args(hint))
+    return hint is os.PathLike or typing.get_origin(hint) is os.PathLike
+
+
 def check_path(path: Any, who: str, name: str = "path") -> str:
-    """``path`` as text: a str or path-like without a NUL byte (which no file system takes).
+    """``path`` as text: a non-empty str or path-like without a NUL byte (which no file
+    system takes); :func:`validated` applies it to every argument annotated as a path.
 
     >>> check_path("a\\x00.yaml", "save")
     Traceback (most recent call last):
@@ -251,6 +322,8 @@ got str 'a\\x00.yaml'
     if not isinstance(text, str) or "\x00" in text:
         raise OptionError(f"{who}: {name} must be a file path without NUL bytes, got "
                           f"{_shown(text)}")
+    if not text:
+        raise OptionError(f"{who}: {name} must name a file, got an empty path")
     return text
 
 

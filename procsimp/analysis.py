@@ -165,13 +165,13 @@ class Analysis:
 
     # --- the surface by step id ------------------------------------------------------------
 
-    def _pos(self, step_id: str) -> int:
+    def _pos(self, step_id: str, name: str = "step_id") -> int:
         try:
             return self.index[step_id]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable id
             from procsimp.errors import ModelError
 
-            raise ModelError(f"the process has no step {step_id!r}") from None
+            raise ModelError(f"the process has no step {step_id!r} ({name})") from None
 
     def order_ids(self) -> tuple[str, ...]:
         """Step ids in topological order (file order breaks ties)."""
@@ -219,7 +219,7 @@ class Analysis:
         A search backwards from ``target`` that never visits a step ordered before
         ``source``, so it is cheap for nearby steps.
         """
-        s, t = self._pos(source), self._pos(target)
+        s, t = self._pos(source, "source"), self._pos(target, "target")
         if s == t:
             return True
         rank = self._rank
@@ -252,6 +252,12 @@ class Analysis:
         ``{step id: {artifact: ids of the producers no other producer of it lies
         after}}``, for the artifacts named in ``artifacts``.
         """
+        if not isinstance(artifacts, (set, frozenset)) or not all(isinstance(a, str)
+                                                                  for a in artifacts):
+            from procsimp.errors import OptionError
+
+            raise OptionError(f"Analysis.nearest_producers: artifacts must be a set of artifact "
+                              f"names, got {type(artifacts).__name__} {artifacts!r:.60}")
         near = nearest_producers(self, artifacts)
         return {self.ids[v]: {a: frozenset(self.ids[u] for u in us)
                               for a, us in near[v].items()}

@@ -39,6 +39,7 @@ from pydantic import (
     field_validator,
 )
 
+from procsimp._checks import validated
 from procsimp.errors import MissingDependencyError, ModelError, OptionError
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -107,24 +108,28 @@ class Calendar(_Model):
 
     # --- holidays --------------------------------------------------------------------
 
+    @validated
     def holiday_dates(self, first_year: int, last_year: int) -> tuple[dt.date, ...]:
         """The holidays from ``first_year`` to ``last_year`` (inclusive), sorted.
 
         Raises :class:`~procsimp.MissingDependencyError` when the calendar names a
         country and the ``holidays`` package is not installed.
         """
+        _check_years(first_year, last_year, "calendar.holiday_dates")
         if isinstance(self.holidays, HolidaySource):
             src = self.holidays
             return _package_holidays(src.country, src.categories, src.subdiv,
                                      first_year, last_year)
         return tuple(sorted(d for d in set(self.holidays) if first_year <= d.year <= last_year))
 
+    @validated
     def pinned(self, first_year: int, last_year: int) -> Calendar:
         """This calendar with its holidays listed as dates for those years.
 
         Freezes the ``holidays`` package's data into the process file (``ps.save``), so
         its figures no longer change when the package's data do.
         """
+        _check_years(first_year, last_year, "calendar.pinned")
         return self.model_copy(update={"holidays": self.holiday_dates(first_year, last_year)})
 
     def _busdaycal(self, first_year: int, last_year: int) -> np.busdaycalendar:
@@ -132,36 +137,46 @@ class Calendar(_Model):
 
     # --- arithmetic ------------------------------------------------------------------
 
+    @validated
     def add(self, date: Any, n: int) -> dt.date:
         """The n-th working day after ``date`` (``date`` itself not counted; n = 0: ``date``)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise OptionError(f"calendar.add: n must be a whole number of working days >= 0, "
                               f"got {n!r}")
-        day = as_date(date, "calendar.add")
+        day = as_date(date, "calendar.add: date")
         end = self.offsets(np.array([day], dtype="datetime64[D]"), np.array([float(n)]))[0]
         return end.astype(dt.date)  # type: ignore[no-any-return]
 
+    @validated
     def working_days(self, first: Any, last: Any) -> int:
         """Working days from ``first`` to ``last``, both included."""
-        a, b = as_date(first, "calendar.working_days"), as_date(last, "calendar.working_days")
+        a, b = (as_date(first, "calendar.working_days: first"),
+                as_date(last, "calendar.working_days: last"))
         if b < a:
             raise OptionError(f"calendar.working_days: last ({b}) is before first ({a})")
         cal = self._busdaycal(int(str(a)[:4]), int(str(b)[:4]))
         return int(np.busday_count(a, b + np.timedelta64(1, "D"), busdaycal=cal))
 
+    @validated
     def is_working_day(self, date: Any) -> bool:
         """Whether the office works on ``date``."""
-        d = as_date(date, "calendar.is_working_day")
+        d = as_date(date, "calendar.is_working_day: date")
         year = int(str(d)[:4])
         return bool(np.is_busday(d, busdaycal=self._busdaycal(year, year)))
 
+    @validated
     def working_days_per(self, unit: str) -> float:
         """Working days in one time unit of a process on this calendar."""
-        return {"minute": 1.0 / (60.0 * self.hours_per_day), "hour": 1.0 / self.hours_per_day,
-                "day": 1.0, "week": float(len(self.workweek))}[unit]
+        per = {"minute": 1.0 / (60.0 * self.hours_per_day), "hour": 1.0 / self.hours_per_day,
+               "day": 1.0, "week": float(len(self.workweek))}
+        if unit not in per:
+            raise OptionError(f"calendar.working_days_per: unit must be one of "
+                              f"{', '.join(per)}, got {unit!r}")
+        return per[unit]
 
     # --- many cases at once ----------------------------------------------------------
 
+    @validated
     def offsets(self, start: np.ndarray, working: np.ndarray) -> np.ndarray:
         """The working day on which each working-time offset falls (whole arrays).
 
@@ -173,6 +188,7 @@ class Calendar(_Model):
         days = self._offset_days(start, k)
         return np.where(k == 0, start, days)
 
+    @validated
     def elapsed(self, start: np.ndarray, working: np.ndarray) -> np.ndarray:
         """Calendar days from the close of each start date to each working-time offset.
 
@@ -296,11 +312,29 @@ def as_date(value: Any, where: str) -> np.datetime64:
         value = value.date()
     try:
         day = np.datetime64(value, "D")
-    except (ValueError, TypeError):
-        raise OptionError(f"{where}: {value!r} is not a date; write it as YYYY-MM-DD") from None
-    if np.isnat(day):
-        raise OptionError(f"{where}: {value!r} is not a date; write it as YYYY-MM-DD")
+    except (ValueError, TypeError, OverflowError):
+        raise OptionError(f"{where}: {value!r:.60} is not a date; write it as YYYY-MM-DD") from None
+    year = 1970 + int(day.astype("datetime64[Y]").astype(np.int64)) if not np.isnat(day) else 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise OptionError(f"{where}: {value!r:.60} is not a date from year {FIRST_YEAR} to "
+                          f"{LAST_YEAR}; write it as YYYY-MM-DD")
     return day
+
+
+def _check_years(first_year: int, last_year: int, who: str) -> None:
+    """Refuse a span of years outside the calendar's range, or longer than ``MAX_YEARS``."""
+    for name, year in (("first_year", first_year), ("last_year", last_year)):
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise OptionError(f"{who}: {name} must be a year from {FIRST_YEAR} to {LAST_YEAR}, "
+                              f"got {year!r}")
+    if not 0 <= last_year - first_year < MAX_YEARS:
+        raise OptionError(f"{who}: last_year must be from first_year to {MAX_YEARS - 1} years "
+                          f"after it, got {first_year} to {last_year}")
+
+
+#: The years a date may fall in (those of ``datetime.date``), and the longest span of years
+#: whose holidays one call lists.
+FIRST_YEAR, LAST_YEAR, MAX_YEARS = 1, 9999, 500
 
 
 @lru_cache(maxsize=64)

@@ -32,6 +32,7 @@ Bad input prints one clear message on standard error and exits with status 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
@@ -310,7 +311,12 @@ def _portfolio(args: argparse.Namespace) -> int:
                     "--dask needs dask.distributed, which is not installed; run `pip install "
                     "procsimp[dask]`") from None
             try:
-                executor = stack.enter_context(Client(args.dask, timeout=30))
+                if not 0 < args.dask_timeout <= 3600:
+                    raise OptionError(f"--dask-timeout must be from 0 to 3600 seconds, got "
+                                      f"{args.dask_timeout:g}")
+                executor = stack.enter_context(Client(args.dask, timeout=args.dask_timeout))
+            except OptionError:
+                raise
             except Exception as exc:  # a bad address, no scheduler there, a timeout
                 raise OptionError(f"--dask {args.dask!r}: cannot connect to a Dask scheduler "
                                   f"there ({type(exc).__name__}: {exc}); give its address, "
@@ -583,6 +589,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run on K local processes (default: serially)")
     run_on.add_argument("--dask", metavar="ADDRESS",
                         help="run on the Dask scheduler at ADDRESS (pip install procsimp[dask])")
+    p.add_argument("--dask-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="give up connecting to the --dask scheduler after SECONDS (default 30)")
     p.add_argument("-o", "--output", metavar="TABLE",
                    help="write the table to TABLE (.csv needs pandas, or .json)")
     p.add_argument("--figure", metavar="OUT",
@@ -635,8 +643,19 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(f"procsimp: warning: {message}", file=sys.stderr if file is None else file)
 
 
+def _escape_what_the_console_cannot_show() -> None:
+    """On a console that cannot encode every character (``PYTHONIOENCODING=ascii``, an old
+    code page), print the others as ``\\u2014`` escapes instead of failing on a name."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding and not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):  # a closed stream: leave it
+                stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    _escape_what_the_console_cannot_show()
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:

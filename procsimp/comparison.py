@@ -42,16 +42,17 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from procsimp._checks import validated
+from procsimp._checks import check_count, validated
 from procsimp._progress import check_progress, progress_bar
 from procsimp.deadlines import OnTimeChange, paired_change
-from procsimp.errors import OptionError
+from procsimp.errors import OptionError, UnrelatedWarning
 from procsimp.intervals import mean_interval
 from procsimp.metrics import Metrics, measure
 from procsimp.model import Process
@@ -203,6 +204,7 @@ class Report(Renderable):
     """Per role, utilisation and queue wait before and after, when both versions declare
     ``arrivals`` (see :func:`procsimp.queueing.load_changes`)."""
 
+    @validated
     def metric(self, name: str) -> MetricCut:
         """The row of one metric, by its field name in :class:`~procsimp.Metrics`."""
         for row in self.metrics:
@@ -231,8 +233,11 @@ class Report(Renderable):
                          for c in self.workload},
         }
 
+    @validated
     def to_json(self, indent: int | None = 2) -> str:
-        """The report as JSON text."""
+        """The report as JSON text (``indent``: spaces per level, 0 to 16, or None: one line)."""
+        if indent is not None:
+            check_count(indent, "Report.to_json", "indent", high=16)
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_frame(self) -> pandas.DataFrame:
@@ -405,6 +410,12 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     OptionError
         ``before``/``after`` are not processes, their time units differ, ``result``
         does not belong to them, or ``n``, ``seed`` or ``bootstrap`` is invalid.
+
+    Warns
+    -----
+    UnrelatedWarning
+        ``before`` and ``after`` share no step id: the report is computed (and says so in
+        its ``notes``), but it compares two different services, not a reform of one.
     """
     if isinstance(after, Result):
         if result is not None and result is not after:
@@ -441,11 +452,14 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
     seed = check_seed(seed, "compare")
     progress = check_progress(progress, "compare")
 
+    unrelated = _unrelated_note(before, after)
+    if unrelated:
+        warnings.warn(unrelated, UnrelatedWarning, stacklevel=3)
     m_before, m_after = measure(before), measure(after)
     rows = tuple(_metric_cut(name, kind, getattr(m_before, name), getattr(m_after, name))
                  for name, kind in METRICS)
     notes = tuple(note for label, m in (("before", m_before), ("after", m_after))
-                  if (note := _lead_time_note(label, m)))
+                  if (note := _lead_time_note(label, m))) + ((unrelated,) if unrelated else ())
     simulation = None
     on_time: tuple[OnTimeChange, ...] = ()
     if n:
@@ -468,6 +482,17 @@ def compare(before: Process, after: Process | Result, n: int = 10_000, seed: int
                   n=int(n), seed=int(seed), metrics=rows, simulation=simulation,
                   attribution=attribution, notes=notes, on_time=on_time,
                   workload=load_changes(before, after))
+
+
+def _unrelated_note(before: Process, after: Process) -> str | None:
+    """Why the two processes look unrelated (no step id in common), or None."""
+    ids = {s.id for s in before.steps}
+    if not ids or not after.steps or any(s.id in ids for s in after.steps):
+        return None
+    return (f"compare: {before.name!r} and {after.name!r} share no step id, so the cut "
+            f"compares two unrelated processes, not a reform of one: the cases are not "
+            f"paired step by step (no common random numbers). Compare a process with its "
+            f"own reformed version (ps.simplify keeps the ids of the steps it keeps)")
 
 
 def _metric_cut(name: str, kind: MetricKind, before: float, after: float) -> MetricCut:

@@ -40,6 +40,7 @@ from pydantic import (
     model_serializer,
 )
 
+from procsimp._checks import check_number, validated
 from procsimp.calendar import EPS, whole_days
 from procsimp.intervals import Z95
 from procsimp.render import Cell, Renderable, Table, Tables
@@ -119,8 +120,10 @@ class OnTime(Renderable):
         """Share of cases late."""
         return 1.0 - self.share if self.cases else math.nan
 
+    @validated
     def lateness_quantile(self, q: float) -> float:
         """A quantile of the lateness of the late cases (nan when none is late)."""
+        q = check_number(q, "OnTime.lateness_quantile", "q", low=0, high=1)
         late = self.lateness[self.lateness > EPS]
         return float(np.quantile(late, q)) if len(late) else math.nan
 

@@ -55,6 +55,13 @@ Z90 = 1.2815515655446004
 #: the bound keeps every mean, sum and sample finite.
 MAX_DURATION = 1e9
 
+#: A scaled duration whose mean is below this (in time units: 1e-12 days is 86 ns) is 0.
+NEGLIGIBLE = 1e-12
+
+#: Most draws one call of ``sample`` makes (400 MB of floats; the simulation's own bound on
+#: cases, ``procsimp.simulation.MAX_CASES``, is the same).
+MAX_DRAWS = 50_000_000
+
 NonNegative = Annotated[float, Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, le=MAX_DURATION, allow_inf_nan=False)]
 
@@ -77,9 +84,19 @@ class _Dist(BaseModel):
     def variance(self) -> float:
         """The exact variance (used by the queueing formulas of :mod:`procsimp.capacity`)."""
 
-    @abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` independent draws."""
+        """``n`` independent draws from the random generator ``rng``."""
+        if not isinstance(rng, np.random.Generator):
+            raise OptionError(f"{type(self).__name__}.sample: rng must be a numpy Generator "
+                              f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 0 <= n <= MAX_DRAWS:
+            raise OptionError(f"{type(self).__name__}.sample: n must be an integer from 0 to "
+                              f"{MAX_DRAWS:,} (draws), got {type(n).__name__} {n!r:.40}")
+        return self._draw(rng, int(n))
+
+    @abstractmethod
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws (arguments checked)."""
 
 
 class _ThreePoint(_Dist):
@@ -113,7 +130,7 @@ class Triangular(_ThreePoint):
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.low == self.high:
             return np.full(n, self.low)
         return rng.triangular(self.low, self.mode, self.high, n)
@@ -138,7 +155,7 @@ class Pert(_ThreePoint):
         b = 1.0 + 4.0 * (self.high - self.mode) / span
         return span * span * a * b / (36.0 * 7.0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         span = self.high - self.low
         if span == 0:
             return np.full(n, self.low)
@@ -168,7 +185,7 @@ class Uniform(_Dist):
     def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
 
@@ -229,7 +246,7 @@ class Lognormal(_Dist):
         except OverflowError:
             return math.inf
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         mu, sigma = self.params
         return rng.lognormal(mu, sigma, n)
 
@@ -250,7 +267,7 @@ class Empirical(_Dist):
         m = self.mean
         return math.fsum((v - m) ** 2 for v in self.values) / len(self.values)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), n)
 
 
@@ -270,7 +287,7 @@ class Exponential(_Dist):
     def mean(self) -> float:
         return self.mean_
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
 
     @property
@@ -300,7 +317,7 @@ class Gamma(_Dist):
     def mean(self) -> float:
         return self.mean_
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.shape, self.sd * self.sd / self.mean_, n)
 
     @property
@@ -347,7 +364,7 @@ class Sum(_Dist):
         # the parts are drawn independently
         return math.fsum(variance_of(p) for p in self.parts)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         total = np.zeros(n)
         for part in self.parts:
             total += sample(part, rng, n)
@@ -449,38 +466,50 @@ def sample(duration: float | _Dist, rng: np.random.Generator, n: int) -> np.ndar
 def add(*durations: float | _Dist) -> float | _Dist:
     """The sum of durations: a number if all are fixed, else a :class:`Sum` (flattened).
 
+    Fixed parts add up to one number unless it would exceed :data:`MAX_DURATION`, the
+    bound of a fixed duration; they are then kept apart in a :class:`Sum`, so that the
+    result is always a duration a process file may hold.
+
     >>> add(1, 2.5)
     3.5
     >>> add(1, Uniform(low=0, high=2)).mean
     2.0
+    >>> add(1e9, 1e9)
+    Sum(dist='sum', parts=(1000000000.0, 1000000000.0))
     """
     parts: list[float | _Dist] = []
-    fixed = 0.0
+    fixed: list[float] = []
     for d in durations:
         for part in (d.parts if isinstance(d, Sum) else (d,)):
             if isinstance(part, _Dist):
                 parts.append(part)
-            else:
-                fixed += float(part)
-    if not parts:
-        return fixed
-    if fixed:
-        parts.insert(0, fixed)
+            elif part:
+                fixed.append(float(part))
+    total = math.fsum(fixed)
+    if total <= MAX_DURATION:
+        fixed = [total] if total else []
+    if not parts and len(fixed) <= 1:
+        return fixed[0] if fixed else 0.0
+    parts[:0] = fixed
     return parts[0] if len(parts) == 1 else Sum(parts=tuple(parts))
 
 
 @validated
 def scaled(duration: float | _Dist, factor: float) -> float | _Dist:
-    """The duration multiplied by ``factor`` (>= 0), in the same family.
+    """The duration multiplied by ``factor`` (>= 0), in the same family; a distribution
+    whose mean would fall below :data:`NEGLIGIBLE` becomes 0.
 
     >>> scaled(Triangular(low=1, mode=2, high=6), 0.5).mean
     1.5
     """
-    if factor < 0 or not math.isfinite(factor):
-        raise ValueError(f"a duration can only be scaled by a finite factor >= 0, got {factor}")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor < 0 \
+            or not math.isfinite(factor):
+        raise OptionError(f"scaled: factor must be a finite number >= 0, got {factor!r:.40}")
     if not isinstance(duration, _Dist):
         return float(duration) * factor
-    if factor == 0:
+    if factor == 0 or factor * duration.mean < NEGLIGIBLE:
+        # a part so small that its parameters would underflow (a median of 0 is no
+        # lognormal): it is 0 to within NEGLIGIBLE time units
         return 0.0
     if isinstance(duration, (Triangular, Pert)):
         return duration.model_copy(update={"low": duration.low * factor,
@@ -511,6 +540,7 @@ Sum.model_rebuild()
 
 __all__ = [
     "MAX_DURATION",
+    "NEGLIGIBLE",
     "Distribution",
     "Duration",
     "Empirical",

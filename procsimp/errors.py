@@ -55,6 +55,15 @@ class MissingDependencyError(ProcsimpError):
     """An optional dependency a feature needs is not installed; the message says what to install."""
 
 
+class UnrelatedWarning(UserWarning):
+    """:func:`procsimp.compare` was given two processes that share no step.
+
+    The figures are still computed, but the cut is then a difference between two
+    unrelated services rather than the effect of a reform; the same words are in the
+    report's ``notes``.
+    """
+
+
 class PrecisionWarning(UserWarning):
     """A simulated interval may cover less than it claims (too few cases, a heavy tail).
 
@@ -71,4 +80,5 @@ __all__ = [
     "PrecisionWarning",
     "ProcsimpError",
     "SimulationError",
+    "UnrelatedWarning",
 ]

@@ -349,6 +349,7 @@ class Process(Model):
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, f) for f in type(self).model_fields))
 
+    @validated
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Process:
         """A copy with ``update`` applied (not validated again); its analysis is built anew."""
         copied = super().model_copy(update=update, deep=deep)
@@ -384,11 +385,11 @@ class Process(Model):
         """The step with this id (:class:`~procsimp.ModelError` if there is none)."""
         try:
             return self._steps_by_id[step_id]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable id
             from procsimp.errors import ModelError
 
             raise ModelError(
-                f"process {self.name!r} has no step {step_id!r}; "
+                f"process {self.name!r} has no step {step_id!r} (step_id); "
                 f"its steps are: {', '.join(self._steps_by_id) or '(none)'}"
             ) from None
 
@@ -396,17 +397,25 @@ class Process(Model):
         """The role with this id (:class:`~procsimp.ModelError` if there is none)."""
         try:
             return self._roles_by_id[role_id]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable id
             from procsimp.errors import ModelError
 
             raise ModelError(
-                f"process {self.name!r} has no role {role_id!r}; "
+                f"process {self.name!r} has no role {role_id!r} (role_id); "
                 f"its roles are: {', '.join(self._roles_by_id) or '(none)'}"
             ) from None
 
     def level_of(self, step: Step | str) -> Level:
         """The hierarchy level of the role performing ``step``."""
-        s = self.step(step) if isinstance(step, str) else step
+        if isinstance(step, str):
+            s = self.step(step)
+        elif isinstance(step, Step):
+            s = step
+        else:
+            from procsimp.errors import OptionError
+
+            raise OptionError(f"Process.level_of: step must be a Step or a step id, got "
+                              f"{type(step).__name__} {step!r:.60}")
         return self._levels_by_id[self.role(s.role).level]
 
     @validated

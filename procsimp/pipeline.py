@@ -96,6 +96,7 @@ class Result(Renderable):
     def passes(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.runs)
 
+    @validated
     def changes_of(self, pass_name: str) -> tuple[Change, ...]:
         """The changes one pass made."""
         return tuple(c for c in self.changes if c.pass_name == pass_name)

@@ -854,7 +854,7 @@ def simulate_queues(process: Process, n: int = 10_000, seed: int | None = 0, *,
         raise OptionError(f"simulate: warmup must be a whole number of cases >= 0, "
                           f"got {warmup!r}")
     analysis = process.analysis
-    simulation._check_workload(analysis)
+    simulation._check_workload(analysis, int(n) + int(replications) * int(warmup))
     own = [r.id for r in process.roles
            if r.calendar is not None and r.calendar != process.calendar]
     if own:

@@ -49,6 +49,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from procsimp._checks import validated
 from procsimp.errors import FileFormatError, MissingDependencyError
 
 if TYPE_CHECKING:
@@ -447,6 +448,7 @@ class Renderable:
         """The tables as JSON-ready plain data (see :func:`plain`)."""
         return plain(self.tables())
 
+    @validated
     def to_excel(self, path: str | os.PathLike[str]) -> None:
         """Write the tables to an ``.xlsx`` workbook, one sheet each (needs pandas and
         openpyxl; see :func:`write_excel`)."""

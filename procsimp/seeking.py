@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -121,9 +122,11 @@ class Move:
     cost: float = 1.0
 
     @classmethod
-    def shorten(cls, step: str, to: Duration, *, cost: float = 1.0,
+    @validated
+    def shorten(cls, step: str, to: Duration | Mapping[str, Any], *, cost: float = 1.0,
                 label: str | None = None) -> Move:
-        """Shorten ``step`` to the duration ``to`` (e.g. its service standard)."""
+        """Shorten ``step`` to the duration ``to`` (e.g. its service standard), a number or
+        a distribution, as a model or as in a file (``{"dist": "triangular", ...}``)."""
         try:
             duration = TypeAdapter(Duration).validate_python(to)
         except ValidationError as exc:
@@ -133,6 +136,7 @@ class Move:
                    label or f"shorten {step} to {mean_of(duration):g}", _cost(cost, step))
 
     @classmethod
+    @validated
     def of(cls, pass_name: str, *, cost: float = 1.0, label: str | None = None,
            **options: Any) -> Move:
         """Run the registered pass ``pass_name`` with ``options`` as one move."""
@@ -141,6 +145,7 @@ class Move:
         return cls(pass_name, dict(options), label or f"{pass_name}({words})",
                    _cost(cost, pass_name))
 
+    @validated
     def apply(self, process: Process, *, checked: bool = True) -> tuple[Process, list[Change]]:
         """``process`` after this move, with its Changes (unchanged when its target is gone).
 
@@ -626,7 +631,8 @@ class Plan(Renderable):
     def changes(self) -> tuple[Change, ...]:
         return tuple(c for m in self.moves for c in m.changes)
 
-    def save(self, path: Any, **options: Any) -> None:
+    @validated
+    def save(self, path: str | os.PathLike[str], **options: Any) -> None:
         """Save the plan's process (format by suffix, like :func:`procsimp.save`)."""
         from procsimp.io.files import save
 

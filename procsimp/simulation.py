@@ -68,6 +68,10 @@ ROW_BUDGET = 1 << 18
 #: ``simulate`` refuses a process in which a step would run more often than this per case on
 #: average (nested rework multiplies): the work would grow with that product, not the size.
 MAX_RUNS_PER_CASE = 1_000
+#: ``simulate`` refuses a run whose expected work, step executions over all cases
+#: (``n`` x the expected runs of every step per case), exceeds this: about 30 million
+#: executions take a second on one core, so the budget is some five minutes.
+MAX_WORK = 10_000_000_000
 NEG_INF = -np.inf
 #: The contention engine behind ``simulate(queues=True)``: :mod:`procsimp.queues` builds
 #: on this module and registers its entry point here (so the two do not import each other).
@@ -302,7 +306,9 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         ``n`` is not a positive integer, or ``critical`` is not one of the choices.
     SimulationError
         Nested rework would make a step run more than :data:`MAX_RUNS_PER_CASE` times
-        per case on average (the message names the step and the blocks).
+        per case on average (the message names the step and the blocks), or the expected
+        work, ``n`` times the expected step executions per case, exceeds
+        :data:`MAX_WORK` (the message gives the estimate).
     """
     if queues:
         if start is not None:
@@ -320,7 +326,7 @@ def simulate(process: Process, n: int = 10_000, seed: int | None = 0, *,
         raise OptionError(f"simulate: critical must be True, False or 'auto', got {critical!r}")
     seed = check_seed(seed, "simulate")
     analysis = process.analysis
-    _check_workload(analysis)
+    _check_workload(analysis, int(n))
     multi = sum(1 for p in analysis.preds if len(p) > 1)
     track = bool(critical) if critical != "auto" else multi * CHUNK <= CRITICAL_BUDGET
     dates = None if start is None else start_dates(start, int(n), int(seed))
@@ -869,11 +875,20 @@ def runs_per_case(analysis: Analysis) -> list[float]:
     return runs
 
 
-def _check_workload(analysis: Analysis) -> None:
-    """Refuse up front a process whose nested rework would make the simulation explode."""
+def _check_workload(analysis: Analysis, n: int) -> None:
+    """Refuse up front a process whose nested rework would make the simulation explode, or
+    a run whose expected work exceeds :data:`MAX_WORK`."""
+    runs = runs_per_case(analysis) if analysis.blocks else [1.0] * analysis.n
+    work = n * math.fsum(runs)
+    if work > MAX_WORK and max(runs, default=0.0) <= MAX_RUNS_PER_CASE:
+        seconds = work / 3e7
+        raise SimulationError(
+            f"simulate: {n:,} cases of {analysis.n:,} steps are about {work:.3g} step "
+            f"executions (some {seconds / 60:,.0f} minutes), beyond the budget of "
+            f"{MAX_WORK:.0e} (simulation.MAX_WORK); simulate fewer cases (10,000 give "
+            f"intervals of a few tenths of a percent) or split the process")
     if not analysis.blocks:
         return
-    runs = runs_per_case(analysis)
     worst = max(range(analysis.n), key=runs.__getitem__)
     if runs[worst] <= MAX_RUNS_PER_CASE:
         return
@@ -884,16 +899,19 @@ def _check_workload(analysis: Analysis) -> None:
         chain.append(f"{analysis.ids[blk.entry]!r}..{analysis.ids[blk.exit]!r} "
                      f"(p {blk.p!r}, {blk.mode})")
         b = blk.parent
+    shown = ", ".join(chain[:3]) + (f" and {len(chain) - 3} more around them"
+                                    if len(chain) > 3 else "")
+    times = f"{runs[worst]:,.0f}" if runs[worst] < 1e9 else f"{runs[worst]:.3g}"
     raise SimulationError(
-        f"simulate: step {analysis.ids[worst]!r} would run {runs[worst]:,.0f} times per case "
-        f"on average, inside {len(chain)} nested rework block(s) {', '.join(chain)}; the "
+        f"simulate: step {analysis.ids[worst]!r} would run {times} times per case "
+        f"on average, inside {len(chain)} nested rework block(s) {shown}; the "
         f"simulation's work grows with that number (at most {MAX_RUNS_PER_CASE:,} is "
         f"simulated). Lower the send-back probabilities (rework.p) or nest fewer blocks; "
         f"ps.measure gives the expected lead time without simulating")
 
 
 
-__all__ = ["CHUNK", "CRITICAL_BUDGET", "MAX_RUNS_PER_CASE", "CalendarEngine", "Engine",
+__all__ = ["CHUNK", "CRITICAL_BUDGET", "MAX_RUNS_PER_CASE", "MAX_WORK", "CalendarEngine", "Engine",
            "Instants", "RandomDraws",
            "SimulationResult", "check_cases", "check_seed", "runs_per_case", "simulate",
            "summarize"]

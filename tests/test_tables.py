@@ -207,7 +207,7 @@ class TestNetworkx:
         assert proc.step("sign").predecessors == ("initial_section",)
 
     def test_errors(self) -> None:
-        with pytest.raises(ps.FileFormatError, match="DiGraph"):
+        with pytest.raises(ps.OptionError, match="graph must be a DiGraph"):  # the argument check
             ps.from_networkx(nx.Graph())  # type: ignore[arg-type]
         g = nx.DiGraph()
         g.add_edge("a", "b")

@@ -115,6 +115,7 @@ class PassOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @classmethod
+    @validated
     def strategy(cls, process: Process) -> SearchStrategy[dict[str, Any]]:
         """A hypothesis strategy of valid options for this pass on ``process``, as a mapping.
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from procsimp._checks import validated
 from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, ChangeKind
 
@@ -65,6 +66,7 @@ class PassContext:
         """Ids of the steps files are sent back to (a rework's ``to``)."""
         return frozenset(s.rework.to for s in self.process.steps if s.rework is not None)
 
+    @validated
     def change(self, kind: ChangeKind, steps: tuple[str, ...], reason: str,
                **values: Any) -> Change:
         """A :class:`Change` made by this pass (``values``: ``edges``, ``before``, ...)."""

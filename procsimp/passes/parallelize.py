@@ -7,7 +7,9 @@ pass replaces them with edges from those producers and then keeps only the
 transitive reduction of the order, so independent reviews run at the same
 time. By default the order among approvals and signatures is kept too (a
 chain of initials is a legal order): an approval, and any step between two
-approvals, keeps its edges from predecessors that come after an approval.
+approvals, keeps its edges from predecessors that come after an approval. An approval
+or signature always keeps the edges through which a check that can send the file back
+(a step with ``rework``) reaches it: the decision stays after the check it guards.
 ``circulate_approvals: true`` lets approvals that need nothing from each other
 circulate at once.
 
@@ -81,6 +83,12 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
             approval_after[v] = any(steps[w].kind in APPROVAL_KINDS or approval_after[w]
                                     for w in c.succs[v])
 
+    # a check that can send the file back guards every decision after it: an approval or
+    # a signature keeps the edges through which such a check (a rework sender) reaches it
+    guarded_upto = [False] * n
+    for v in c.order:
+        guarded_upto[v] = steps[v].rework is not None or any(guarded_upto[u] for u in c.preds[v])
+
     def outside_blocks(u: int) -> bool:
         b = c.innermost_block[u]
         return b is None or (c.blocks[b].exit == u and c.blocks[b].parent is None)
@@ -112,6 +120,8 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
         if track_appr and (step.kind in APPROVAL_KINDS or approval_after[v]):
             # inside the chain of initials: keep the edges the earlier approvals come through
             required |= {u for u in c.preds[v] if approval_upto[u]}
+        if step.kind in APPROVAL_KINDS:
+            required |= {u for u in c.preds[v] if guarded_upto[u]}
         if required != set(c.preds[v]):
             if not entry_of_its_blocks(v):
                 left[v] = "it lies inside a revision loop (rework), which is left as it is"

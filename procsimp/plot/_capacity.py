@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.model import Process
 from procsimp.plot._style import AFTER_COLOUR, BEFORE_COLOUR, FONT, OKABE_ITO, figure_and_axes
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from procsimp.pipeline import Result
 
 
+@validated
 def utilisation(before: Process | Result, after: Process | None = None,
                 ax: Axes | None = None) -> Figure:
     """Draw each role's utilisation before and after; return the Figure.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from procsimp._checks import validated
 from procsimp.errors import OptionError
 from procsimp.plot._style import AFTER_COLOUR, BEFORE_COLOUR, FONT, figure_and_axes, unit_plural
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from procsimp.seeking import Plan
 
 
+@validated
 def front(plan: Plan, ax: Axes | None = None) -> Figure:
     """Draw the examined plans on (cost of moves, p90 lead time, cost per case); return the
     Figure. ``ax``: an axes to draw into (default: a new figure)."""

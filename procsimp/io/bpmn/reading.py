@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from procsimp._checks import validated
 from procsimp.errors import FileFormatError, ModelError
 from procsimp.io.base import read_bytes
 from procsimp.io.bpmn._common import (
@@ -763,6 +764,7 @@ def loads_bpmn(data: bytes | str, *, source: str = "<string>",
         raise FileFormatError(f"{source}: structure nested too deep to import") from None
 
 
+@validated
 def read_bpmn(path: str | os.PathLike[str], *, level_of: dict[str, str] | None = None,
               probabilities: dict[str, float] | None = None, time_unit: str | None = None,
               process: str | None = None) -> Process:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from procsimp._version import __version__
+from procsimp.errors import FileFormatError
 from procsimp.io.bpmn._common import BPMN, BPMNDI, DC, DI, PROCSIMP, XSI, json_text
 from procsimp.io.bpmn.diagram import Edge, Shape, add_diagram
 from procsimp.layout import Grid, grid
@@ -420,7 +421,14 @@ def dumps_bpmn(process: Process) -> str:
     gateway whose flows carry conditions (the last flow is the default); a
     rework loop is an exclusive gateway after the sender whose conditional
     flow goes back, the way on being the default flow.
+
+    A process without steps has no BPMN form (a BPMN process needs a task; the file
+    could not be read back): it is refused with a :class:`~procsimp.FileFormatError`.
     """
+    if not process.steps:
+        raise FileFormatError(f"process {process.name!r} has no steps, and BPMN needs at "
+                              f"least one task to describe a process; save it as .yaml or "
+                              f".json instead")
     writer = _Writer(process)
     writer.build()
     return writer.xml()
