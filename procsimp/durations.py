@@ -417,12 +417,19 @@ def mean_of(duration: float | _Dist) -> float:
     Checks its argument itself, as :func:`~procsimp._checks.validated` would, without the
     wrapper's cost: the engines call it once per step and edge.
     """
-    if isinstance(duration, float):  # the common case first (an int is a float here)
+    if isinstance(duration, float) and 0.0 <= duration < math.inf:  # the common case first
         return float(duration)
     if isinstance(duration, _Dist):
         return duration.mean
     if isinstance(duration, numbers.Real) and not isinstance(duration, bool):
-        return float(duration)
+        try:
+            value = float(duration)
+        except OverflowError:
+            value = math.inf
+        if 0.0 <= value < math.inf:
+            return value
+        raise OptionError(f"mean_of: duration must be a finite number >= 0 (a time in the "
+                          f"process's unit), got {_shown(duration)}")
     raise OptionError(f"mean_of: duration must be a number or a distribution (Triangular, "
                       f"Pert, Uniform, Lognormal, ...), got {_shown(duration)}")
 

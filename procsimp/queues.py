@@ -80,11 +80,30 @@ REPLICATIONS = 10
 MIN_WARMUP = 50
 #: Random draws fetched from a stream at once.
 BLOCK = 2048
+#: Cases a replication may admit after its last measured one, per measured or warm-up case,
+#: while it waits for the measured cases to finish. A stable office needs few (those that
+#: arrive during the last case's stay); an overloaded one whose files are sent back
+#: needs ever more, since each send-back queues behind every later arrival: the run stops
+#: with a :class:`~procsimp.SimulationError` instead of growing without bound.
+MAX_OVERRUN = 20
+#: Fewest such cases allowed, whatever the number of measured cases.
+MIN_OVERRUN = 1000
+#: Bound on (cases in the office) x (steps) the overrun may reach, for memory (each case
+#: in the office keeps a few numbers per step: about 24 bytes each).
+MAX_CASE_STEPS = 20_000_000
 #: Calendar days in a month and a year (without a calendar time runs on every day).
 DAYS_PER_PERIOD = {**DAYS_PER_UNIT, "month": 365.25 / 12.0, "year": 365.25}
 PERIODS = tuple(DAYS_PER_PERIOD)
 
 _ARRIVE, _START, _DONE, _FINISH = 0, 1, 2, 3
+
+
+class _Overrun(Exception):
+    """A replication admitted :data:`MAX_OVERRUN` times its cases and still waits."""
+
+    def __init__(self, extra: int) -> None:
+        super().__init__(extra)
+        self.extra = extra
 _INF = math.inf
 
 #: Student t quantiles t(0.975, df) for df = 1..30.
@@ -541,6 +560,8 @@ class _Replication:
         push(heap, (arrivals[0], -1, 0))
         sources = [v for v in range(n) if npred[v] == 0]
         last_arrival = arrivals[0]
+        # the last case the run may admit while it waits for the measured ones
+        limit = total + max(MIN_OVERRUN, min(MAX_OVERRUN * total, MAX_CASE_STEPS // max(n, 1)))
 
         def refill(v: int) -> float:
             """A new block of service times for step ``v``; returns the first."""
@@ -807,6 +828,8 @@ class _Replication:
                 cs = [case, npred[:], [-_INF] * n, [0] * n, {}, nsinks, now, now,
                       first <= case < total]
                 if done_measured < m:  # arrivals go on while measured cases are in the office
+                    if case >= limit:
+                        raise _Overrun(case - total)
                     last_arrival = arrivals[case + 1] if case < total else \
                         last_arrival + self.next_gap()
                     push(heap, (last_arrival, -1, case + 1))
@@ -880,8 +903,27 @@ def simulate_queues(process: Process, n: int = 10_000, seed: int | None = 0, *,
     outs = []
     for k in range(replications):
         rep = _Replication(net, load, seed, k, warmup + counts[k], warmup, keep)
-        outs.append(rep.run())
+        try:
+            outs.append(rep.run())
+        except _Overrun as exc:
+            raise _overrun_error(process, net, offered, exc.extra) from None
     return _result(process, net, load, offered, outs, seed, replications, warmup)
+
+
+def _overrun_error(process: Process, net: _Net, offered: list[float],
+                   extra: int) -> SimulationError:
+    over = [f"{rid!r} ({u:.0%} of its staff's time)"
+            for rid, u in zip(net.role_ids, offered, strict=True) if u >= 1.0]
+    why = (f"role(s) {', '.join(over)} are offered more work than their staff can do, so "
+           f"their queues grow without bound" if over else
+           "the office is so close to full that the queues drain too slowly")
+    return SimulationError(
+        f"simulate(queues=True) {process.name!r}: {extra:,} more cases arrived after the "
+        f"last measured one before the measured cases finished (the bound, queues.MAX_OVERRUN "
+        f"per case), so the run stopped: {why}, and a file sent back queues behind every "
+        f"later arrival; the lead time has no steady state to estimate. Add staff or "
+        f"availability, lower the arrival rate, or see ps.capacity(proc) for what each role "
+        f"can sustain")
 
 
 def _offered(process: Process, net: _Net, load: Workload) -> list[float]:

@@ -138,6 +138,27 @@ def test_unstable_role_is_flagged_never_a_finite_wait():
     assert r.to_dict()["roles"]["r"]["wait"] is None
 
 
+def test_an_overloaded_office_with_send_backs_stops_with_a_clear_error_not_a_memory_kill():
+    # one clerk offered 300 % of their time, and half the files are sent back: each
+    # send-back queues behind every case that arrived meanwhile, so the measured cases
+    # never catch up; before the bound this grew past 24 GB. The run stops at the bound
+    # (queues.MAX_OVERRUN) and names the overloaded role with its offered load.
+    p = ps.Process.model_validate({
+        "levels": ["s"], "time_unit": "hour", "roles": [{"id": "clerk", "level": "s"}],
+        "arrivals": {"rate": 1, "per": "hour"},
+        "steps": [{"id": "a", "role": "clerk", "duration": 1, "work": 1.0},
+                  {"id": "b", "role": "clerk", "duration": 1, "work": 2.0, "after": ["a"],
+                   "rework": {"to": "a", "p": 0.5, "mode": "repeat"}}]})
+    with warnings.catch_warnings(), pytest.raises(ps.SimulationError) as info:
+        warnings.simplefilter("ignore")
+        ps.simulate(p, 400, seed=0, queues=True)
+    message = str(info.value)
+    assert "'clerk' (600% of its staff's time)" in message
+    assert "MAX_OVERRUN" in message and "ps.capacity" in message
+    # the analytic side agrees it is unstable: 1 case an hour, 2 visits of a (1 h) and b (2 h)
+    assert ps.capacity(p).roles["clerk"].utilisation == pytest.approx(6.0)
+
+
 def test_result_keeps_the_simulation_result_shape():
     r = ps.simulate(one_step(0.5), 2000, seed=0, queues=True, arrivals={"rate": 1, "per": "hour"})
     assert isinstance(r, ps.SimulationResult)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from procsimp._checks import validated
+from procsimp._checks import check_number, validated
 from procsimp.errors import FileFormatError, OptionError
 from procsimp.plot._before_after import before_after
 from procsimp.plot._distribution import distribution
@@ -110,12 +110,20 @@ def deck(result: Result, *, size: tuple[float, float] = SLIDE, style: str = "sli
     return figures
 
 
+#: Highest resolution ``save_deck`` accepts (a 16:9 slide at 1,200 dpi is 19,200 pixels
+#: wide already).
+MAX_DPI = 1200
+
+
+@validated
 def save_deck(figures: dict[str, Figure], folder: str | os.PathLike[str], *,
               formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> list[Path]:
     """Save every figure of :func:`deck` into ``folder`` as ``NAME.FORMAT``; the paths.
 
-    SVG keeps its text as text (editable in a slide program).
+    SVG keeps its text as text (editable in a slide program). ``dpi`` (1 to
+    :data:`MAX_DPI`) sets the resolution of the PNG files.
     """
+    check_number(dpi, "save_deck", "dpi", low=1, high=MAX_DPI)
     allowed = ("png", "svg", "pdf")
     bad = [f for f in formats if f not in allowed]
     if bad or not formats:
@@ -130,6 +138,9 @@ def save_deck(figures: dict[str, Figure], folder: str | os.PathLike[str], *,
     for name, fig in figures.items():
         for ext in formats:
             path = out / f"{name}.{ext}"
-            fig.savefig(path, dpi=dpi)
+            try:
+                fig.savefig(path, dpi=dpi)
+            except OSError as exc:
+                raise FileFormatError(f"{path}: cannot write the figure: {exc}") from None
             written.append(path)
     return written
