@@ -29,7 +29,10 @@ independent runs (default :data:`REPLICATIONS`); each run first simulates
 ``warmup`` cases (default: a fifth of its measured cases, at least
 :data:`MIN_WARMUP`) that are discarded, so the figures describe the steady
 state, not an empty office filling up. Arrivals go on after the last measured
-case, so its congestion is not understated. Every figure's 95 % interval is a
+case, so its congestion is not understated; where the office is overloaded and files
+are sent back, the measured cases would never catch up, and the run stops after
+:data:`MAX_OVERRUN` further cases per case with a :class:`~procsimp.SimulationError`
+naming the overloaded roles. Every figure's 95 % interval is a
 Student-t interval over the replications' own figures (cases within one run are
 correlated, so an interval over cases would be too narrow).
 
