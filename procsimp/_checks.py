@@ -263,19 +263,23 @@ def check_number(value: Any, who: str, name: str, *, low: float | None = None,
     ...
     procsimp.errors.OptionError: quantile: q must be a number in [0, 1], got int 2
     """
-    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    left = "(" if low_open or low is None else "["  # an infinite end is never included
+    right = ")" if high_open or high is None else "]"
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else f"{high:g}"
     wanted = f"a number in {left}{lo}, {hi}{right}"
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond any float
+            v = math.inf
         ok = (math.isfinite(v)
               and (low is None or (v > low if low_open else v >= low))
               and (high is None or (v < high if high_open else v <= high)))
     if not ok:
         raise OptionError(f"{who}: {name} must be {wanted}, got {_shown(value)}")
-    return float(value)
+    return v
 
 
 def check_count(value: Any, who: str, name: str, *, low: int = 0, high: int | None = None,

@@ -45,7 +45,7 @@ from pydantic import (
     model_validator,
 )
 
-from procsimp._checks import _shown, validated
+from procsimp._checks import _shown, check_number, validated
 from procsimp.errors import OptionError
 
 #: z-score of the 90th percentile of the standard normal distribution.
@@ -422,14 +422,7 @@ def mean_of(duration: float | _Dist) -> float:
     if isinstance(duration, _Dist):
         return duration.mean
     if isinstance(duration, numbers.Real) and not isinstance(duration, bool):
-        try:
-            value = float(duration)
-        except OverflowError:
-            value = math.inf
-        if 0.0 <= value < math.inf:
-            return value
-        raise OptionError(f"mean_of: duration must be a finite number >= 0 (a time in the "
-                          f"process's unit), got {_shown(duration)}")
+        return check_number(duration, "mean_of", "duration", low=0)
     raise OptionError(f"mean_of: duration must be a number or a distribution (Triangular, "
                       f"Pert, Uniform, Lognormal, ...), got {_shown(duration)}")
 

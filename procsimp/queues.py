@@ -99,15 +99,12 @@ DAYS_PER_PERIOD = {**DAYS_PER_UNIT, "month": 365.25 / 12.0, "year": 365.25}
 PERIODS = tuple(DAYS_PER_PERIOD)
 
 _ARRIVE, _START, _DONE, _FINISH = 0, 1, 2, 3
+_INF = math.inf
 
 
 class _Overrun(Exception):
-    """A replication admitted :data:`MAX_OVERRUN` times its cases and still waits."""
-
-    def __init__(self, extra: int) -> None:
-        super().__init__(extra)
-        self.extra = extra
-_INF = math.inf
+    """A replication reached its bound on cases (:data:`MAX_OVERRUN`); ``args[0]``: the
+    cases admitted after the last measured one."""
 
 #: Student t quantiles t(0.975, df) for df = 1..30.
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -909,7 +906,7 @@ def simulate_queues(process: Process, n: int = 10_000, seed: int | None = 0, *,
         try:
             outs.append(rep.run())
         except _Overrun as exc:
-            raise _overrun_error(process, net, offered, exc.extra) from None
+            raise _overrun_error(process, net, offered, exc.args[0]) from None
     return _result(process, net, load, offered, outs, seed, replications, warmup)
 
 
