@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from procsimp._gc import bulk
 from procsimp.analysis import (
     CycleError,
     analyse,
@@ -39,6 +40,13 @@ PROBABILITY_TOLERANCE = 1e-6
 
 def check_process(cls: type[Process], data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
     """Validate ``data`` as a process; raise one ValidationError listing every problem."""
+    steps = data.get("steps") if isinstance(data, dict) else None
+    with bulk(len(steps) if isinstance(steps, (list, tuple)) else 0):
+        return _check_process(cls, data, handler)
+
+
+def _check_process(cls: type[Process], data: Any,
+                   handler: ValidatorFunctionWrapHandler) -> Process:
     try:
         process: Process | None = handler(data)
         structural: list[InitErrorDetails] = []
