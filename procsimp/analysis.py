@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 Term = frozenset[tuple[int, int]]
 Condition = frozenset[Term]
 ALWAYS: Condition = frozenset({frozenset()})
+_ID, _AFTER, _ROLE, _STEP = (attrgetter(name) for name in ("id", "after", "role", "step"))
 #: Conditions with more terms than this are not tracked (the choice structure is too tangled).
 MAX_TERMS = 64
 
@@ -309,6 +311,10 @@ def send_back_delay(process: Process, step: Step, target: Step) -> Duration:
 def topological_order(preds: Sequence[Sequence[int]],
                       succs: Sequence[Sequence[int]]) -> list[int] | None:
     """Kahn's algorithm, smallest index first (so file order breaks ties); None on a cycle."""
+    if all(u < v for v, us in enumerate(preds) for u in us):
+        # every edge goes forward in file order (the usual file): smallest ready first is
+        # then the file order itself, since each step's predecessors all come before it
+        return list(range(len(preds)))
     indegree = [len(p) for p in preds]
     ready = [v for v, d in enumerate(indegree) if d == 0]
     heapq.heapify(ready)
@@ -334,25 +340,66 @@ def find_cycle(ids: list[str], succs: Sequence[Sequence[int]]) -> list[str]:
     return [*path, path[0]]
 
 
-def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
+@dataclass(frozen=True, eq=False)
+class EdgeTable:
+    """Every ``after`` edge of a process, once, in file order (step by step): what validation
+    checks the references on and :func:`analyse` builds its rows from."""
+
+    steps: list[Step]
+    ids: list[str]
+    #: step id -> position (the last one, should an id repeat)
+    index: dict[str, int]
+    pred_edges: list[tuple[Predecessor, ...]]
+    edges: list[Predecessor]
+    #: number of edges into each step
+    lens: list[int]
+    #: position of each edge's predecessor (``None`` where it names no step)
+    flat: list[int | None]
+
+    @classmethod
+    def of(cls, process: Process) -> EdgeTable:
+        steps = list(process.steps)
+        ids = list(map(_ID, steps))
+        index = dict(zip(ids, range(len(ids)), strict=True))
+        pred_edges = list(map(_AFTER, steps))
+        edges = list(itertools.chain.from_iterable(pred_edges))
+        flat = list(map(index.get, map(_STEP, edges)))
+        return cls(steps, ids, index, pred_edges, edges, list(map(len, pred_edges)), flat)
+
+    def plain(self) -> bool:
+        """Every edge names a known step other than its own, and no step lists one twice."""
+        flat = self.flat
+        if None in flat:
+            return False
+        if not flat:
+            return True
+        n = len(self.steps)
+        pred = np.asarray(flat, dtype=np.int64)
+        owner = np.repeat(np.arange(n, dtype=np.int64), self.lens)
+        return not bool(np.any(pred == owner)) and \
+            int(np.unique(owner * n + pred).size) == len(flat)
+
+
+def analyse(process: Process, *, with_blocks: bool = True,
+            table: EdgeTable | None = None) -> Analysis:
     """Build the integer-indexed view of a process whose references are valid.
 
+    ``table``: the process's :class:`EdgeTable`, when the caller has built it already.
     Raises :class:`CycleError` when ``after`` edges form a cycle.
     """
-    steps = list(process.steps)
-    ids = [s.id for s in steps]
-    index = {sid: i for i, sid in enumerate(ids)}
     # Rows are tuples: once built they never change, and tuples of numbers are not
     # tracked by the garbage collector (a 100,000-step process has millions of rows).
     # No list per step either (a list is always tracked): successors are counted, then
     # placed in one flat list, and rows of delays that repeat (the handoff delay, none)
     # are shared.
-    pred_edges = [s.after for s in steps]
-    roles = [s.role for s in steps]
-    # every edge once, in file order (step by step, each step's after in order)
-    edges = [edge for after in pred_edges for edge in after]
-    flat = [index[edge.step] for edge in edges]
-    lens = [len(after) for after in pred_edges]
+    if table is None:
+        table = EdgeTable.of(process)
+    steps, ids, index = table.steps, table.ids, table.index
+    pred_edges, edges, lens = table.pred_edges, table.edges, table.lens
+    if None in table.flat:
+        raise KeyError(next(e.step for e, u in zip(edges, table.flat, strict=True) if u is None))
+    flat: list[int] = table.flat  # type: ignore[assignment]
+    roles = list(map(_ROLE, steps))
     ends = list(itertools.accumulate(lens))
     preds: list[tuple[int, ...]] = [tuple(flat[end - k:end]) if k else ()
                                     for k, end in zip(lens, ends, strict=True)]
@@ -382,7 +429,7 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
         # keyed by the ids of the delays: a row kept here keeps its delays alive
         delays.append(delay_rows.setdefault(tuple(map(id, row)), row))
     del delay_rows, flat_delay, owner_role, edges
-    succs = _successors(preds, out_degree)
+    succs = _successors(flat, lens, out_degree)
     order = topological_order(preds, succs)
     if order is None:
         raise CycleError(find_cycle(ids, succs))
@@ -395,21 +442,19 @@ def analyse(process: Process, *, with_blocks: bool = True) -> Analysis:
     return analysis
 
 
-def _successors(preds: list[tuple[int, ...]], out_degree: list[int]) -> list[tuple[int, ...]]:
-    """The successor rows of ``preds``, each in increasing order, without a list per step."""
-    start = [0] * (len(preds) + 1)
-    total = 0
-    for u, d in enumerate(out_degree):
-        start[u] = total
-        total += d
-    start[-1] = total
-    fill = start[:-1]
-    flat = [0] * total
-    for v, us in enumerate(preds):
-        for u in us:
-            flat[fill[u]] = v
-            fill[u] += 1
-    return [tuple(flat[start[u]:start[u + 1]]) for u in range(len(preds))]
+def _successors(flat: list[int], lens: list[int],
+                out_degree: list[int]) -> list[tuple[int, ...]]:
+    """The successor rows of the edges ``flat`` (the predecessor of every edge, step by step,
+    ``lens[v]`` of them for step ``v``), each row in increasing order, without a list per step:
+    a stable sort of the edges by predecessor keeps their owners in file order."""
+    n = len(lens)
+    if not flat:
+        return [()] * n
+    owner = np.repeat(np.arange(n, dtype=np.int64), lens)
+    by_pred = owner[np.argsort(np.asarray(flat, dtype=np.int64), kind="stable")].tolist()
+    ends = list(itertools.accumulate(out_degree))
+    return [tuple(by_pred[end - d:end]) if d else () for d, end in zip(out_degree, ends,
+                                                                        strict=True)]
 
 
 def block_nodes(analysis: Analysis, entry: int, exit_: int) -> set[int] | None:

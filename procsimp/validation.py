@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import typing
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
@@ -22,7 +23,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from procsimp._gc import bulk
 from procsimp.analysis import (
+    ALWAYS,
     CycleError,
+    EdgeTable,
     analyse,
     attach_blocks,
     probability,
@@ -232,20 +235,19 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
                 unknown("roles", role.reports_to, role_ids, ("roles", i, "reports_to"),
                         f"role {role.id!r}", "superior role")
     refs_ok = True
-    for i, step in steps:
-        if step.role not in role_ids:
-            unknown("roles", step.role, role_ids, ("steps", i, "role"), f"step {step.id!r}",
-                    "role")
-        after = step.after
-        # the common case in one test: known predecessors, each once, none the step itself
-        if after and not (len(after) == 1 and after[0].step in step_ids
-                          and after[0].step != step.id) and \
-                not _plain_edges(step.id, [e.step for e in after], step_ids):
-            refs_ok = _edge_problems(i, step, step_ids, problems, unknown) and refs_ok
-        if step.rework is not None and step.rework.to not in step_ids:
-            refs_ok = False
-            unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"),
-                    f"step {step.id!r}", "rework target")
+    table = EdgeTable.of(process) if full and len(step_ids) == len(process.steps) else None
+    if table is not None and table.plain() and \
+            set(map(attrgetter("role"), process.steps)) <= role_ids:
+        # the common case, checked over all edges at once: every role and predecessor is
+        # known, no step lists itself or a predecessor twice; only rework targets remain
+        for i, step in enumerate(process.steps):
+            if step.rework is not None and step.rework.to not in step_ids:
+                refs_ok = False
+                unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"),
+                        f"step {step.id!r}", "rework target")
+    else:
+        refs_ok = _step_problems(steps, role_ids, step_ids, problems, unknown)
+    table = table if refs_ok else None
     if process.deadlines:
         problems += [(loc, "deadline", msg)
                      for loc, msg in deadline_problems(process, step_ids | known["steps"])]
@@ -255,7 +257,7 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
             problems += _cycle_problems(process, list(steps))
         return problems
     try:
-        analysis = analyse(process, with_blocks=False)
+        analysis = analyse(process, with_blocks=False, table=table)
     except CycleError as exc:
         first = exc.cycle[0]
         i = next(i for i, s in steps if s.id == first)
@@ -282,7 +284,9 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
     if not choices.problems:
         for v in analysis.order:
             cond = choices.node_cond[v]
-            if cond is not None and probability(cond, choices.branch_p) == 0.0:
+            # ALWAYS (no choice decides the step) has probability 1: no sum needed
+            if cond is not None and cond is not ALWAYS and \
+                    probability(cond, choices.branch_p) == 0.0:
                 problems.append((("steps", v), "unreachable",
                                  f"step {analysis.ids[v]!r} can never be reached: every path to "
                                  f"it takes a branch with p 0; remove it or give the branch a "
@@ -292,6 +296,28 @@ def whole_process_problems(process: Process, known_ids: dict[str, set[str]] | No
         # the model being validated is the one returned: it keeps the graph built here
         process._derived["analysis"] = analysis
     return problems
+
+
+
+def _step_problems(steps: _Numbered, role_ids: set[str], step_ids: set[str],
+                   problems: list[Problem], unknown: Callable[..., None]) -> bool:
+    """Each step's role, predecessors and rework target; False when a reference is broken."""
+    refs_ok = True
+    for i, step in steps:
+        if step.role not in role_ids:
+            unknown("roles", step.role, role_ids, ("steps", i, "role"), f"step {step.id!r}",
+                    "role")
+        after = step.after
+        # the common case in one test: known predecessors, each once, none the step itself
+        if after and not (len(after) == 1 and after[0].step in step_ids
+                          and after[0].step != step.id) and \
+                not _plain_edges(step.id, [e.step for e in after], step_ids):
+            refs_ok = _edge_problems(i, step, step_ids, problems, unknown) and refs_ok
+        if step.rework is not None and step.rework.to not in step_ids:
+            refs_ok = False
+            unknown("steps", step.rework.to, step_ids, ("steps", i, "rework", "to"),
+                    f"step {step.id!r}", "rework target")
+    return refs_ok
 
 
 def _plain_edges(step_id: str, preds: list[str], step_ids: set[str]) -> bool:
@@ -369,19 +395,19 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
     """Each needed artifact must be produced by some step before the one needing it."""
     steps = analysis.steps
     made_by: dict[str, set[int]] = {}  # artifact -> positions of its producers
-    for v, s in enumerate(steps):
-        for a in s.produces:
+    for v, produced in enumerate(map(attrgetter("produces"), steps)):
+        for a in produced:
             made_by.setdefault(a, set()).add(v)
     producers = made_by.keys()
     # most needs are met by a direct predecessor; only the rest need the ancestor pass
     unresolved: list[tuple[int, int, str]] = []
     none: set[int] = set()
     preds = analysis.preds
-    for v, step in enumerate(steps):
-        needs = step.needs
+    for v, needs in enumerate(map(attrgetter("needs"), steps)):
         if needs:
+            pv = preds[v]
             for k, art in enumerate(needs):
-                if made_by.get(art, none).isdisjoint(preds[v]):
+                if made_by.get(art, none).isdisjoint(pv):
                     unresolved.append((v, k, art))
     if not unresolved:
         return []

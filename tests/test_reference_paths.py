@@ -379,3 +379,33 @@ def test_reach_without_choices_matches_the_reference(process: ps.Process) -> Non
     node_p, edge_p = process.analysis.reach
     assert node_p == [reference_reach(process)[s.id] for s in process.steps]
     assert edge_p == [tuple(1.0 for _ in s.after) for s in process.steps]
+
+
+@settings(max_examples=80, deadline=None)
+@given(processes(choices=True, rework=True, max_steps=25), st.randoms(use_true_random=False))
+def test_the_analysis_rows_match_the_reference(process: ps.Process, rnd: Any) -> None:
+    """Predecessor and successor rows and the topological order (issue 18 builds them over
+    arrays, with a shortcut when the file order is already topological), against the plain
+    definitions, on the process as written and with its steps shuffled."""
+    steps = list(process.steps)
+    rnd.shuffle(steps)
+    for proc in (process, ps.Process.model_validate({**process.model_dump(), "steps": [
+            s.model_dump() for s in steps]})):
+        c = proc.analysis
+        ids = [s.id for s in proc.steps]
+        assert c.ids == ids
+        assert c.preds == [tuple(ids.index(e.step) for e in s.after) for s in proc.steps]
+        assert c.succs == [tuple(w for w, s in enumerate(proc.steps)
+                                 if any(e.step == ids[u] for e in s.after))
+                           for u in range(len(ids))]
+        assert [ids[v] for v in c.order] == _topological(proc)
+
+
+def test_a_file_listing_steps_backwards_is_ordered_by_its_edges() -> None:
+    p = ps.Process.model_validate({"levels": ["staff"], "roles": [{"id": "c", "level": "staff"}],
+                                   "steps": [{"id": "c3", "role": "c", "after": ["b2"]},
+                                             {"id": "b2", "role": "c", "after": ["a1"]},
+                                             {"id": "a1", "role": "c"},
+                                             {"id": "z", "role": "c"}]})
+    assert p.analysis.order_ids() == ("a1", "b2", "c3", "z")
+    assert p.analysis.succs == [(), (0,), (1,), ()]
