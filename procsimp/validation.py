@@ -394,20 +394,25 @@ def _cycle_message(cycle: list[str]) -> str:
 def _artifact_problems(analysis: Any) -> list[Problem]:
     """Each needed artifact must be produced by some step before the one needing it."""
     steps = analysis.steps
-    made_by: dict[str, set[int]] = {}  # artifact -> positions of its producers
+    # artifact -> its first producer; the few made by several steps -> all their positions
+    # (no set per artifact: a 100,000-step process has about as many artifacts)
+    first: dict[str, int] = {}
+    several: dict[str, set[int]] = {}
     for v, produced in enumerate(map(attrgetter("produces"), steps)):
         for a in produced:
-            made_by.setdefault(a, set()).add(v)
-    producers = made_by.keys()
+            u = first.setdefault(a, v)
+            if u != v:
+                several.setdefault(a, {u}).add(v)
     # most needs are met by a direct predecessor; only the rest need the ancestor pass
     unresolved: list[tuple[int, int, str]] = []
-    none: set[int] = set()
     preds = analysis.preds
     for v, needs in enumerate(map(attrgetter("needs"), steps)):
         if needs:
             pv = preds[v]
             for k, art in enumerate(needs):
-                if made_by.get(art, none).isdisjoint(pv):
+                u = first.get(art)
+                if u is None or (several[art].isdisjoint(pv) if art in several
+                                 else u not in pv):
                     unresolved.append((v, k, art))
     if not unresolved:
         return []
@@ -418,7 +423,7 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
     missing: set[tuple[int, int]] = set()
     undecided: list[tuple[int, int, str]] = []
     for v, k, art in unresolved:
-        makers = made_by.get(art)
+        makers = several.get(art) or ({first[art]} if art in first else None)
         if not makers:
             missing.add((v, k))
             continue
@@ -433,7 +438,7 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
     for v, k, art in sorted(unresolved, key=lambda item: (rank[item[0]], item[1])):
         if (v, k) in missing:
             hint = ("no step produces it; add it to the producing step's produces"
-                    if art not in producers else
+                    if art not in first else
                     "the steps producing it do not come before this one; add an after "
                     "edge from the producer")
             problems.append((("steps", v, "needs", k), "artifact",
