@@ -60,7 +60,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from procsimp._checks import validated
-from procsimp._gc import bulk
 from procsimp.analysis import block_plans, exclusive, flow, revision_mean
 from procsimp.durations import mean_of
 from procsimp.errors import SimulationError
@@ -201,11 +200,6 @@ def measure(process: Process) -> Metrics:
     >>> ps.measure(p).lead_time  # Dumas et al., ch. 7: 10 + 0.9*20 + 0.1*10
     29.0
     """
-    with bulk(len(process.steps)):  # builds the analysis of a large process: procsimp._gc
-        return _measure(process)
-
-
-def _measure(process: Process) -> Metrics:
     c = process.analysis
     roles = {r.id: r for r in process.roles}
     step_roles = [s.role for s in process.steps]

@@ -20,6 +20,7 @@ steps) and reports each with its location and the id of the step it concerns.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -32,6 +33,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_serializer,
     model_validator,
@@ -171,6 +173,28 @@ class Predecessor(Model):
 ArrivalPeriod = Literal["minute", "hour", "day", "week", "month", "year"]
 
 
+#: While a whole process is validated: the predecessors written as a plain id, one shared
+#: (frozen) model per id. A step with five successors is then one model, not five: fewer
+#: objects for the garbage collector to scan on a large file.
+_SHARED_EDGES: ContextVar[dict[str, Predecessor] | None] = ContextVar("_SHARED_EDGES",
+                                                                      default=None)
+
+
+def _shared_edge(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if type(value) is str:
+        shared = _SHARED_EDGES.get()
+        if shared is not None:
+            edge = shared.get(value)
+            if edge is None:
+                edge = shared[value] = handler(value)
+            return edge
+    return handler(value)
+
+
+#: An ``after`` item: a predecessor, plain ids shared within a process (see above).
+Edge = Annotated[Predecessor, WrapValidator(_shared_edge)]
+
+
 class Arrivals(Model):
     """How cases arrive: ``{rate: R, per: PERIOD}`` (a Poisson stream) or
     ``{interarrival: DURATION}`` (independent gaps between arrivals, in the time unit).
@@ -252,7 +276,7 @@ class Step(Model):
     :mod:`procsimp.capacity`); ``duration`` stays the estimate without workload."""
     cost: Money = 0.0
     """Cost per execution of the step (on top of the role's rate x work)."""
-    after: tuple[Predecessor, ...] = ()
+    after: tuple[Edge, ...] = ()
     """Predecessors: the step starts when all (``join: all``) or one (``join: any``) finish."""
     join: Literal["all", "any"] = "all"
     """``all`` waits for every predecessor; ``any`` merges exclusive alternatives."""
@@ -346,7 +370,11 @@ class Process(Model):
     def _validate_whole(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
         from procsimp.validation import check_process
 
-        return check_process(cls, data, handler)
+        token = _SHARED_EDGES.set({})
+        try:
+            return check_process(cls, data, handler)
+        finally:
+            _SHARED_EDGES.reset(token)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Process):

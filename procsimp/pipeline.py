@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from procsimp._checks import validated
-from procsimp._gc import bulk
 from procsimp.errors import OptionError, PassError
 from procsimp.model import Level, Process, Role, Step
 from procsimp.passes import BUILTIN_PASSES
@@ -226,11 +225,10 @@ def simplify(process: Process, passes: str | Sequence[str] | None = None,
     current = process
     runs: list[PassRun] = []
     changes: list[Change] = []
-    with bulk(len(process.steps)):  # a pass rebuilds the process: see procsimp._gc
-        for name, opts in pipeline:
-            current, made = _run(name, current, opts)
-            runs.append(PassRun(name, opts, current, tuple(made)))
-            changes += made
+    for name, opts in pipeline:
+        current, made = _run(name, current, opts)
+        runs.append(PassRun(name, opts, current, tuple(made)))
+        changes += made
     return Result(process, current, tuple(changes), tuple(runs))
 
 
@@ -244,8 +242,7 @@ def run_pass(process: Process, name: str, **options: Any) -> tuple[Process, list
     if not isinstance(process, Process):
         raise OptionError(f"run_pass needs a Process, got {type(process).__name__}")
     info = get_pass(name)
-    with bulk(len(process.steps)):
-        return _run(name, process, info.parse_options(options))
+    return _run(name, process, info.parse_options(options))
 
 
 def _run(name: str, process: Process, options: PassOptions) -> tuple[Process, list[Change]]:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from procsimp._gc import bulk
 from procsimp.analysis import (
     ALWAYS,
     CycleError,
@@ -43,13 +42,6 @@ PROBABILITY_TOLERANCE = 1e-6
 
 def check_process(cls: type[Process], data: Any, handler: ValidatorFunctionWrapHandler) -> Process:
     """Validate ``data`` as a process; raise one ValidationError listing every problem."""
-    steps = data.get("steps") if isinstance(data, dict) else None
-    with bulk(len(steps) if isinstance(steps, (list, tuple)) else 0):
-        return _check_process(cls, data, handler)
-
-
-def _check_process(cls: type[Process], data: Any,
-                   handler: ValidatorFunctionWrapHandler) -> Process:
     try:
         process: Process | None = handler(data)
         structural: list[InitErrorDetails] = []
@@ -410,9 +402,9 @@ def _artifact_problems(analysis: Any) -> list[Problem]:
         if needs:
             pv = preds[v]
             for k, art in enumerate(needs):
-                u = first.get(art)
-                if u is None or (several[art].isdisjoint(pv) if art in several
-                                 else u not in pv):
+                maker = first.get(art)
+                if maker is None or (several[art].isdisjoint(pv) if art in several
+                                     else maker not in pv):
                     unresolved.append((v, k, art))
     if not unresolved:
         return []

@@ -13,7 +13,6 @@ import sys
 
 import yaml
 
-from procsimp._gc import bulk
 from procsimp.errors import FileFormatError
 from procsimp.io.base import FastLoader, Format
 from procsimp.io.plain import from_data, to_data
@@ -24,13 +23,6 @@ __all__ = ["JSON", "YAML", "dumps_json", "dumps_yaml", "loads_data"]
 
 def loads_data(text: str | bytes, fmt: str, *, source: str = "<string>") -> Process:
     """Parse a process from YAML (``fmt="yaml"``) or JSON (``fmt="json"``) text."""
-    # a large file is parsed and validated in one bulk block (see procsimp._gc): a step
-    # takes about 200 characters of JSON or YAML
-    with bulk(len(text) // 200):
-        return _loads_data(text, fmt, source=source)
-
-
-def _loads_data(text: str | bytes, fmt: str, *, source: str) -> Process:
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
