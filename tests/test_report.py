@@ -324,6 +324,36 @@ def test_every_pass_reason_on_random_processes_translates(data, process, name):
         assert reasons.translate(change.reason, "id") is not None, change.reason
 
 
+def test_a_tiny_transfer_reads_and_translates():
+    """Found by the default profile: digitize's delay drawn as 5e-324 wrote "the transfer
+    takes 4.94066e-324 days", which no template matched."""
+    proc = ps.Process.model_validate({
+        "handoff_delay": 1, "levels": ["L0"],
+        "roles": [{"id": "R0", "level": "L0"}, {"id": "R1", "level": "L0"}],
+        "steps": [{"id": "s0", "role": "R0"},
+                  {"id": "s1", "role": "R1", "after": [{"step": "s0", "delay": 2}]}]})
+    _, changes = ps.run_pass(proc, "digitize", delay=5e-324)
+    said = [c.reason for c in changes]
+    assert said[-1] == "'s1' receives the file electronically from 's0' (2 days): the " \
+                       "transfer takes <0.001 days."
+    assert [reasons.translate(r, "id") for r in said][-1] == \
+        "'s1' menerima berkas secara elektronik dari 's0' (2 hari): perpindahannya memakan " \
+        "<0,001 hari."
+    assert all(reasons.translate(r, "id") is not None for r in said)
+
+
+@pytest.mark.parametrize(("shown", "read"), [("1,234,567", "1.234.567"), ("0.25", "0,25"),
+                                             ("1e-05", "1e-05"), ("4.94066e-324", "4,94066e-324"),
+                                             ("1e+06", "1e+06"), ("inf", "∞"), ("-2.5", "-2,5"),
+                                             ("<0.001", "<0,001")])
+def test_reasons_read_every_form_of_a_number(shown, read):
+    """Reasons saved by older versions wrote numbers with ``:g`` (exponents, ``inf``)."""
+    assert reasons.translate(f"'a' receives the file electronically from 'b' (2 days): the "
+                             f"transfer takes {shown} days.", "id") == \
+        f"'a' menerima berkas secara elektronik dari 'b' (2 hari): perpindahannya memakan " \
+        f"{read} hari."
+
+
 @given(value=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
        decimals=st.integers(0, 3))
 def test_indonesian_numbers_read_back(value, decimals):

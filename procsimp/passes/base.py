@@ -87,6 +87,20 @@ class Change(BaseModel):
         return f"[{self.pass_name}] {self.kind}: {self.reason}"
 
 
+def amount(value: float) -> str:
+    """A mean duration or delay as a reason writes it: six significant digits, never in
+    exponent notation; a value below 0.001 (but not 0) is ``<0.001`` (the Change's
+    ``before``/``after`` keep the exact figure).
+
+    >>> amount(0.25), amount(3.0), amount(1234567.0), amount(5e-324), amount(0.0)
+    ('0.25', '3', '1,234,567', '<0.001', '0')
+    """
+    if value != 0 and abs(value) < 1e-3:
+        return "<0.001" if value > 0 else ">-0.001"
+    text = f"{value:g}"
+    return f"{value:,.0f}" if "e" in text else text  # "inf" stays "inf"
+
+
 def _strings(value: Any) -> Iterable[str]:
     """The strings of an option value (itself, or the items of a tuple, list or set)."""
     if isinstance(value, str):
@@ -303,6 +317,7 @@ __all__ = [
     "RoleId",
     "StepId",
     "add_row",
+    "amount",
     "available_passes",
     "get_pass",
     "ids_of",

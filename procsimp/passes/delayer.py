@@ -8,10 +8,13 @@ becomes a ``review``: the check stays, the signing authority goes. The
 documents they signed still need a signature: a ``signature`` step moves to
 the nearest post above at a remaining level (up the ``reports_to`` line), or
 to the post named in the option ``signatories``, and its Change says who signs
-now and what that costs. Their other work (expert reviews, drafting) stays:
-with ``reassign: functional`` (default) the same people keep it as functional
-staff, their posts moving to the nearest remaining level below; with
-``reassign: below`` it goes to a subordinate post at that level.
+now and what that costs. Levels are those the pass leaves: a post above that
+was itself at a removed level counts at the level it moves to, or at its own
+when it keeps a signature of its own, so a second run finds nothing to move.
+Their other work (expert reviews, drafting) stays: with ``reassign:
+functional`` (default) the same people keep it as functional staff, their
+posts moving to the nearest remaining level below; with ``reassign: below``
+it goes to a subordinate post at that level.
 
 A signature stays with its post, which then keeps its level (so the layer
 is still counted), when no post above is known, or when moving it would add
@@ -48,7 +51,7 @@ from procsimp.durations import mean_of
 from procsimp.errors import OptionError
 from procsimp.model import APPROVAL_KINDS, Process, Role, Step
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, LevelId, PassOptions, RoleId
+from procsimp.passes.base import Change, LevelId, PassOptions, RoleId, amount
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -150,6 +153,43 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
                                     f"post as it is.")
     # posts that keep their level because they still sign a document
     still_signs: set[str] = set()
+    with_locked_steps = {s.role for s in process.steps if s.locked}
+
+    def heir(role: Role) -> Role | None:
+        """With ``reassign: below``, the post that takes over ``role``'s work, if any."""
+        if options.reassign != "below":
+            return None
+        return _subordinate(process, role.id, below(role.level))
+
+    def level_after(role: Role) -> str | None:
+        """The level ``role`` holds after the pass (None: the post disappears)."""
+        if role.level not in removed or role.locked or role.id in outside \
+                or role.id in still_signs or role.id in with_locked_steps:
+            return role.level
+        return None if heir(role) is not None else below(role.level)
+
+    # signatures to move, by post; a post's own signatures are settled before anyone asks
+    # whether it can sign for a subordinate, since a post that keeps a signature keeps its
+    # removed level and one that loses them all moves to a remaining level (where a second
+    # run would find it): the lookup sees the levels the pass leaves
+    pending: dict[str, list[str]] = {}
+    settling: set[str] = set()
+
+    def signs_at(role: Role) -> str | None:
+        """The level at which ``role`` could sign after the pass (None: it disappears)."""
+        if role.id in settling:  # a loop of reports_to: the post stays where it is
+            return role.level
+        if role.id in pending:
+            settle(role.id)
+        return level_after(role)
+
+    def settle(role_id: str) -> None:
+        settling.add(role_id)
+        for sid in pending.pop(role_id):
+            if not _move_signature(draft, draft.steps[sid], removed, options.signatories,
+                                   signs_at, note):
+                still_signs.add(role_id)
+        settling.discard(role_id)
 
     # 1. approvals at removed levels disappear; signatures move up once the approvals are
     # gone (each kind in file order, so the result is deterministic)
@@ -165,8 +205,7 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
             note("skipped", (sid,), f"{_kind(step.kind)} by {post} kept: {lock}.")
             continue
         if step.kind == "signature":
-            if not _move_signature(draft, step, removed, options.signatories, note):
-                still_signs.add(role.id)
+            pending.setdefault(role.id, []).append(sid)
             continue
         blocker = draft.bypass_blocker(sid, ctx.needed, ctx.rework_targets)
         if blocker is not None:
@@ -183,46 +222,47 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
                                 f"{_label(draft, role.level)} no longer signs after delayering.",
              edges=tuple((u, sid) for u in preds) + tuple((sid, w) for w in succs),
              added_edges=tuple(added), before=step.kind)
+    while pending:
+        settle(next(iter(pending)))
 
     # 2. posts at removed levels: functional posts one level down, or their work handed down
+    # each post's own work that is left (not the signatures it took over from others)
     by_role: dict[str, list[str]] = {}
-    for sid, step in draft.steps.items():
-        by_role.setdefault(step.role, []).append(sid)
+    for step in process.steps:
+        if step.id in draft.steps and draft.steps[step.id].role == step.role:
+            by_role.setdefault(step.role, []).append(step.id)
     new_roles = []
     for role in process.roles:
         if role.level not in removed:
             new_roles.append(role)
             continue
-        target_level = below(role.level)
+        target_level = level_after(role)
         post = role.name or role.id
         steps_of_role = tuple(by_role.get(role.id, ()))
-        if role.locked:
+        if target_level == role.level:
             new_roles.append(role)
-            if steps_of_role:
-                note("skipped", steps_of_role, f"Work of {post} kept at its level: the post is "
-                                               f"locked.")
-            continue
-        if role.id in still_signs or role.external:
-            new_roles.append(role)  # the reason is already recorded
-            continue
-        locked_steps = [s for s in steps_of_role if draft.steps[s].locked]
-        if locked_steps:
-            new_roles.append(role)
-            note("skipped", tuple(locked_steps), f"{post} keeps its level: it performs the locked "
-                                                 f"step {draft.steps[locked_steps[0]].name!r}.")
-            continue
-        if options.reassign == "below":
-            heir = _subordinate(process, role.id, target_level)
-            if heir is not None:
-                for sid in steps_of_role:
-                    draft.replace(draft.steps[sid].model_copy(update={"role": heir.id}))
+            if role.locked:
                 if steps_of_role:
-                    note("reassigned", steps_of_role,
-                         f"Work of {post} handed to {heir.name or heir.id} "
-                         f"({_label(draft, target_level)}): the post no longer exists after "
-                         f"delayering.{_cost_words(draft, steps_of_role, role, heir)}",
-                         before=role.id, after=heir.id)
-                continue  # the post itself disappears
+                    note("skipped", steps_of_role, f"Work of {post} kept at its level: the post "
+                                                   f"is locked.")
+            elif role.id in with_locked_steps and role.id not in still_signs | outside:
+                locked_steps = [s for s in steps_of_role if draft.steps[s].locked]
+                note("skipped", tuple(locked_steps), f"{post} keeps its level: it performs the "
+                                                     f"locked step "
+                                                     f"{draft.steps[locked_steps[0]].name!r}.")
+            continue  # a post that still signs, or of another organisation: already recorded
+        if target_level is None:
+            successor = heir(role)
+            assert successor is not None
+            for sid in steps_of_role:
+                draft.replace(draft.steps[sid].model_copy(update={"role": successor.id}))
+            if steps_of_role:
+                note("reassigned", steps_of_role,
+                     f"Work of {post} handed to {successor.name or successor.id} "
+                     f"({_label(draft, successor.level)}): the post no longer exists after "
+                     f"delayering.{_cost_words(draft, steps_of_role, role, successor)}",
+                     before=role.id, after=successor.id)
+            continue  # the post itself disappears
         new_roles.append(role.model_copy(update={"level": target_level}))
         if steps_of_role:
             note("reassigned", steps_of_role,
@@ -269,10 +309,11 @@ def _warn_overload(before: Process, after: Process, changes: list[Change]) -> li
     return out
 
 
-def _signer(draft: Draft, role: Role, removed: list[str],
-            named: Mapping[str, str]) -> Role | None:
+def _signer(draft: Draft, role: Role, removed: list[str], named: Mapping[str, str],
+            level_after: Callable[[Role], str | None]) -> Role | None:
     """Who signs for ``role``: the post named for it, else the nearest post above it (up the
-    ``reports_to`` line) at a remaining level of higher rank, else None."""
+    ``reports_to`` line) whose level after the pass (``level_after``; None when the post
+    disappears) is a remaining level of higher rank, at that level; else None."""
     if role.id in named:
         return draft.roles[named[role.id]]
     rank = list(draft.levels).index
@@ -280,8 +321,9 @@ def _signer(draft: Draft, role: Role, removed: list[str],
     while boss is not None and boss not in seen and boss in draft.roles:
         seen.add(boss)
         candidate = draft.roles[boss]
-        if candidate.level not in removed and rank(candidate.level) < rank(role.level):
-            return candidate
+        level = level_after(candidate)
+        if level is not None and level not in removed and rank(level) < rank(role.level):
+            return candidate.model_copy(update={"level": level})
         boss = candidate.reports_to
     return None
 
@@ -309,12 +351,13 @@ def _added_transfer(draft: Draft, step: Step, signer: str) -> tuple[str, float] 
 
 
 def _move_signature(draft: Draft, step: Step, removed: list[str], named: Mapping[str, str],
+                    level_after: Callable[[Role], str | None],
                     note: Callable[..., None]) -> bool:
     """Give a signature at a removed level to the post that signs now; False if it stays."""
     role = draft.roles[step.role]
     post, sid = role.name or role.id, step.id
     unit = draft.process.time_unit
-    signer = _signer(draft, role, removed, named)
+    signer = _signer(draft, role, removed, named, level_after)
     if signer is None:
         note("skipped", (sid,), f"Signature by {post} kept at its level: the document still "
                                 f"needs a signature and no post above {post} at a remaining "
@@ -325,9 +368,9 @@ def _move_signature(draft: Draft, step: Step, removed: list[str], named: Mapping
     if slower is not None:
         other, extra = slower
         note("skipped", (sid,), f"Signature by {post} kept at its level: moving it to "
-                                f"{signer.name or signer.id} would add a transfer of {extra:g} "
-                                f"{unit}s between {draft.steps[other].name!r} and the signature "
-                                f"(the pass never makes a case slower).")
+                                f"{signer.name or signer.id} would add a transfer of "
+                                f"{amount(extra)} {unit}s between {draft.steps[other].name!r} "
+                                f"and the signature (the pass never makes a case slower).")
         return False
     cost = _cost_words(draft, (sid,), role, signer)
     draft.replace(step.model_copy(update={"role": signer.id}))

@@ -42,7 +42,7 @@ from pydantic import Field
 from procsimp.analysis import send_back_delay
 from procsimp.durations import Duration, mean_of, scaled
 from procsimp.model import Process
-from procsimp.passes.base import Change, PassOptions, RoleId
+from procsimp.passes.base import Change, PassOptions, RoleId, amount
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -100,8 +100,9 @@ def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[
     if cut_default:
         changes.append(ctx.change("retimed", (),
                                   f"Paper transfers between desks become electronic: the "
-                                  f"handoff delay goes from {old_handoff:g} to {target:g} "
-                                  f"{unit}s (send-backs without their own delay included; "
+                                  f"handoff delay goes from {amount(old_handoff)} to "
+                                  f"{amount(target)} {unit}s (send-backs without their own "
+                                  f"delay included; "
                                   f"revision times stay).",
                                   before=old_handoff, after=target))
     kept_outside: set[str] = set()
@@ -157,12 +158,12 @@ def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[
                 f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
                 before=mean_of(step.duration), after=mean_of(new_duration)))
         if sped_up:
-            names = ", ".join(f"{draft.steps[u].name!r} ({d:g} {unit}s)"
+            names = ", ".join(f"{draft.steps[u].name!r} ({amount(d)} {unit}s)"
                               for u, d in sped_up.items())
             changes.append(ctx.change(
                 "retimed", (sid,),
                 f"{step.name!r} receives the file electronically from {names}: the "
-                f"transfer takes {target:g} {unit}s.",
+                f"transfer takes {amount(target)} {unit}s.",
                 edges=tuple((u, sid) for u in sped_up), before=dict(sped_up),
                 after=dict.fromkeys(sped_up, target)))
         if sent_back is not None:
@@ -172,8 +173,8 @@ def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[
                 "retimed", (sid,),
                 f"{step.name!r} sends its send-backs to "
                 f"{draft.steps[rework.to].name!r} electronically: the way back goes "
-                f"from {sent_back:g} to {target:g} {unit}s"
-                + (f"; the revision ({revision:g} {unit}s) stays." if revision else "."),
+                f"from {amount(sent_back)} to {amount(target)} {unit}s"
+                + (f"; the revision ({amount(revision)} {unit}s) stays." if revision else "."),
                 before=sent_back, after=target))
         if update:
             draft.replace(step.model_copy(update=update))

@@ -247,7 +247,9 @@ TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 #: Types whose text is rewritten by a function rather than a table.
-_NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
+# every form a reason writes a number in: 1,234.5, <0.001 (procsimp.passes.base.amount),
+# and, in reasons of older versions, 1e-05 or inf
+_NUMBER = r"[<>]?-?(?:inf|[0-9][0-9,]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)"
 _FREE = r".+?"
 
 
@@ -283,7 +285,8 @@ def _compiled(kind: str) -> tuple[tuple[re.Pattern[str], str, dict[str, str | No
 
 
 def _number(text: str) -> str:
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    """A number in Indonesian separators (``1.234,5``); infinity as ``∞``."""
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".").replace("inf", "∞")
 
 
 def _value(text: str, kind: str | None) -> str | None:
