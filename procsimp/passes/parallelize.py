@@ -38,6 +38,9 @@ parallel) and *resequencing*.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate, chain, compress
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from procsimp.analysis import ALWAYS, producers_near
@@ -49,6 +52,8 @@ if TYPE_CHECKING:
     from procsimp.analysis import Analysis, Producers
     from procsimp.model import Step
     from procsimp.passes.context import PassContext
+
+_HARD = attrgetter("hard")
 
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
 SEARCH_BUDGET = 100_000
@@ -70,7 +75,8 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
     cond = c.choices.node_cond
     start, finish = c.schedule
 
-    near_prod = producers_near(c, set(ctx.needed))
+    needs = [s.needs for s in steps]
+    near_prod = producers_near(c, set(chain.from_iterable(needs)))
     sole, near = near_prod.sole, near_prod.near
     # the chain of initials: a step with an approval at or before it, and one after it
     track_appr = not options.circulate_approvals
@@ -108,24 +114,22 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
     # steps with an alternative (an edge with ``p``) coming in
     chosen = {w for row in c.branches.values() for w, _, _ in row}
     roles = [s.role for s in steps]
-    hard: dict[int, set[int]] = {}  # step -> the predecessors of its hard edges
-    for v, step in enumerate(steps):
-        for u, e in zip(preds[v], step.after, strict=True):
-            if e.hard:
-                hard.setdefault(v, set()).add(u)
+    hard = _hard_edges(c)
     handoff = mean_of(process.handoff_delay)  # the default delay between two roles
     slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
     left: dict[int, str] = {}  # step -> why it keeps its order although it has habit edges
 
     def plan(v: int, extra: frozenset[int] = frozenset()) -> tuple[int, ...] | None:
         """The predecessors ``v`` really needs (plus ``extra``), or None to leave it be."""
+        if not needs[v]:
+            return None
         step = steps[v]
-        if not step.needs or step.join == "any" or v in chosen:
+        if step.join == "any" or v in chosen:
             return None
         # the sets are built as before, element for element: which slower producer a
         # skipped step names depends on the order a set lists them in
         required: set[int] = set(extra)
-        for a in step.needs:
+        for a in needs[v]:
             u = sole.get(a)
             required.update((u,) if u is not None else near[v].get(a, ()))
         pv = preds[v]
@@ -137,22 +141,24 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
         if is_approval[v]:
             required |= {u for u in pv if guarded_upto[u]}
         direct = set(pv)
-        if required != direct:
-            if not entry_of_its_blocks(v):
-                left[v] = "it lies inside a revision loop (rework), which is left as it is"
-                return None
-            if any(cond[u] != cond[v] for u in required):
-                left[v] = "what it needs comes from one branch of a choice"
-                return None
-            if any(not outside_blocks(u) for u in required):
-                left[v] = "what it needs is made inside a revision loop (rework)"
-                return None
-        role, latest = roles[v], start[v] + EPS
-        slower = [u for u in required if u not in direct and
-                  finish[u] + (handoff if roles[u] != role else 0.0) > latest]
-        if slower:
-            slow[v] = slower[0]
+        if required == direct:
+            return pv  # the step keeps its predecessors
+        if not entry_of_its_blocks(v):
+            left[v] = "it lies inside a revision loop (rework), which is left as it is"
             return None
+        if any(cond[u] != cond[v] for u in required):
+            left[v] = "what it needs comes from one branch of a choice"
+            return None
+        if any(not outside_blocks(u) for u in required):
+            left[v] = "what it needs is made inside a revision loop (rework)"
+            return None
+        if not required <= direct:  # some producer would send the file straight to it
+            role, latest = roles[v], start[v] + EPS
+            slower = [u for u in required if u not in direct and
+                      finish[u] + (handoff if roles[u] != role else 0.0) > latest]
+            if slower:
+                slow[v] = slower[0]
+                return None
         return tuple(sorted(required, key=position.__getitem__))
 
     plans: dict[int, tuple[int, ...]] = {}
@@ -164,7 +170,7 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
     # A consumer left as it is still needs its producers through whatever lies between them;
     # a rewired step on such a route keeps waiting for those producers (or is left as it is).
     while True:
-        lost = _lost_producers(c, near_prod, plans, position)
+        lost = _lost_producers(c, near_prod, needs, plans, position)
         for v, keep in lost.items():
             on_behalf.setdefault(v, {}).update(keep)
             planned = plan(v, frozenset(keep) | set(plans[v]))
@@ -268,7 +274,20 @@ def _reaches(preds: list[tuple[int, ...]], rows: dict[int, tuple[int, ...]],
     return False
 
 
-def _lost_producers(c: Analysis, near_prod: Producers,
+def _hard_edges(c: Analysis) -> dict[int, set[int]]:
+    """Per step with hard edges: the predecessors they come from (in the order listed)."""
+    flags = list(map(_HARD, chain.from_iterable(c.pred_edges)))
+    hard: dict[int, set[int]] = {}
+    if True not in flags:
+        return hard
+    ends = list(accumulate(map(len, c.pred_edges)))  # where each step's edges end
+    for i in compress(range(len(flags)), flags):
+        v = bisect_right(ends, i)
+        hard.setdefault(v, set()).add(c.preds[v][i - ends[v] + len(c.preds[v])])
+    return hard
+
+
+def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, ...]],
                     plans: dict[int, tuple[int, ...]], position: list[int],
                     ) -> dict[int, dict[int, int]]:
     """Rewired steps that must keep waiting for producers on behalf of untouched consumers.
@@ -279,13 +298,21 @@ def _lost_producers(c: Analysis, near_prod: Producers,
     the first rewired steps on the routes from that producer must keep it.
     Returns, per such step, each producer it keeps -> the consumer it keeps it for.
     """
-    preds = c.preds
+    preds, sole, near = c.preds, near_prod.sole, near_prod.near
     original: dict[int, tuple[int, ...]] = {}  # no row replaced: the original graph
     keep: dict[int, dict[int, int]] = {}
-    for x, step in enumerate(c.steps):
-        if not step.needs or x in plans:
+    for x, needs in enumerate(needed):
+        if not needs or x in plans:
             continue
-        for p in {u for a in step.needs for u in near_prod.of(x, a)}:
+        producers: set[int] = set()  # one by one, in the order the needs list them
+        for a in needs:
+            u = sole.get(a)
+            if u is not None:
+                producers.add(u)
+            else:
+                for u in near[x].get(a, ()):
+                    producers.add(u)
+        for p in producers:
             if p in preds[x] or _reaches(preds, plans, position, p, x):
                 continue
             lo, stack, seen = position[p], [x], {x}
@@ -318,7 +345,9 @@ def _transitive_reduction(c: Analysis, new_preds: dict[int, tuple[int, ...]],
     at = position.__getitem__
     # the latest position among each step's predecessors: a search from a step whose
     # predecessors all come after their own predecessors finds nothing
-    top = [max(map(at, new_preds.get(v, row)), default=-1) for v, row in enumerate(preds)]
+    top = [max(map(at, row), default=-1) for row in preds]
+    for v, row in new_preds.items():
+        top[v] = max(map(at, row), default=-1)
     dropped: dict[int, dict[int, int]] = {}
     for v in c.order:
         pv = new_preds.get(v, preds[v])
