@@ -38,10 +38,11 @@ parallel) and *resequencing*.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from itertools import accumulate, chain, compress
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from procsimp.analysis import ALWAYS, producers_near
 from procsimp.durations import mean_of
@@ -52,8 +53,6 @@ if TYPE_CHECKING:
     from procsimp.analysis import Analysis, Producers
     from procsimp.model import Step
     from procsimp.passes.context import PassContext
-
-_HARD = attrgetter("hard")
 
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
 SEARCH_BUDGET = 100_000
@@ -75,12 +74,12 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
     cond = c.choices.node_cond
     start, finish = c.schedule
 
-    needs = [s.needs for s in steps]
+    needs = list(map(attrgetter("needs"), steps))
     near_prod = producers_near(c, set(chain.from_iterable(needs)))
     sole, near = near_prod.sole, near_prod.near
     # the chain of initials: a step with an approval at or before it, and one after it
     track_appr = not options.circulate_approvals
-    is_approval = [s.kind in APPROVAL_KINDS for s in steps]
+    is_approval = [k in APPROVAL_KINDS for k in map(attrgetter("kind"), steps)]
     approval_upto = _upto(is_approval, order, preds) if track_appr else [False] * n
     approval_after = [False] * n
     if track_appr:
@@ -92,7 +91,7 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
 
     # a check that can send the file back guards every decision after it: an approval or
     # a signature keeps the edges through which such a check (a rework sender) reaches it
-    guarded_upto = _upto([s.rework is not None for s in steps], order, preds)
+    guarded_upto = _upto([r is not None for r in map(attrgetter("rework"), steps)], order, preds)
 
     def outside_blocks(u: int) -> bool:
         b = c.innermost_block[u]
@@ -113,8 +112,11 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
         position[v] = i
     # steps with an alternative (an edge with ``p``) coming in
     chosen = {w for row in c.branches.values() for w, _, _ in row}
-    roles = [s.role for s in steps]
-    hard = _hard_edges(c)
+    roles = list(map(attrgetter("role"), steps))
+    # steps inside the chain of initials, which keep the edges earlier approvals come through
+    approval_chain = [track_appr and (a or b) for a, b in zip(is_approval, approval_after,
+                                                               strict=True)]
+    upto = approval_upto.__getitem__
     handoff = mean_of(process.handoff_delay)  # the default delay between two roles
     slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
     left: dict[int, str] = {}  # step -> why it keeps its order although it has habit edges
@@ -126,16 +128,24 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
         step = steps[v]
         if step.join == "any" or v in chosen:
             return None
+        pv = preds[v]
+        if not extra and approval_chain[v] and all(map(upto, pv)):
+            # the common case, decided without sets: every predecessor brings an earlier
+            # approval (so it stays, hard edge or not), and every producer is one already
+            for a in needs[v]:
+                u = sole.get(a)
+                if u is None or u not in pv:
+                    break
+            else:
+                return pv
         # the sets are built as before, element for element: which slower producer a
         # skipped step names depends on the order a set lists them in
         required: set[int] = set(extra)
         for a in needs[v]:
             u = sole.get(a)
             required.update((u,) if u is not None else near[v].get(a, ()))
-        pv = preds[v]
-        if v in hard:
-            required |= hard[v]
-        if track_appr and (is_approval[v] or approval_after[v]):
+        required |= {u for u, e in zip(pv, step.after, strict=True) if e.hard}
+        if approval_chain[v]:
             # inside the chain of initials: keep the edges the earlier approvals come through
             required |= {u for u in pv if approval_upto[u]}
         if is_approval[v]:
@@ -245,6 +255,8 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
 def _upto(seed: list[bool], order: list[int], preds: list[tuple[int, ...]]) -> list[bool]:
     """Per step: whether ``seed`` holds for it or for one of its ancestors."""
     flag = list(seed)
+    if True not in flag:
+        return flag
     for v in order:
         if not flag[v]:
             for u in preds[v]:
@@ -274,19 +286,6 @@ def _reaches(preds: list[tuple[int, ...]], rows: dict[int, tuple[int, ...]],
     return False
 
 
-def _hard_edges(c: Analysis) -> dict[int, set[int]]:
-    """Per step with hard edges: the predecessors they come from (in the order listed)."""
-    flags = list(map(_HARD, chain.from_iterable(c.pred_edges)))
-    hard: dict[int, set[int]] = {}
-    if True not in flags:
-        return hard
-    ends = list(accumulate(map(len, c.pred_edges)))  # where each step's edges end
-    for i in compress(range(len(flags)), flags):
-        v = bisect_right(ends, i)
-        hard.setdefault(v, set()).add(c.preds[v][i - ends[v] + len(c.preds[v])])
-    return hard
-
-
 def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, ...]],
                     plans: dict[int, tuple[int, ...]], position: list[int],
                     ) -> dict[int, dict[int, int]]:
@@ -304,6 +303,13 @@ def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, .
     for x, needs in enumerate(needed):
         if not needs or x in plans:
             continue
+        px = preds[x]
+        for a in needs:  # the common case: every producer is a predecessor, still before x
+            u = sole.get(a)
+            if u is None or u not in px:
+                break
+        else:
+            continue
         producers: set[int] = set()  # one by one, in the order the needs list them
         for a in needs:
             u = sole.get(a)
@@ -313,7 +319,7 @@ def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, .
                 for u in near[x].get(a, ()):
                     producers.add(u)
         for p in producers:
-            if p in preds[x] or _reaches(preds, plans, position, p, x):
+            if p in px or _reaches(preds, plans, position, p, x):
                 continue
             lo, stack, seen = position[p], [x], {x}
             while stack:
@@ -345,11 +351,9 @@ def _transitive_reduction(c: Analysis, new_preds: dict[int, tuple[int, ...]],
     at = position.__getitem__
     # the latest position among each step's predecessors: a search from a step whose
     # predecessors all come after their own predecessors finds nothing
-    top = [max(map(at, row), default=-1) for row in preds]
-    for v, row in new_preds.items():
-        top[v] = max(map(at, row), default=-1)
+    top, candidates = _searched(preds, new_preds, position)
     dropped: dict[int, dict[int, int]] = {}
-    for v in c.order:
+    for v in sorted(candidates, key=at):
         pv = new_preds.get(v, preds[v])
         if len(pv) < 2:
             continue
@@ -382,6 +386,39 @@ def _transitive_reduction(c: Analysis, new_preds: dict[int, tuple[int, ...]],
             top[v] = max(map(at, kept))
             new_edges[v] = tuple(e for u, e in zip(pv, edges, strict=True) if u not in redundant)
     return dropped
+
+
+def _searched(preds: list[tuple[int, ...]], new_preds: dict[int, tuple[int, ...]],
+              position: list[int]) -> tuple[list[int], list[int]]:
+    """For the transitive reduction: the latest position among each step's predecessors
+    (-1 for none), and the steps whose search may find something: those with two or more
+    predecessors of which one follows a step after the earliest of them, counting the
+    rows ``new_preds`` replaces (computed on arrays; the reduction only lowers them)."""
+    n = len(preds)
+    pos = np.asarray(position, dtype=np.int64)
+    lens = np.fromiter(map(len, preds), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(preds), dtype=np.int64, count=int(lens.sum()))
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    some = lens > 0
+    top_of = np.full(n, -1, dtype=np.int64)
+    if flat.size:
+        top_of[some] = np.maximum.reduceat(pos[flat], starts[some])
+    top = top_of.tolist()
+    for v, row in new_preds.items():
+        top[v] = max(map(position.__getitem__, row), default=-1)
+    two = lens > 1
+    maybe = np.zeros(n, dtype=bool)
+    touched = np.zeros(n, dtype=bool)
+    if new_preds:
+        touched[np.fromiter(new_preds, dtype=np.int64, count=len(new_preds))] = True
+    if two.any():
+        at = starts[two]
+        lo = np.minimum.reduceat(pos[flat], at)
+        reach = np.maximum.reduceat(top_of[flat], at)
+        near_touched = np.maximum.reduceat(touched[flat].astype(np.int8), at) > 0
+        maybe[two] = (reach >= lo) | near_touched
+    maybe |= touched
+    return top, np.flatnonzero(maybe).tolist()
 
 
 def _reason(steps: list[Step], step: Step, dropped: list[int], added: list[int],
