@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
-from procsimp.analysis import send_back_delay
+from procsimp.analysis import edge_delay, send_back_delay
 from procsimp.durations import Duration, mean_of, scaled
-from procsimp.model import Process
+from procsimp.model import Predecessor, Process
 from procsimp.passes.base import Change, PassOptions, RoleId, amount
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class DigitizeOptions(PassOptions):
 
 def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[Change]]:
     """Make paper handoffs electronic and speed up digitizable steps."""
-    process, draft = ctx.process, ctx.draft
+    process = ctx.process
     scope = set(options.roles) if options.roles is not None else None
     outside = {r.id for r in process.roles if r.external and (scope is None or r.id not in scope)}
     target = mean_of(options.delay)
@@ -106,89 +106,103 @@ def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[
                                   f"revision times stay).",
                                   before=old_handoff, after=target))
     kept_outside: set[str] = set()
-    for step in tuple(draft.steps.values()):  # a snapshot: the loop replaces steps
-        sid = step.id
+    c = ctx.analysis
+    steps, preds = c.steps, c.preds
+    roles = [s.role for s in steps]
+    # per role: within the scope, and a post of another organisation
+    in_scope = {r.id: scope is None or r.id in scope for r in process.roles}
+    cut_between = scope is not None and faster(process.handoff_delay)
+    new_steps = list(steps)
+    for v, step in enumerate(steps):
+        sid, role = step.id, step.role
         update: dict[str, object] = {}
-        after = []
+        after: list[Predecessor] | None = None  # the edges, once one of them changes
         sped_up: dict[str, float] = {}
-        pinned = False
-        for e in step.after:
-            pred_role = draft.steps[e.step].role
-            default_between = e.delay is None and pred_role != step.role
-            if touches(pred_role, step.role):
+        scoped, out = in_scope[role], role in outside
+        for k, (u, e) in enumerate(zip(preds[v], step.after, strict=True)):
+            pred_role = roles[u]
+            default_between = e.delay is None and pred_role != role
+            if (scoped or in_scope[pred_role]) and not out and pred_role not in outside:
                 # with a scope, default delays between roles in scope are cut per edge
-                if faster(e.delay) or (scope is not None and default_between
-                                       and faster(process.handoff_delay)):
-                    sped_up[e.step] = mean_of(draft.delay(e, sid))
+                if faster(e.delay) or (cut_between and default_between):
+                    sped_up[e.step] = mean_of(edge_delay(process, steps[u], step, e))
+                    if after is None:
+                        after = list(step.after[:k])
                     after.append(e.model_copy(update={"delay": options.delay}))
                     continue
             elif cut_default and default_between:
+                if after is None:
+                    after = list(step.after[:k])
                 after.append(e.model_copy(update={"delay": process.handoff_delay}))
-                pinned = True
-                kept_outside.update(x for x in (e.step, sid) if draft.steps[x].role in outside)
+                kept_outside.update(x for x, r in ((e.step, pred_role), (sid, role))
+                                    if r in outside)
                 continue
-            after.append(e)
-        if sped_up or pinned:
+            if after is not None:
+                after.append(e)
+        if after is not None:
             update["after"] = tuple(after)
         rework = step.rework
         sent_back: float | None = None
         if rework is not None:
-            back_role = draft.steps[rework.to].role
-            current = send_back_delay(process, step, draft.steps[rework.to])
-            default_back = rework.delay is None and back_role != step.role
-            if touches(step.role, back_role):
+            target_step = steps[c.index[rework.to]]
+            back_role = target_step.role
+            current = send_back_delay(process, step, target_step)
+            default_back = rework.delay is None and back_role != role
+            if touches(role, back_role):
                 if faster(current) and (rework.delay is not None or scope is not None):
                     update["rework"] = rework.model_copy(update={"delay": options.delay})
                     sent_back = mean_of(current)
             elif cut_default and default_back:
                 update["rework"] = rework.model_copy(update={"delay": process.handoff_delay})
-                pinned = True
-                kept_outside.update(x for x in (rework.to, sid) if draft.steps[x].role in outside)
-        if step.digitizable and options.duration_factor < 1 and step.role in outside:
-            kept_outside.add(sid)
-        if step.digitizable and touches(step.role) and options.duration_factor < 1:
-            update["digitizable"] = False
-            new_duration = scaled(step.duration, options.duration_factor)
-            update["duration"] = new_duration
-            if step.work is not None:
-                update["work"] = scaled(step.work, options.duration_factor)
-            changes.append(ctx.change(
-                "retimed", (sid,),
-                f"{step.name!r} is done electronically: its duration goes from "
-                f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
-                before=mean_of(step.duration), after=mean_of(new_duration)))
+                kept_outside.update(x for x, r in ((rework.to, back_role), (sid, role))
+                                    if r in outside)
+        if step.digitizable and options.duration_factor < 1:
+            if out:
+                kept_outside.add(sid)
+            if touches(role):
+                update["digitizable"] = False
+                new_duration = scaled(step.duration, options.duration_factor)
+                update["duration"] = new_duration
+                if step.work is not None:
+                    update["work"] = scaled(step.work, options.duration_factor)
+                changes.append(Change(
+                    pass_name=ctx.name, kind="retimed", steps=(sid,),
+                    reason=f"{step.name!r} is done electronically: its duration goes from "
+                    f"{mean_of(step.duration):.2f} to {mean_of(new_duration):.2f} {unit}s.",
+                    before=mean_of(step.duration), after=mean_of(new_duration)))
         if sped_up:
-            names = ", ".join(f"{draft.steps[u].name!r} ({amount(d)} {unit}s)"
+            names = ", ".join(f"{steps[c.index[u]].name!r} ({amount(d)} {unit}s)"
                               for u, d in sped_up.items())
-            changes.append(ctx.change(
-                "retimed", (sid,),
-                f"{step.name!r} receives the file electronically from {names}: the "
+            changes.append(Change(
+                pass_name=ctx.name, kind="retimed", steps=(sid,),
+                reason=f"{step.name!r} receives the file electronically from {names}: the "
                 f"transfer takes {amount(target)} {unit}s.",
                 edges=tuple((u, sid) for u in sped_up), before=dict(sped_up),
                 after=dict.fromkeys(sped_up, target)))
         if sent_back is not None:
             assert rework is not None
             revision = mean_of(rework.revision)
-            changes.append(ctx.change(
-                "retimed", (sid,),
-                f"{step.name!r} sends its send-backs to "
-                f"{draft.steps[rework.to].name!r} electronically: the way back goes "
+            changes.append(Change(
+                pass_name=ctx.name, kind="retimed", steps=(sid,),
+                reason=f"{step.name!r} sends its send-backs to "
+                f"{steps[c.index[rework.to]].name!r} electronically: the way back goes "
                 f"from {amount(sent_back)} to {amount(target)} {unit}s"
                 + (f"; the revision ({amount(revision)} {unit}s) stays." if revision else "."),
                 before=sent_back, after=target))
         if update:
-            draft.replace(step.model_copy(update=update))
+            new_steps[v] = step.model_copy(update=update)
     if kept_outside:
         posts = sorted({f"{r.name or r.id} ({r.organisation})" for r in process.roles
                         if r.id in outside})
         changes.append(ctx.change(
-            "skipped", tuple(s for s in draft.steps if s in kept_outside),
+            "skipped", tuple(s.id for s in steps if s.id in kept_outside),
             f"Steps of and transfers to and from {', '.join(posts)} stay as they are: "
             f"another organisation is not part of this reform (name its post in the "
             f"option roles to include it)."))
     if not any(c.kind != "skipped" for c in changes):
         return process, changes
-    return draft.build(handoff_delay=handoff_delay), changes
+    return process.model_copy(update={"steps": tuple(new_steps),
+                                      "handoff_delay": handoff_delay}), changes
 
 
 __all__ = ["DigitizeOptions", "digitize"]

@@ -38,16 +38,20 @@ parallel) and *resequencing*.
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from procsimp.analysis import ALWAYS, Ancestry, producers_near
+import numpy as np
+
+from procsimp.analysis import ALWAYS, producers_near
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
-from procsimp.passes._edit import Draft
 from procsimp.passes.base import Change, PassOptions
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis, Producers
+    from procsimp.model import Step
     from procsimp.passes.context import PassContext
 
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
@@ -65,29 +69,29 @@ class ParallelizeOptions(PassOptions):
 def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process, list[Change]]:
     """Replace habitual precedence by the real dependencies (needs/produces), in parallel."""
     process, c = ctx.process, ctx.analysis
-    steps = c.steps
+    steps, ids, preds, succs, order = c.steps, c.ids, c.preds, c.succs, c.order
     n = len(steps)
     cond = c.choices.node_cond
     start, finish = c.schedule
 
-    near_prod = producers_near(c, set(ctx.needed))
+    needs = list(map(attrgetter("needs"), steps))
+    near_prod = producers_near(c, set(chain.from_iterable(needs)))
+    sole, near = near_prod.sole, near_prod.near
     # the chain of initials: a step with an approval at or before it, and one after it
     track_appr = not options.circulate_approvals
-    approval_upto = [False] * n
+    is_approval = [k in APPROVAL_KINDS for k in map(attrgetter("kind"), steps)]
+    approval_upto = _upto(is_approval, order, preds) if track_appr else [False] * n
     approval_after = [False] * n
     if track_appr:
-        for v in c.order:
-            approval_upto[v] = steps[v].kind in APPROVAL_KINDS or any(
-                approval_upto[u] for u in c.preds[v])
-        for v in reversed(c.order):
-            approval_after[v] = any(steps[w].kind in APPROVAL_KINDS or approval_after[w]
-                                    for w in c.succs[v])
+        for v in reversed(order):
+            for w in succs[v]:
+                if is_approval[w] or approval_after[w]:
+                    approval_after[v] = True
+                    break
 
     # a check that can send the file back guards every decision after it: an approval or
     # a signature keeps the edges through which such a check (a rework sender) reaches it
-    guarded_upto = [False] * n
-    for v in c.order:
-        guarded_upto[v] = steps[v].rework is not None or any(guarded_upto[u] for u in c.preds[v])
+    guarded_upto = _upto([r is not None for r in map(attrgetter("rework"), steps)], order, preds)
 
     def outside_blocks(u: int) -> bool:
         b = c.innermost_block[u]
@@ -103,112 +107,187 @@ def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process,
             b = c.blocks[b].parent
         return True
 
-    position = {v: i for i, v in enumerate(c.order)}
-    draft = ctx.draft
+    position = [0] * n
+    for i, v in enumerate(order):
+        position[v] = i
+    # steps with an alternative (an edge with ``p``) coming in
+    chosen = {w for row in c.branches.values() for w, _, _ in row}
+    roles = list(map(attrgetter("role"), steps))
+    # steps inside the chain of initials, which keep the edges earlier approvals come through
+    approval_chain = [track_appr and (a or b) for a, b in zip(is_approval, approval_after,
+                                                               strict=True)]
+    upto = approval_upto.__getitem__
+    handoff = mean_of(process.handoff_delay)  # the default delay between two roles
     slow: dict[int, int] = {}  # step -> a producer whose direct transfer would be slower
     left: dict[int, str] = {}  # step -> why it keeps its order although it has habit edges
 
     def plan(v: int, extra: frozenset[int] = frozenset()) -> tuple[int, ...] | None:
         """The predecessors ``v`` really needs (plus ``extra``), or None to leave it be."""
+        if not needs[v]:
+            return None
         step = steps[v]
-        if not step.needs or step.join == "any" or any(e.p is not None for e in step.after):
+        if step.join == "any" or v in chosen:
             return None
+        pv = preds[v]
+        if not extra and approval_chain[v] and all(map(upto, pv)):
+            # the common case, decided without sets: every predecessor brings an earlier
+            # approval (so it stays, hard edge or not), and every producer is one already
+            for a in needs[v]:
+                u = sole.get(a)
+                if u is None or u not in pv:
+                    break
+            else:
+                return pv
+        # the sets are built as before, element for element: which slower producer a
+        # skipped step names depends on the order a set lists them in
         required: set[int] = set(extra)
-        for a in step.needs:
-            required.update(near_prod.of(v, a))
-        required |= {c.index[e.step] for e in step.after if e.hard}
-        if track_appr and (step.kind in APPROVAL_KINDS or approval_after[v]):
+        for a in needs[v]:
+            u = sole.get(a)
+            required.update((u,) if u is not None else near[v].get(a, ()))
+        required |= {u for u, e in zip(pv, step.after, strict=True) if e.hard}
+        if approval_chain[v]:
             # inside the chain of initials: keep the edges the earlier approvals come through
-            required |= {u for u in c.preds[v] if approval_upto[u]}
-        if step.kind in APPROVAL_KINDS:
-            required |= {u for u in c.preds[v] if guarded_upto[u]}
-        if required != set(c.preds[v]):
-            if not entry_of_its_blocks(v):
-                left[v] = "it lies inside a revision loop (rework), which is left as it is"
-                return None
-            if any(cond[u] != cond[v] for u in required):
-                left[v] = "what it needs comes from one branch of a choice"
-                return None
-            if any(not outside_blocks(u) for u in required):
-                left[v] = "what it needs is made inside a revision loop (rework)"
-                return None
-        direct = set(c.preds[v])
-        slower = [u for u in required if u not in direct and
-                  finish[u] + mean_of(draft.default_delay(c.ids[u], step.id)) > start[v] + EPS]
-        if slower:
-            slow[v] = slower[0]
+            required |= {u for u in pv if approval_upto[u]}
+        if is_approval[v]:
+            required |= {u for u in pv if guarded_upto[u]}
+        direct = set(pv)
+        if required == direct:
+            return pv  # the step keeps its predecessors
+        if not entry_of_its_blocks(v):
+            left[v] = "it lies inside a revision loop (rework), which is left as it is"
             return None
+        if any(cond[u] != cond[v] for u in required):
+            left[v] = "what it needs comes from one branch of a choice"
+            return None
+        if any(not outside_blocks(u) for u in required):
+            left[v] = "what it needs is made inside a revision loop (rework)"
+            return None
+        if not required <= direct:  # some producer would send the file straight to it
+            role, latest = roles[v], start[v] + EPS
+            slower = [u for u in required if u not in direct and
+                      finish[u] + (handoff if roles[u] != role else 0.0) > latest]
+            if slower:
+                slow[v] = slower[0]
+                return None
         return tuple(sorted(required, key=position.__getitem__))
 
     plans: dict[int, tuple[int, ...]] = {}
     on_behalf: dict[int, dict[int, int]] = {}  # rewired step -> producer it keeps -> consumer
-    for v in c.order:
+    for v in order:
         planned = plan(v)
-        if planned is not None and set(planned) != set(c.preds[v]):
+        if planned is not None and set(planned) != set(preds[v]):
             plans[v] = planned
     # A consumer left as it is still needs its producers through whatever lies between them;
     # a rewired step on such a route keeps waiting for those producers (or is left as it is).
     while True:
-        lost = _lost_producers(c, near_prod, plans, position)
+        lost = _lost_producers(c, near_prod, needs, plans, position)
         for v, keep in lost.items():
             on_behalf.setdefault(v, {}).update(keep)
             planned = plan(v, frozenset(keep) | set(plans[v]))
-            if planned is None or set(planned) == set(c.preds[v]):
+            if planned is None or set(planned) == set(preds[v]):
                 del plans[v]
             else:
                 plans[v] = planned
         if not lost:
             break
     changes: list[Change] = []
-    for v in c.order:
+    for v in order:
         if v in left and v not in plans:
-            changes.append(ctx.change("skipped", (c.ids[v],),
+            changes.append(ctx.change("skipped", (ids[v],),
                                       f"{steps[v].name!r} keeps its order: {left[v]}."))
         if v in slow and v not in plans:
             changes.append(ctx.change(
-                "skipped", (c.ids[v],),
+                "skipped", (ids[v],),
                 f"{steps[v].name!r} keeps its order: receiving the file straight from "
                 f"{steps[slow[v]].name!r} would take longer than the current route."))
+
+    # the edited graph, by position: the new predecessors (and their edges) of the steps
+    # whose edges changed; every other step keeps its row of the analysis
+    new_preds: dict[int, tuple[int, ...]] = {}
+    new_edges: dict[int, tuple[Predecessor, ...]] = {}
+    out_degree = [len(row) for row in succs]
     for v, planned in plans.items():
-        direct = {c.index[e.step]: e for e in steps[v].after}
-        draft.set_after(c.ids[v], tuple(direct[u] if u in direct else Predecessor(step=c.ids[u])
-                                        for u in planned))
+        direct = dict(zip(preds[v], steps[v].after, strict=True))
+        new_edges[v] = tuple(direct[u] if u in direct else Predecessor(step=ids[u])
+                             for u in planned)
+        new_preds[v] = planned
+        for u in preds[v]:
+            out_degree[u] -= 1
+        for u in planned:
+            out_degree[u] += 1
 
     # a step on a branch of a choice must not become a loose end: the process would then end
     # differently on that branch than the choice says; keep its edge to what came after it
-    for u in c.order:
-        uid = c.ids[u]
-        if c.succs[u] and not draft.succs[uid] and cond[u] != ALWAYS:
-            for w in c.succs[u]:
-                edge = next(e for e in steps[w].after if e.step == uid)
-                draft.set_after(c.ids[w], (*draft.steps[c.ids[w]].after, edge))
+    for u in order:
+        if succs[u] and not out_degree[u] and cond[u] != ALWAYS:
+            for w in succs[u]:
+                k = steps[w].after[preds[w].index(u)]
+                new_preds[w] = (*new_preds.get(w, preds[w]), u)
+                new_edges[w] = (*new_edges.get(w, steps[w].after), k)
+                out_degree[u] += 1
 
-    reductions = _transitive_reduction(draft, ctx.order)
-    for original in process.steps:
-        sid = original.id
-        new = draft.steps[sid]
-        if new is original:
-            continue  # never touched
-        old = original.predecessors
-        if set(old) == set(new.predecessors):
-            draft.replace(original)  # the same edges, perhaps listed in another order
-            continue
-        dropped = [u for u in old if u not in new.predecessors]
-        added = [u for u in new.predecessors if u not in old]
-        changes.append(ctx.change(
-            "reordered" if added else "edge_dropped", (sid,),
-            _reason(draft, process, sid, dropped, added, reductions.get(sid, {}),
-                    {c.ids[u]: c.ids[x] for u, x in on_behalf.get(c.index[sid], {}).items()
-                     if c.ids[u] in added}),
-            edges=tuple((u, sid) for u in dropped), added_edges=tuple((u, sid) for u in added),
-            before=list(old), after=list(new.predecessors)))
+    reductions = _transitive_reduction(c, new_preds, new_edges, position)
+    new_steps = list(steps)
+    for v in sorted(new_preds):
+        now = new_preds[v]
+        old = preds[v]
+        now_set = set(now)
+        if now_set == set(old):
+            continue  # the same edges, perhaps listed in another order
+        original = steps[v]
+        new_steps[v] = original.model_copy(update={"after": new_edges[v]})
+        sid = ids[v]
+        dropped = [u for u in old if u not in now_set]
+        added = [u for u in now if u not in old]
+        via = reductions.get(v, {})
+        changes.append(Change(
+            pass_name=ctx.name, kind="reordered" if added else "edge_dropped", steps=(sid,),
+            reason=_reason(steps, original, dropped, added, via,
+                           {u: x for u, x in on_behalf.get(v, {}).items() if u in added}),
+            edges=tuple((ids[u], sid) for u in dropped),
+            added_edges=tuple((ids[u], sid) for u in added),
+            before=[ids[u] for u in old], after=[ids[u] for u in now]))
     if not any(ch.kind != "skipped" for ch in changes):
         return process, changes
-    return draft.build(), changes
+    return process.model_copy(update={"steps": tuple(new_steps)}), changes
 
 
-def _lost_producers(c: Analysis, near_prod: Producers,
-                    plans: dict[int, tuple[int, ...]], position: dict[int, int],
+def _upto(seed: list[bool], order: list[int], preds: list[tuple[int, ...]]) -> list[bool]:
+    """Per step: whether ``seed`` holds for it or for one of its ancestors."""
+    flag = list(seed)
+    if True not in flag:
+        return flag
+    for v in order:
+        if not flag[v]:
+            for u in preds[v]:
+                if flag[u]:
+                    flag[v] = True
+                    break
+    return flag
+
+
+def _reaches(preds: list[tuple[int, ...]], rows: dict[int, tuple[int, ...]],
+             position: list[int], u: int, w: int) -> bool:
+    """Whether ``u`` is an ancestor of ``w``, with ``rows`` in place of some rows of
+    ``preds``: :meth:`procsimp.analysis.Ancestry.reaches` with the budget SEARCH_BUDGET."""
+    pu = position[u]
+    if pu >= position[w]:
+        return False
+    stack, seen, budget = [w], {w}, SEARCH_BUDGET
+    while stack and budget > 0:
+        x = stack.pop()
+        for y in rows[x] if x in rows else preds[x]:
+            if y == u:
+                return True
+            if position[y] > pu and y not in seen:
+                seen.add(y)
+                stack.append(y)
+                budget -= 1
+    return False
+
+
+def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, ...]],
+                    plans: dict[int, tuple[int, ...]], position: list[int],
                     ) -> dict[int, dict[int, int]]:
     """Rewired steps that must keep waiting for producers on behalf of untouched consumers.
 
@@ -218,76 +297,140 @@ def _lost_producers(c: Analysis, near_prod: Producers,
     the first rewired steps on the routes from that producer must keep it.
     Returns, per such step, each producer it keeps -> the consumer it keeps it for.
     """
-    planned = Ancestry(lambda v: plans.get(v, c.preds[v]), position, SEARCH_BUDGET)
-    original = Ancestry(lambda v: c.preds[v], position, SEARCH_BUDGET)
+    preds, sole, near = c.preds, near_prod.sole, near_prod.near
+    original: dict[int, tuple[int, ...]] = {}  # no row replaced: the original graph
     keep: dict[int, dict[int, int]] = {}
-    for x, step in enumerate(c.steps):
-        if not step.needs or x in plans:
+    for x, needs in enumerate(needed):
+        if not needs or x in plans:
             continue
-        for p in {u for a in step.needs for u in near_prod.of(x, a)}:
-            if planned.reaches(p, x):
+        px = preds[x]
+        for a in needs:  # the common case: every producer is a predecessor, still before x
+            u = sole.get(a)
+            if u is None or u not in px:
+                break
+        else:
+            continue
+        producers: set[int] = set()  # one by one, in the order the needs list them
+        for a in needs:
+            u = sole.get(a)
+            if u is not None:
+                producers.add(u)
+            else:
+                for u in near[x].get(a, ()):
+                    producers.add(u)
+        for p in producers:
+            if p in px or _reaches(preds, plans, position, p, x):
                 continue
             lo, stack, seen = position[p], [x], {x}
             while stack:
-                for y in c.preds[stack.pop()]:
+                for y in preds[stack.pop()]:
                     if y in seen or position[y] <= lo:
                         continue
                     seen.add(y)
                     if y not in plans:
                         stack.append(y)
-                    elif original.reaches(p, y):
+                    elif _reaches(preds, original, position, p, y):
                         keep.setdefault(y, {}).setdefault(p, x)
     return keep
 
 
-def _transitive_reduction(draft: Draft, topological: tuple[str, ...]
-                          ) -> dict[str, dict[str, str]]:
+def _transitive_reduction(c: Analysis, new_preds: dict[int, tuple[int, ...]],
+                          new_edges: dict[int, tuple[Predecessor, ...]], position: list[int],
+                          ) -> dict[int, dict[int, int]]:
     """Drop plain edges u -> v when v already follows u through another predecessor w.
 
     One backward search per step, from all its predecessors at once, over the
     steps between its earliest predecessor and itself (the original topological
     order stays valid: new edges only come from ancestors). A predecessor found
     there is an ancestor of another predecessor: its direct edge is redundant.
-    Returns, per step, each dropped predecessor -> the predecessor it comes through.
+    The search stops once it has found every predecessor whose edge could go.
+    Edits ``new_preds`` and ``new_edges`` (the rows that differ from the analysis) in
+    place; returns, per step, each dropped predecessor -> the predecessor it comes through.
     """
-    order = [sid for sid in topological if sid in draft.steps]
-    position = {sid: i for i, sid in enumerate(order)}
-    steps = draft.steps
-    dropped: dict[str, dict[str, str]] = {}
-    for sid in order:
-        step = steps[sid]
-        if len(step.after) < 2 or step.join == "any":
+    preds, steps = c.preds, c.steps
+    at = position.__getitem__
+    # the latest position among each step's predecessors: a search from a step whose
+    # predecessors all come after their own predecessors finds nothing
+    top, candidates = _searched(preds, new_preds, position)
+    dropped: dict[int, dict[int, int]] = {}
+    for v in sorted(candidates, key=at):
+        pv = new_preds.get(v, preds[v])
+        if len(pv) < 2:
             continue
-        lo = min(position[e.step] for e in step.after)
-        origin: dict[str, str] = {}  # strict ancestors of the predecessors -> through which
-        stack = [(y.step, e.step) for e in step.after for y in steps[e.step].after
-                 if position[y.step] >= lo]
+        lo = min(map(at, pv))
+        if max(map(top.__getitem__, pv)) < lo or steps[v].join == "any":
+            continue
+        edges = new_edges.get(v, steps[v].after)
+        plain = {u for u, e in zip(pv, edges, strict=True)
+                 if e.p is None and e.delay is None and not e.hard}
+        if not plain:
+            continue
+        origin: dict[int, int] = {}  # strict ancestors of the predecessors -> through which
+        stack = [(y, u) for u in pv for y in new_preds.get(u, preds[u]) if position[y] >= lo]
+        missing = len(plain)
         while stack and len(origin) < SEARCH_BUDGET:
             x, via = stack.pop()
             if x in origin:
                 continue
             origin[x] = via
-            stack.extend((y.step, via) for y in steps[x].after
-                         if position[y.step] >= lo and y.step not in origin)
-        redundant = {e.step for e in step.after if e.step in origin and e.p is None
-                     and e.delay is None and not e.hard}
+            if x in plain:
+                missing -= 1
+                if not missing:
+                    break
+            stack.extend((y, via) for y in new_preds.get(x, preds[x])
+                         if position[y] >= lo and y not in origin)
+        redundant = {u for u in plain if u in origin}
         if redundant:
-            dropped[sid] = {u: origin[u] for u in redundant}
-            draft.set_after(sid, tuple(e for e in step.after if e.step not in redundant))
+            dropped[v] = {u: origin[u] for u in redundant}
+            new_preds[v] = kept = tuple(u for u in pv if u not in redundant)
+            top[v] = max(map(at, kept))
+            new_edges[v] = tuple(e for u, e in zip(pv, edges, strict=True) if u not in redundant)
     return dropped
 
 
-def _reason(draft: Draft, process: Process, sid: str, dropped: list[str], added: list[str],
-            via: dict[str, str], kept_for: dict[str, str]) -> str:
-    """Why ``sid``'s predecessors changed; ``kept_for``: added producer -> the consumer after
-    ``sid``, left as it is, that needs it."""
-    name = draft.steps[sid].name
+def _searched(preds: list[tuple[int, ...]], new_preds: dict[int, tuple[int, ...]],
+              position: list[int]) -> tuple[list[int], list[int]]:
+    """For the transitive reduction: the latest position among each step's predecessors
+    (-1 for none), and the steps whose search may find something: those with two or more
+    predecessors of which one follows a step after the earliest of them, counting the
+    rows ``new_preds`` replaces (computed on arrays; the reduction only lowers them)."""
+    n = len(preds)
+    pos = np.asarray(position, dtype=np.int64)
+    lens = np.fromiter(map(len, preds), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(preds), dtype=np.int64, count=int(lens.sum()))
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    some = lens > 0
+    top_of = np.full(n, -1, dtype=np.int64)
+    if flat.size:
+        top_of[some] = np.maximum.reduceat(pos[flat], starts[some])
+    top = top_of.tolist()
+    for v, row in new_preds.items():
+        top[v] = max(map(position.__getitem__, row), default=-1)
+    two = lens > 1
+    maybe = np.zeros(n, dtype=bool)
+    touched = np.zeros(n, dtype=bool)
+    if new_preds:
+        touched[np.fromiter(new_preds, dtype=np.int64, count=len(new_preds))] = True
+    if two.any():
+        at = starts[two]
+        lo = np.minimum.reduceat(pos[flat], at)
+        reach = np.maximum.reduceat(top_of[flat], at)
+        near_touched = np.maximum.reduceat(touched[flat].astype(np.int8), at) > 0
+        maybe[two] = (reach >= lo) | near_touched
+    maybe |= touched
+    return top, np.flatnonzero(maybe).tolist()
 
-    def names(ids: list[str]) -> str:
-        quoted = [repr(process.step(i).name) for i in ids]
+
+def _reason(steps: list[Step], step: Step, dropped: list[int], added: list[int],
+            via: dict[int, int], kept_for: dict[int, int]) -> str:
+    """Why ``step``'s predecessors changed (steps by position); ``kept_for``: added producer
+    -> the consumer after ``step``, left as it is, that needs it."""
+    name = step.name
+
+    def names(us: list[int]) -> str:
+        quoted = [repr(steps[u].name) for u in us]
         return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
-    step = draft.steps[sid]
     needs = ", ".join(repr(a) for a in step.needs)
     if dropped and all(u in via for u in dropped) and not added:
         return (f"{name!r} no longer waits for {names(dropped)} directly: it already comes "
