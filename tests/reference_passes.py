@@ -1,443 +1,40 @@
-"""The pass implementations as they were before issue 18's speed work, kept verbatim.
+"""``parallelize`` and ``digitize`` as they were before issue 18's speed work, kept verbatim.
 
 A straightforward reference for tests/test_pass_speed_reference.py: the optimised passes
-must return the same process and the same Changes as these. The working copy
-(:class:`ReferenceDraft`) and the context (:class:`ReferenceContext`) are copied too, so
-later edits to ``procsimp.passes._edit`` or ``procsimp.passes.context`` cannot change what
-the reference does. Only names are changed (``Reference...`` classes); the code is the code
-of commit 72e6152.
+must return the same process and the same Changes as these. They edit the process the way
+they did then, through the project's working copy (``procsimp.passes._edit.Draft``, which
+the speed work left as it was) and its ``PassContext``. The code is that of commit 72e6152,
+with the reasons' number formatting (``amount``) of the fix that came after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from collections.abc import Set as AbstractSet
-from functools import cached_property
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from procsimp.analysis import (
     ALWAYS,
     Ancestry,
-    edge_delay,
-    handoff_between,
     producers_near,
     send_back_delay,
 )
-from procsimp.durations import Duration, add, mean_of, scaled
+from procsimp.durations import Duration, mean_of, scaled
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
-from procsimp.passes.base import Change, ChangeKind, amount
+from procsimp.passes.base import Change, amount
 from procsimp.passes.digitize import DigitizeOptions
-from procsimp.passes.eliminate_duplicates import CHECK_KINDS, EliminateDuplicatesOptions
-from procsimp.passes.merge_sequential import MergeSequentialOptions
 from procsimp.passes.parallelize import ParallelizeOptions
 
 if TYPE_CHECKING:
     from procsimp.analysis import Analysis, Producers
-    from procsimp.model import Step
+    from procsimp.passes._edit import Draft
+    from procsimp.passes.context import PassContext
 
-#: Which kind a merged step takes: the weightiest of the steps merged.
-KIND_WEIGHT = {"handoff": 0, "task": 1, "review": 2, "approval": 3, "signature": 4}
 #: Steps one redundancy search may visit before it stops (keeping the edges it did not reach).
 SEARCH_BUDGET = 100_000
 EPS = 1e-9
 
 
-class ReferenceDraft:
-    """Mutable steps of a process, edited by a pass, then built into a new process."""
-
-    def __init__(self, process: Process) -> None:
-        self.process = process
-        self.steps: dict[str, Step] = {s.id: s for s in process.steps}
-        # Successor rows are tuples, replaced when they change: tuples of strings are not
-        # tracked by the garbage collector, lists (one per step) would be, for the whole pass.
-        analysis = process.analysis
-        ids = analysis.ids
-        self.succs: dict[str, tuple[str, ...]] = {
-            sid: tuple([ids[w] for w in row]) for sid, row in zip(ids, analysis.succs,
-                                                                  strict=True)}
-        self.roles = {r.id: r for r in process.roles}
-        self.levels = {lv.id: lv for lv in process.levels}
-
-    # --- reading ----------------------------------------------------------------------
-    def level_of(self, step: Step) -> str:
-        return self.roles[step.role].level
-
-    def edge(self, u: str, v: str) -> Predecessor | None:
-        return next((e for e in self.steps[v].after if e.step == u), None)
-
-    def out_edge(self, u: str, v: str) -> Predecessor:
-        """The edge ``u -> v`` of a successor ``v`` of ``u`` (it exists)."""
-        edge = self.edge(u, v)
-        assert edge is not None, f"{v} does not follow {u}"
-        return edge
-
-    def default_delay(self, u: str, v: str) -> Duration:
-        """The handoff delay an edge u -> v would carry without its own ``delay``."""
-        return handoff_between(self.process, self.steps[u].role, self.steps[v].role)
-
-    def delay(self, edge: Predecessor, v: str) -> Duration:
-        """The transfer delay on the edge ``edge`` into ``v``."""
-        return edge_delay(self.process, self.steps[edge.step], self.steps[v], edge)
-
-    def lock_reason(self, step: Step) -> str | None:
-        """Why no pass may remove, merge or reassign this step, or None."""
-        role = self.roles[step.role]
-        level = self.levels.get(role.level)
-        if step.locked:
-            return f"step {step.name!r} is locked (a legal requirement)"
-        if role.locked:
-            return f"the post {role.name or role.id!r} is locked (exempt from simplification)"
-        if level is not None and level.locked:
-            return f"level {level.name or level.id!r} is locked (exempt from simplification)"
-        return None
-
-    # --- editing ----------------------------------------------------------------------
-    def replace(self, step: Step) -> None:
-        """Put an edited step (same id) in place, keeping successor lists in sync."""
-        old = self.steps[step.id]
-        if old.after != step.after:
-            for e in old.after:
-                self._unlink(e.step, step.id)
-            for e in step.after:
-                self.succs[e.step] += (step.id,)
-        self.steps[step.id] = step
-
-    def _unlink(self, u: str, v: str) -> None:
-        """Remove ``v`` from the successors of ``u`` (its first occurrence)."""
-        row = self.succs[u]
-        i = row.index(v)
-        self.succs[u] = row[:i] + row[i + 1:]
-
-    def set_after(self, v: str, after: tuple[Predecessor, ...]) -> None:
-        self.replace(self.steps[v].model_copy(update={"after": after}))
-
-    def delete(self, x: str) -> None:
-        """Drop a step that no longer has successors."""
-        assert not self.succs[x], f"{x} still has successors"
-        for e in self.steps[x].after:
-            self._unlink(e.step, x)
-        del self.steps[x]
-        del self.succs[x]
-
-    def build(self, **update: Any) -> Process:
-        """The edited process (not validated again: passes keep it valid)."""
-        return self.process.model_copy(update={"steps": tuple(self.steps.values()), **update})
-
-    # --- shared rewrites --------------------------------------------------------------
-    def bypass_blocker(self, x: str, needed: AbstractSet[str],
-                       rework_targets: AbstractSet[str]) -> str | None:
-        """Why step ``x`` cannot be taken out of the flow without breaking it, or None."""
-        step = self.steps[x]
-        if any(e.p is not None for w in self.succs[x] for e in self.steps[w].after
-               if e.step == x):
-            return "it decides between alternatives"
-        if step.rework is not None:
-            return "it sends files back for revision"
-        if x in rework_targets:
-            return "files are sent back to it for revision"
-        if step.join == "any" and len(step.after) > 1:
-            return "it merges alternatives"
-        used = {a for a in step.produces if a in needed}
-        if used:
-            return f"its output {sorted(used)[0]!r} is needed later"
-        incoming_p = any(e.p is not None for e in step.after)
-        if incoming_p and len(self.succs[x]) != 1:
-            return "it lies on an alternative branch that splits after it"
-        for w in self.succs[x]:
-            succ = self.steps[w]
-            if succ.join == "any" and len(step.after) > 1:
-                return "the step after it merges alternatives"
-            for e in step.after:
-                existing = self.edge(e.step, w)
-                if existing is not None and (existing.p is not None or e.p is not None):
-                    return "it sits on an alternative branch"
-        return None
-
-    def bypass(self, x: str) -> list[tuple[str, str]]:
-        """Remove step ``x``, wiring each predecessor to each successor; the new edges.
-
-        A new edge inherits the branch probability of the edge into ``x`` and is
-        hard if either edge was. Its transfer delay is the usual handoff delay,
-        unless that would take longer on average than the old route through ``x``
-        (then it keeps the delay of the edge into ``x``), so a bypass never
-        makes a case slower.
-        """
-        step = self.steps[x]
-        added = []
-        for w in list(self.succs[x]):
-            out = self.out_edge(x, w)
-            route = mean_of(step.duration) + mean_of(self.delay(out, w))
-            new_after: list[Predecessor] = []
-            for e in self.steps[w].after:
-                if e.step != x:
-                    new_after.append(e)
-                    continue
-                for e_in in step.after:
-                    u = e_in.step
-                    if u == w or any(f.step == u for f in self.steps[w].after) or \
-                            any(f.step == u for f in new_after):
-                        continue
-                    via = self.delay(e_in, x)
-                    direct = self.default_delay(u, w)
-                    delay = None if mean_of(direct) <= mean_of(via) + route else via
-                    new_after.append(Predecessor(step=u, p=e_in.p, delay=delay,
-                                                 hard=e_in.hard or out.hard))
-                    added.append((u, w))
-            self.set_after(w, tuple(new_after))
-        self.delete(x)
-        return added
-
-    def chains(self, order: Sequence[str], joinable: Callable[[str, str], bool]) -> list[list[str]]:
-        """Maximal chains ``a -> b -> ...`` where each link is the only edge out of ``a`` and
-        into ``b`` and ``joinable(a, b)`` holds; single steps are not returned."""
-        found: list[list[str]] = []
-        seen: set[str] = set()
-
-        def link(u: str) -> str | None:
-            succ = self.succs[u]
-            if len(succ) != 1:
-                return None
-            w = succ[0]
-            after = self.steps[w].after
-            ok = len(after) == 1 and after[0].p is None and joinable(u, w)
-            return w if ok else None
-
-        for head in order:
-            if head in seen:
-                continue
-            after = self.steps[head].after
-            if len(after) == 1 and link(after[0].step) == head:
-                continue  # reached from its predecessor's chain
-            chain = [head]
-            nxt = link(head)
-            while nxt is not None:
-                chain.append(nxt)
-                nxt = link(nxt)
-            seen.update(chain)
-            if len(chain) > 1:
-                found.append(chain)
-        return found
-
-    def merge_chain(self, chain: list[str], name_sep: str = " + ") -> Step:
-        """Merge consecutive steps ``chain`` (each the only successor of the one before).
-
-        The merged step keeps the first id; durations, work and costs add up;
-        the handoff delays inside the chain vanish. It needs what the steps need
-        from before the chain. When the first step declares no ``needs`` (its
-        dependencies are unknown, so each of its edges is required) but the merged
-        step declares some, its edges are marked hard: merging must not make them
-        habit that ``parallelize`` could drop.
-        """
-        parts = [self.steps[s] for s in chain]
-        first, last = parts[0], parts[-1]
-        produced: set[str] = set()
-        needs: list[str] = []
-        for s in parts:
-            needs += [a for a in s.needs if a not in produced and a not in needs]
-            produced.update(s.produces)
-        after = first.after
-        if needs and not first.needs:
-            after = tuple(e if e.hard else e.model_copy(update={"hard": True}) for e in after)
-        work = None
-        if any(s.work is not None for s in parts):
-            work = add(*[s.work if s.work is not None else s.duration for s in parts])
-        merged = first.model_copy(update={
-            "name": name_sep.join(s.name for s in parts),
-            "kind": max((s.kind for s in parts), key=KIND_WEIGHT.__getitem__),
-            "duration": add(*[s.duration for s in parts]),
-            "work": work,
-            "cost": sum(s.cost for s in parts),
-            "needs": tuple(needs),
-            "after": after,
-            "produces": tuple(dict.fromkeys(a for s in parts for a in s.produces)),
-            "rework": None,
-            "applicant_facing": any(s.applicant_facing for s in parts),
-            "digitizable": all(s.digitizable for s in parts),
-        })
-        for w in list(self.succs[last.id]):
-            after = tuple(e.model_copy(update={"step": first.id}) if e.step == last.id else e
-                          for e in self.steps[w].after)
-            self.set_after(w, after)
-        for sid in reversed(chain[1:]):
-            self.delete(sid)
-        self.replace(merged)
-        return merged
-
-
-class ReferenceContext:
-    """One run of one pass: the process it receives and what passes need to know about it."""
-
-    def __init__(self, process: Process, name: str) -> None:
-        self.process = process
-        """The process the pass receives (never to be modified)."""
-        self.name = name
-        """The name the pass runs under, stamped on its Changes."""
-
-    @property
-    def analysis(self) -> Analysis:
-        """The process's frozen :class:`~procsimp.analysis.Analysis`."""
-        return self.process.analysis
-
-    @cached_property
-    def draft(self) -> ReferenceDraft:
-        """A working copy of the process to edit (built on first use, one per run)."""
-        return ReferenceDraft(self.process)
-
-    @cached_property
-    def order(self) -> tuple[str, ...]:
-        """Step ids in topological order (file order breaks ties)."""
-        return self.analysis.order_ids()
-
-    @cached_property
-    def needed(self) -> frozenset[str]:
-        """Artifacts some step of the process needs."""
-        return frozenset(a for s in self.process.steps for a in s.needs)
-
-    @cached_property
-    def rework_targets(self) -> frozenset[str]:
-        """Ids of the steps files are sent back to (a rework's ``to``)."""
-        return frozenset(s.rework.to for s in self.process.steps if s.rework is not None)
-
-    def change(self, kind: ChangeKind, steps: tuple[str, ...], reason: str,
-               **values: Any) -> Change:
-        """A :class:`Change` made by this pass (``values``: ``edges``, ``before``, ...)."""
-        return Change(pass_name=self.name, kind=kind, steps=steps, reason=reason, **values)
-
-
-def eliminate_duplicates(ctx: ReferenceContext,
-                         options: EliminateDuplicatesOptions) -> tuple[Process, list[Change]]:
-    """Remove a repeated check of the same subject by the same office."""
-    process, c = ctx.process, ctx.analysis
-    steps = c.steps
-    roles = {r.id: r for r in process.roles}
-    cond = c.choices.node_cond
-
-    def office(v: int) -> str:
-        role = steps[v].role
-        return role if options.by == "role" else roles[role].level
-
-    # same kind, office and artifacts first; which version of them each saw only then
-    # (a group is its first step until a second one joins it: no list for a step alone)
-    rough: dict[tuple[object, ...], int | list[int]] = {}
-    for v in c.order:
-        s = steps[v]
-        if s.kind in CHECK_KINDS and s.needs:
-            key = (s.kind, office(v), tuple(sorted(set(s.needs))))
-            group = rough.setdefault(key, v)
-            if isinstance(group, list):
-                group.append(v)
-            elif group != v:
-                rough[key] = [group, v]
-    rough_groups = [g for g in rough.values() if isinstance(g, list)]
-    if not rough_groups:
-        return process, []
-    near = producers_near(c, {a for g in rough_groups for v in g for a in steps[v].needs})
-    groups: dict[tuple[object, ...], list[int]] = {}
-    for g in rough_groups:
-        for v in g:
-            subject = tuple(sorted((a, tuple(sorted(near.of(v, a)))) for a in steps[v].needs))
-            groups.setdefault((steps[v].kind, office(v), subject), []).append(v)
-    candidates = [g for g in groups.values() if len(g) > 1]
-    if not candidates:
-        return process, []
-
-    ancestry = Ancestry(lambda v: c.preds[v], {v: i for i, v in enumerate(c.order)})
-    removed: set[int] = set()
-    changes: list[Change] = []
-    for group in candidates:
-        for i, v in enumerate(group[1:], start=1):
-            first = next((u for u in group[:i] if u not in removed
-                          and (cond[u] == cond[v] or cond[u] == ALWAYS)
-                          and ancestry.reaches(u, v)), None)
-            if first is None:
-                continue
-            draft = ctx.draft  # built on the first duplicate found
-            sid, step, earlier = c.ids[v], steps[v], steps[first]
-            what = f"{step.name!r} repeats {earlier.name!r} (same {step.kind} of " \
-                   f"{', '.join(repr(a) for a in step.needs)} by the same office)"
-            blocked = draft.lock_reason(step) or draft.bypass_blocker(sid, ctx.needed,
-                                                                      ctx.rework_targets)
-            if blocked is not None:
-                changes.append(ctx.change("skipped", (sid,), f"{what} but is kept: {blocked}."))
-                continue
-            preds = [e.step for e in draft.steps[sid].after]
-            succs = list(draft.succs[sid])
-            added = draft.bypass(sid)
-            removed.add(v)
-            changes.append(ctx.change(
-                "removed", (sid,),
-                f"{what}, with nothing changed in between: the second check is removed.",
-                edges=tuple((u, sid) for u in preds) + tuple((sid, w) for w in succs),
-                added_edges=tuple(added), before=c.ids[first]))
-    if not removed:
-        return process, changes
-    return ctx.draft.build(), changes
-
-
-def merge_sequential(ctx: ReferenceContext,
-                     options: MergeSequentialOptions) -> tuple[Process, list[Change]]:
-    """Merge chains of consecutive steps by the same role (or level) into one step."""
-    process, draft = ctx.process, ctx.draft
-    changes: list[Change] = []
-    rework_targets = ctx.rework_targets
-
-    def joinable(u: str, v: str) -> bool:
-        a, b = draft.steps[u], draft.steps[v]
-        if a.rework is not None or b.rework is not None or v in rework_targets:
-            return False
-        if a.role == b.role:
-            return True
-        return options.same_level and draft.level_of(a) == draft.level_of(b)
-
-    chains: list[list[str]] = []
-    for chain in draft.chains(ctx.order, joinable):
-        # locked steps stay on their own: split the chain around them
-        run: list[str] = []
-        for sid in chain:
-            lock = draft.lock_reason(draft.steps[sid])
-            if lock is None:
-                run.append(sid)
-                continue
-            changes.append(ctx.change("skipped", (sid,), f"{draft.steps[sid].name!r} not merged "
-                                                         f"with its neighbours: {lock}."))
-            if len(run) > 1:
-                chains.append(run)
-            run = []
-        if len(run) > 1:
-            chains.append(run)
-
-    for chain in chains:
-        names = [draft.steps[s].name for s in chain]
-        last = chain[-1]
-        out_delays = {w: draft.delay(draft.out_edge(last, w), w) for w in draft.succs[last]}
-        merged = draft.merge_chain(chain)
-        # a merged step of another role must not make the next handoff slower
-        for w, before in out_delays.items():
-            edge = draft.edge(merged.id, w)
-            assert edge is not None
-            if mean_of(draft.delay(edge, w)) > mean_of(before):
-                draft.set_after(w, tuple(e.model_copy(update={"delay": before})
-                                         if e.step == merged.id else e
-                                         for e in draft.steps[w].after))
-        roles = {draft.process.step(s).role for s in chain}
-        who = draft.roles[merged.role]
-        reason = (f"{_list(names)} by {who.name or who.id} merged into one step: the file no "
-                  f"longer waits between them.")
-        if len(roles) > 1:
-            reason = (f"{_list(names)} (same level) merged into one step performed by "
-                      f"{who.name or who.id}: the file no longer changes hands between them.")
-        changes.append(ctx.change("merged", tuple(chain), reason, before=names, after=merged.id))
-    if not chains:
-        return process, changes
-    return draft.build(), changes
-
-
-def _list(names: list[str]) -> str:
-    quoted = [repr(n) for n in names]
-    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-def parallelize(ctx: ReferenceContext, options: ParallelizeOptions) -> tuple[Process, list[Change]]:
+def parallelize(ctx: PassContext, options: ParallelizeOptions) -> tuple[Process, list[Change]]:
     """Replace habitual precedence by the real dependencies (needs/produces), in parallel."""
     process, c = ctx.process, ctx.analysis
     steps = c.steps
@@ -615,7 +212,7 @@ def _lost_producers(c: Analysis, near_prod: Producers,
     return keep
 
 
-def _transitive_reduction(draft: ReferenceDraft, topological: tuple[str, ...]
+def _transitive_reduction(draft: Draft, topological: tuple[str, ...]
                           ) -> dict[str, dict[str, str]]:
     """Drop plain edges u -> v when v already follows u through another predecessor w.
 
@@ -652,7 +249,7 @@ def _transitive_reduction(draft: ReferenceDraft, topological: tuple[str, ...]
     return dropped
 
 
-def _reason(draft: ReferenceDraft, process: Process, sid: str, dropped: list[str], added: list[str],
+def _reason(draft: Draft, process: Process, sid: str, dropped: list[str], added: list[str],
             via: dict[str, str], kept_for: dict[str, str]) -> str:
     """Why ``sid``'s predecessors changed; ``kept_for``: added producer -> the consumer after
     ``sid``, left as it is, that needs it."""
@@ -681,7 +278,7 @@ def _reason(draft: ReferenceDraft, process: Process, sid: str, dropped: list[str
             f"{names(consumers)}, which is left as it is and needs what they make.")
 
 
-def digitize(ctx: ReferenceContext, options: DigitizeOptions) -> tuple[Process, list[Change]]:
+def digitize(ctx: PassContext, options: DigitizeOptions) -> tuple[Process, list[Change]]:
     """Make paper handoffs electronic and speed up digitizable steps."""
     process, draft = ctx.process, ctx.draft
     scope = set(options.roles) if options.roles is not None else None
@@ -797,9 +394,7 @@ def digitize(ctx: ReferenceContext, options: DigitizeOptions) -> tuple[Process, 
 
 
 #: The reference of each pass, by name.
-REFERENCE_PASSES: dict[str, Callable[[ReferenceContext, Any], tuple[Process, list[Change]]]] = {
-    "eliminate_duplicates": eliminate_duplicates,
-    "merge_sequential": merge_sequential,
+REFERENCE_PASSES: dict[str, Callable[[PassContext, Any], tuple[Process, list[Change]]]] = {
     "parallelize": parallelize,
     "digitize": digitize,
 }

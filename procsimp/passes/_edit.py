@@ -30,14 +30,14 @@ class Draft:
 
     def __init__(self, process: Process) -> None:
         self.process = process
-        analysis = process.analysis
-        ids = analysis.ids
-        self.steps: dict[str, Step] = dict(zip(ids, process.steps, strict=True))
+        self.steps: dict[str, Step] = {s.id: s for s in process.steps}
         # Successor rows are tuples, replaced when they change: tuples of strings are not
         # tracked by the garbage collector, lists (one per step) would be, for the whole pass.
-        name = ids.__getitem__
-        self.succs: dict[str, tuple[str, ...]] = dict(zip(
-            ids, [tuple(map(name, row)) for row in analysis.succs], strict=True))
+        analysis = process.analysis
+        ids = analysis.ids
+        self.succs: dict[str, tuple[str, ...]] = {
+            sid: tuple([ids[w] for w in row]) for sid, row in zip(ids, analysis.succs,
+                                                                  strict=True)}
         self.roles = {r.id: r for r in process.roles}
         self.levels = {lv.id: lv for lv in process.levels}
 
@@ -175,38 +175,30 @@ class Draft:
         into ``b`` and ``joinable(a, b)`` holds; single steps are not returned."""
         found: list[list[str]] = []
         seen: set[str] = set()
-        links: dict[str, str | None] = {}  # nothing changes while chains are found
 
         def link(u: str) -> str | None:
-            if u in links:
-                return links[u]
             succ = self.succs[u]
-            w: str | None = None
-            if len(succ) == 1:
-                after = self.steps[succ[0]].after
-                if len(after) == 1 and after[0].p is None and joinable(u, succ[0]):
-                    w = succ[0]
-            links[u] = w
-            return w
+            if len(succ) != 1:
+                return None
+            w = succ[0]
+            after = self.steps[w].after
+            ok = len(after) == 1 and after[0].p is None and joinable(u, w)
+            return w if ok else None
 
-        steps, succs = self.steps, self.succs
         for head in order:
             if head in seen:
                 continue
-            after = steps[head].after
-            if len(after) == 1 and len(succs[after[0].step]) == 1 and \
-                    link(after[0].step) == head:
+            after = self.steps[head].after
+            if len(after) == 1 and link(after[0].step) == head:
                 continue  # reached from its predecessor's chain
-            nxt = link(head)
-            if nxt is None:
-                seen.add(head)
-                continue
             chain = [head]
+            nxt = link(head)
             while nxt is not None:
                 chain.append(nxt)
                 nxt = link(nxt)
             seen.update(chain)
-            found.append(chain)
+            if len(chain) > 1:
+                found.append(chain)
         return found
 
     def merge_chain(self, chain: list[str], name_sep: str = " + ") -> Step:

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from procsimp.analysis import ALWAYS, producers_near
+from procsimp.analysis import ALWAYS, Ancestry, producers_near
 from procsimp.durations import mean_of
 from procsimp.model import APPROVAL_KINDS, Predecessor, Process
 from procsimp.passes.base import Change, PassOptions
@@ -266,26 +266,6 @@ def _upto(seed: list[bool], order: list[int], preds: list[tuple[int, ...]]) -> l
     return flag
 
 
-def _reaches(preds: list[tuple[int, ...]], rows: dict[int, tuple[int, ...]],
-             position: list[int], u: int, w: int) -> bool:
-    """Whether ``u`` is an ancestor of ``w``, with ``rows`` in place of some rows of
-    ``preds``: :meth:`procsimp.analysis.Ancestry.reaches` with the budget SEARCH_BUDGET."""
-    pu = position[u]
-    if pu >= position[w]:
-        return False
-    stack, seen, budget = [w], {w}, SEARCH_BUDGET
-    while stack and budget > 0:
-        x = stack.pop()
-        for y in rows[x] if x in rows else preds[x]:
-            if y == u:
-                return True
-            if position[y] > pu and y not in seen:
-                seen.add(y)
-                stack.append(y)
-                budget -= 1
-    return False
-
-
 def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, ...]],
                     plans: dict[int, tuple[int, ...]], position: list[int],
                     ) -> dict[int, dict[int, int]]:
@@ -298,7 +278,9 @@ def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, .
     Returns, per such step, each producer it keeps -> the consumer it keeps it for.
     """
     preds, sole, near = c.preds, near_prod.sole, near_prod.near
-    original: dict[int, tuple[int, ...]] = {}  # no row replaced: the original graph
+    rank = dict(enumerate(position))
+    planned = Ancestry(lambda v: plans[v] if v in plans else preds[v], rank, SEARCH_BUDGET)
+    original = Ancestry(preds.__getitem__, rank, SEARCH_BUDGET)
     keep: dict[int, dict[int, int]] = {}
     for x, needs in enumerate(needed):
         if not needs or x in plans:
@@ -319,7 +301,7 @@ def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, .
                 for u in near[x].get(a, ()):
                     producers.add(u)
         for p in producers:
-            if p in px or _reaches(preds, plans, position, p, x):
+            if p in px or planned.reaches(p, x):
                 continue
             lo, stack, seen = position[p], [x], {x}
             while stack:
@@ -329,7 +311,7 @@ def _lost_producers(c: Analysis, near_prod: Producers, needed: list[tuple[str, .
                     seen.add(y)
                     if y not in plans:
                         stack.append(y)
-                    elif _reaches(preds, original, position, p, y):
+                    elif original.reaches(p, y):
                         keep.setdefault(y, {}).setdefault(p, x)
     return keep
 
