@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from procsimp._checks import _shown, check_number, validated
+from procsimp._shared import share_fields_set
 from procsimp.errors import OptionError
 
 #: z-score of the 90th percentile of the standard normal distribution.
@@ -68,6 +69,12 @@ Positive = Annotated[float, Field(gt=0, le=MAX_DURATION, allow_inf_nan=False)]
 
 class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _share_fields_set(self) -> Any:
+        # frozen: durations with the same fields set share one set (see procsimp._shared)
+        share_fields_set(self)
+        return self
 
     @model_serializer(mode="wrap")
     def _keep_dist(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from procsimp._checks import validated
+from procsimp._shared import share_fields_set
 from procsimp._hooks import HOOKS
 from procsimp.calendar import Calendar
 from procsimp.deadlines import Deadline
@@ -187,6 +188,7 @@ def _shared_edge(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             edge = shared.get(value)
             if edge is None:
                 edge = shared[value] = handler(value)
+                share_fields_set(edge)
             return edge
     return handler(value)
 
@@ -304,6 +306,7 @@ class Step(Model):
         # (a copy of the step's mapping per step cost a 100,000-step file 0.4 s)
         if not self.name:
             object.__setattr__(self, "name", self.id)
+        share_fields_set(self)
         return self
 
     @model_serializer(mode="wrap")
