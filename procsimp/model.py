@@ -40,8 +40,8 @@ from pydantic import (
 )
 
 from procsimp._checks import validated
-from procsimp._shared import share_fields_set
 from procsimp._hooks import HOOKS
+from procsimp._shared import share_fields_set
 from procsimp.calendar import Calendar
 from procsimp.deadlines import Deadline
 from procsimp.durations import Duration, mean_of
