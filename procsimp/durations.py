@@ -71,10 +71,15 @@ class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _share_fields_set(self) -> Any:
-        # frozen: durations with the same fields set share one set (see procsimp._shared)
+    def _checked(self) -> Any:
+        # one call per duration: the family's own rule, then (frozen) the field set shared
+        # with durations that have the same fields set (see procsimp._shared)
+        self._check()
         share_fields_set(self)
         return self
+
+    def _check(self) -> None:
+        """Raise ``ValueError`` when the parameters do not fit together (each family's rule)."""
 
     @model_serializer(mode="wrap")
     def _keep_dist(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -114,13 +119,11 @@ class _ThreePoint(_Dist):
     mode: NonNegative
     high: NonNegative
 
-    @model_validator(mode="after")
-    def _ordered(self) -> _ThreePoint:
+    def _check(self) -> None:
         if not self.low <= self.mode <= self.high:
             raise ValueError(
                 f"{self.dist} needs low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
             )
-        return self
 
 
 class Triangular(_ThreePoint):
@@ -178,11 +181,9 @@ class Uniform(_Dist):
     low: NonNegative
     high: NonNegative
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
+    def _check(self) -> None:
         if self.low > self.high:
             raise ValueError(f"uniform needs low <= high, got {self.low}, {self.high}")
-        return self
 
     @property
     def mean(self) -> float:
@@ -209,8 +210,7 @@ class Lognormal(_Dist):
     mu: Annotated[float, Field(allow_inf_nan=False)] | None = None
     sigma: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
 
-    @model_validator(mode="after")
-    def _one_parametrisation(self) -> Lognormal:
+    def _check(self) -> None:
         by_quantiles = self.median is not None or self.p90 is not None
         by_moments = self.mu is not None or self.sigma is not None
         if by_quantiles == by_moments:
@@ -227,7 +227,6 @@ class Lognormal(_Dist):
         if not self.mean <= MAX_DURATION:
             raise ValueError(f"lognormal parameters give a mean above {MAX_DURATION:g}; check "
                              f"mu and sigma (or median and p90)")
-        return self
 
     @property
     def params(self) -> tuple[float, float]:

@@ -28,16 +28,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
-    field_validator,
     model_serializer,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from procsimp._checks import validated
 from procsimp._hooks import HOOKS
@@ -56,7 +57,14 @@ StepKind = Literal["task", "review", "approval", "signature", "handoff"]
 #: Step kinds whose steps give an approval (count towards ``approval_layers``).
 APPROVAL_KINDS: frozenset[str] = frozenset({"approval", "signature"})
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+_object_setattr = object.__setattr__
+#: A text field that also accepts null (the step's ``name``: null is the default), checked
+#: by pydantic itself rather than by a validator called for every step.
+_NULLABLE = GetPydanticSchema(lambda tp, handler: core_schema.nullable_schema(handler(tp)))
+
+#: Longest id (step, role, level, artifact) a file may use.
+MAX_ID_LENGTH = 200
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 #: Costs and rates up to 10^15 (any currency); the bound keeps expected costs finite.
 Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
@@ -187,10 +195,29 @@ def _shared_edge(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         if shared is not None:
             edge = shared.get(value)
             if edge is None:
-                edge = shared[value] = handler(value)
-                share_fields_set(edge)
+                edge = shared[value] = _plain_edge(value) \
+                    if 0 < len(value) <= MAX_ID_LENGTH else handler(value)
             return edge
     return handler(value)
+
+
+_PLAIN_EDGE: Predecessor | None = None
+
+
+def _plain_edge(step_id: str) -> Predecessor:
+    """``Predecessor.model_validate(step_id)`` for an id of valid length, built from a
+    validated template (a copy of its fields with another ``step``) without pydantic's
+    per-model calls: a 100,000-step file has about 85,000 of them."""
+    global _PLAIN_EDGE
+    template = _PLAIN_EDGE
+    if template is None:
+        template = _PLAIN_EDGE = Predecessor.model_validate("template")
+        share_fields_set(template)
+    edge = object.__new__(Predecessor)
+    _object_setattr(edge, "__dict__", {**template.__dict__, "step": step_id})
+    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        _object_setattr(edge, slot, getattr(template, slot))
+    return edge
 
 
 #: An ``after`` item: a predecessor, plain ids shared within a process (see above).
@@ -264,7 +291,7 @@ class Step(Model):
 
     id: Id
     """Unique step id."""
-    name: str = ""
+    name: Annotated[str, _NULLABLE] = ""
     """Display name; defaults to the id."""
     role: Id
     """The role performing the step."""
@@ -295,14 +322,10 @@ class Step(Model):
     digitizable: bool = False
     """The step can be done electronically (used by ``digitize``)."""
 
-    @field_validator("name", mode="before")
-    @classmethod
-    def _null_name(cls, name: Any) -> Any:
-        return "" if name is None else name
-
     @model_validator(mode="after")
     def _default_name(self) -> Step:
-        # an empty or missing name is the id; set in place on the new, not yet shared model
+        # an empty, null or missing name is the id; set in place on the new, not yet shared
+        # model
         # (a copy of the step's mapping per step cost a 100,000-step file 0.4 s)
         if not self.name:
             object.__setattr__(self, "name", self.id)

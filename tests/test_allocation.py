@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+from pydantic import ValidationError
+
 import procsimp as ps
 from benchmarks.generate import layered_data
 
@@ -66,3 +69,22 @@ def test_models_share_their_field_sets_and_copies_do_not_leak():
         "id": "a", "role": "c", "duration": {"dist": "triangular", "low": 1.0, "mode": 2.0,
                                              "high": 3.0}}
     assert ps.loads(ps.dumps(p)) == p
+
+
+def test_a_shared_plain_edge_is_what_pydantic_would_build():
+    from procsimp.model import _plain_edge
+
+    for step_id in ("a", "x" * 200, "Kepala Seksi / 2"):
+        built, validated = _plain_edge(step_id), ps.Predecessor.model_validate(step_id)
+        assert built == validated and built.__dict__ == validated.__dict__
+        assert built.model_fields_set == validated.model_fields_set
+        assert built.__pydantic_extra__ == validated.__pydantic_extra__
+        assert built.__pydantic_private__ == validated.__pydantic_private__
+        assert built.model_dump() == validated.model_dump() and ps.Predecessor.model_validate(
+            built.model_dump()) == built
+
+
+def test_an_overlong_plain_predecessor_is_still_refused_by_its_length():
+    with pytest.raises(ValidationError, match="step 'a': String should have at most 200"):
+        ps.Process.model_validate({**BASE, "steps": [{"id": "a", "role": "c",
+                                                      "after": ["s" * 201]}]})
