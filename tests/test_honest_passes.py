@@ -263,6 +263,19 @@ class TestSignaturesAfterDelayering:
                 ps.simplify(before, ["delayer"], options={"delayer": {
                     "remove_levels": ["echelon_3"], "signatories": mapping}})
 
+    def test_delayering_with_signatories_twice_is_delayering_once(self) -> None:
+        # DESIGN.md: every pass is idempotent. The first run moves kabid (echelon III) to the
+        # staff level and its signature to the secretary; the second finds no post left at
+        # echelon III, so the mapping for kabid has nothing left to move (it used to be an
+        # OptionError: "'kabid' is not at a level being removed")
+        before = self.office(RECOMMENDATION)
+        opts = {"delayer": {"remove_levels": ["echelon_3"],
+                            "signatories": {"kabid": "sekretaris"}}}
+        once = ps.simplify(before, ["delayer"], options=opts)
+        assert once.process.step("sign_rec").role == "sekretaris"
+        twice = ps.simplify(once.process, ["delayer"], options=opts)
+        assert twice.process == once.process and not twice.changes
+
     def test_a_post_of_another_organisation_is_left_alone(self) -> None:
         roles = [{"id": "kadis", "level": "head"},
                  {"id": "camat", "level": "echelon_3", "organisation": "kecamatan"},

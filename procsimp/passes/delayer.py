@@ -133,9 +133,12 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
         lower = [x for x in order[i + 1:] if x in remaining]
         return lower[0] if lower else [x for x in order[:i] if x in remaining][-1]
 
+    # no post of this office left at the levels being removed: they were delayered already
+    # (a second run), and a signatory named for them has nothing left to move
+    delayered = not any(r.level in removed and not r.external for r in process.roles)
     for post_id, signer_id in options.signatories.items():
         where = f"pass 'delayer': option 'signatories' maps {post_id!r} to {signer_id!r}"
-        if draft.roles[post_id].level not in removed:
+        if draft.roles[post_id].level not in removed and not delayered:
             raise OptionError(f"{where}, but {post_id!r} is not at a level being removed "
                               f"({', '.join(removed)}); name posts that lose their signing "
                               f"authority")
