@@ -20,7 +20,10 @@ _SETS: dict[frozenset[str], set[str]] = {}
 
 
 def share_fields_set(model: Any) -> None:
-    """Give a new, frozen ``model`` the shared set equal to its own ``model_fields_set``."""
+    """Give a new, frozen ``model`` the shared set equal to its own ``model_fields_set``
+    (a model of a subclass that is not frozen keeps its own: assigning a field adds to it)."""
+    if not type(model).model_config.get("frozen"):
+        return
     own = model.__pydantic_fields_set__
     key = frozenset(own)
     shared = _SETS.get(key)

@@ -88,3 +88,27 @@ def test_an_overlong_plain_predecessor_is_still_refused_by_its_length():
     with pytest.raises(ValidationError, match="step 'a': String should have at most 200"):
         ps.Process.model_validate({**BASE, "steps": [{"id": "a", "role": "c",
                                                       "after": ["s" * 201]}]})
+
+
+def test_a_subclass_that_is_not_frozen_keeps_its_own_field_set():
+    from pydantic import ConfigDict
+
+    class Editable(ps.Step):
+        model_config = ConfigDict(frozen=False)
+
+    a = Editable.model_validate({"id": "a", "role": "c"})
+    b = Editable.model_validate({"id": "b", "role": "c"})
+    assert a.model_fields_set is not b.model_fields_set
+    a.cost = 3.0
+    assert a.model_fields_set == {"id", "role", "cost"} and b.model_fields_set == {"id", "role"}
+
+
+def test_field_sets_survive_pickling_and_copies():
+    import copy
+    import pickle
+
+    p = ps.Process.model_validate({**BASE, "steps": [{"id": "a", "role": "c"},
+                                                    {"id": "b", "role": "c", "after": ["a"]}]})
+    for q in (pickle.loads(pickle.dumps(p)), copy.deepcopy(p), p.model_copy(deep=True)):
+        assert q == p
+        assert [s.model_fields_set for s in q.steps] == [s.model_fields_set for s in p.steps]
