@@ -8,6 +8,7 @@ pass runs, and the options strategies draw them from the process's ids.
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +51,18 @@ def markers(annotation: Any) -> Iterable[Names]:
             yield from markers(arg)
 
 
+def keys_named(annotation: Any) -> bool:
+    """Whether the keys of a mapping option name something (``Mapping[RoleId, RoleId]``; not
+    ``Mapping[str, RoleId]``, whose keys the pass checks itself)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return keys_named(typing.get_args(annotation)[0])
+    if isinstance(origin, type) and issubclass(origin, cabc.Mapping):
+        args = typing.get_args(annotation)
+        return bool(args) and any(True for _ in markers(args[0]))
+    return any(keys_named(arg) for arg in typing.get_args(annotation) if arg is not Ellipsis)
+
+
 def named_fields(options: type[BaseModel]) -> dict[str, NameKind]:
     """The option fields that name levels, roles or steps, with what they name."""
     out: dict[str, NameKind] = {}
@@ -75,5 +88,5 @@ def ids_of(process: Process, kind: NameKind) -> list[str]:
 
 
 
-__all__ = ["LevelId", "NameKind", "Names", "RoleId", "StepId", "ids_of", "markers",
+__all__ = ["LevelId", "NameKind", "Names", "RoleId", "StepId", "ids_of", "keys_named", "markers",
            "named_fields"]

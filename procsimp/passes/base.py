@@ -42,7 +42,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from procsimp._checks import validated
 from procsimp.errors import OptionError
-from procsimp.passes._names import LevelId, NameKind, RoleId, StepId, ids_of, named_fields
+from procsimp.passes._names import (
+    LevelId,
+    NameKind,
+    RoleId,
+    StepId,
+    ids_of,
+    keys_named,
+    named_fields,
+)
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -101,13 +109,15 @@ def amount(value: float) -> str:
     return f"{value:,.0f}" if "e" in text else text  # "inf" stays "inf"
 
 
-def _strings(value: Any) -> Iterable[str]:
-    """The strings of an option value (itself, or the items of a tuple, list or set)."""
+def _strings(value: Any, keys: bool = True) -> Iterable[str]:
+    """The strings of an option value (itself, or the items of a tuple, list or set; of a
+    mapping, its values and, with ``keys``, its keys)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _strings(key)
+            if keys:
+                yield from _strings(key)
             yield from _strings(item)
     elif isinstance(value, (tuple, list, set, frozenset)):
         for item in value:
@@ -184,7 +194,9 @@ class PassInfo:
             if kind not in have:
                 have[kind] = ids_of(process, kind)
             known = set(have[kind])
-            for value in dict.fromkeys(_strings(getattr(options, option, None))):
+            keys = keys_named(type(options).model_fields[option].annotation) \
+                if option in type(options).model_fields else True
+            for value in dict.fromkeys(_strings(getattr(options, option, None), keys)):
                 if value in known:
                     continue
                 close = difflib.get_close_matches(value, have[kind], n=1, cutoff=0.6)

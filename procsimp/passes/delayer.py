@@ -41,6 +41,7 @@ climbs).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -70,11 +71,13 @@ class DelayerOptions(PassOptions):
     """Other work at removed levels: kept by the same people as functional posts at the
     nearest remaining level below (``functional``), or handed to a post at that level
     (``below``)."""
-    signatories: Mapping[RoleId, RoleId] = {}
+    signatories: Mapping[str, RoleId] = {}
     """Who signs in place of a post at a removed level, e.g. ``{division_head:
     head_of_office}`` (default: the nearest post above it at a remaining level). With a
     workload (``arrivals``), a signature that lands on a post at or above 90 %
-    utilisation is reported with a warning in its change."""
+    utilisation is reported with a warning in its change. A post that is not at a removed
+    level, or that the process does not have, is an error, unless the pass has nothing else
+    to change (a second run, after the first moved or abolished the post): then a note."""
 
     @model_validator(mode="after")
     def _one_of(self) -> DelayerOptions:
@@ -84,14 +87,28 @@ class DelayerOptions(PassOptions):
 
     @classmethod
     def strategy(cls, process: Process) -> SearchStrategy[dict[str, Any]]:
-        """Levels to remove or to keep (one of the two), and how to reassign the work."""
+        """Levels to remove or to keep (one of the two), how to reassign the work, and at
+        times who signs for some posts at the removed levels (a post at a level that stays)."""
         from procsimp.passes._strategies import ids, st
 
         levels = ids(process, "level")
-        return st.builds(lambda key, chosen, reassign: {key: chosen, "reassign": reassign},
-                         st.sampled_from(["remove_levels", "keep_levels"]),
+        locked = {lv.id for lv in process.levels if lv.locked}
+
+        def with_signatories(choice: tuple[str, list[str], str]) -> Any:
+            key, chosen, reassign = choice
+            removed = {lv for lv in levels if (lv in chosen) == (key == "remove_levels")}
+            removed -= locked
+            posts = [r.id for r in process.roles if r.level in removed and not r.external]
+            signers = [r.id for r in process.roles if r.level not in removed]
+            signatories = st.dictionaries(st.sampled_from(posts), st.sampled_from(signers),
+                                          max_size=2) if posts and signers else st.just({})
+            return signatories.map(lambda mapping: {key: chosen, "reassign": reassign,
+                                                    **({"signatories": mapping} if mapping
+                                                       else {})})
+
+        return st.tuples(st.sampled_from(["remove_levels", "keep_levels"]),
                          st.lists(st.sampled_from(levels), unique=True, max_size=len(levels)),
-                         st.sampled_from(["functional", "below"]))
+                         st.sampled_from(["functional", "below"])).flatmap(with_signatories)
 
 
 def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Change]]:
@@ -133,15 +150,26 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
         lower = [x for x in order[i + 1:] if x in remaining]
         return lower[0] if lower else [x for x in order[:i] if x in remaining][-1]
 
-    # no post of this office left at the levels being removed: they were delayered already
-    # (a second run), and a signatory named for them has nothing left to move
-    delayered = not any(r.level in removed and not r.external for r in process.roles)
+    # a signatory for a post that is not (or no longer) at a removed level: a mistake, unless
+    # the pass has nothing left to do (a second run: the first moved or abolished the post);
+    # so it is an error only when this run changes something, and a note otherwise
+    misnamed: list[tuple[str, str, str]] = []  # (the error, the entry, why it is unused)
     for post_id, signer_id in options.signatories.items():
         where = f"pass 'delayer': option 'signatories' maps {post_id!r} to {signer_id!r}"
-        if draft.roles[post_id].level not in removed and not delayered:
-            raise OptionError(f"{where}, but {post_id!r} is not at a level being removed "
-                              f"({', '.join(removed)}); name posts that lose their signing "
-                              f"authority")
+        if post_id not in draft.roles:
+            roles = [r.id for r in process.roles]
+            close = difflib.get_close_matches(post_id, roles, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            misnamed.append((f"{where}, but process {process.name!r} has no role {post_id!r}"
+                             f"{hint}; its roles are {', '.join(roles)}",
+                             f"{post_id!r} to {signer_id!r}",
+                             f"the process has no post {post_id!r}{hint}"))
+        elif draft.roles[post_id].level not in removed:
+            misnamed.append((f"{where}, but {post_id!r} is not at a level being removed "
+                             f"({', '.join(removed)}); name posts that lose their signing "
+                             f"authority",
+                             f"{post_id!r} to {signer_id!r}",
+                             "that post is not at a level being removed"))
         if draft.roles[signer_id].level in removed:
             raise OptionError(f"{where}, but {signer_id!r} is at the removed level "
                               f"{draft.roles[signer_id].level!r}; name a post at a level that "
@@ -285,6 +313,12 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
             new_roles[i] = r.model_copy(update={"reports_to": boss})
     # emptied levels stay declared (the grade remains, its posts are now functional), so a
     # second run with the same options names levels the process has and finds nothing to do
+    if misnamed:
+        if any(c.kind != "skipped" for c in changes):
+            raise OptionError("; ".join(error for error, _, _ in misnamed))
+        for _, entry, why in misnamed:
+            note("skipped", (), f"Option signatories: {entry} is not used: {why}, and nothing "
+                                f"is left to delayer (a second run?).")
     result = draft.build(roles=tuple(new_roles))
     return result, _warn_overload(process, result, changes)
 
