@@ -27,7 +27,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from bpmn_exports import case_process, export_cases
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from strategies import processes
 from test_bpmn_export import END_CASES
 
@@ -193,7 +193,53 @@ def test_end_joins_run_to_completion(case: str) -> None:
     check_runs(END_CASES[case][0])
 
 
+#: A send-back around a parallel region that holds another send-back (found by the CI profile,
+#: shrunk by hand): the export is plain BPMN (exclusive loop merges before 0s0 and 0s5, checks
+#: after 0s7 and 0s8, parallel forks and joins), but SpiffWorkflow 3.2's parallel join fails on
+#: the second pass (``task.parent`` is None in its unstructured join: a task from the first
+#: pass that the loop pruned; compare its "gateway in loop" fixes, sartography/SpiffWorkflow
+#: pull request 344).
+NESTED_LOOPS = [
+    {"id": "0s0", "role": "0R0"},
+    {"id": "0s1", "role": "0R0", "after": [{"step": "0s0", "p": 0.5}]},
+    {"id": "0s2", "role": "0R0", "after": [{"step": "0s0", "p": 0.5}]},
+    {"id": "0s3", "role": "0R0", "after": ["0s1", "0s2"], "join": "any"},
+    {"id": "0s4", "role": "0R1", "after": ["0s3"]},
+    {"id": "0s5", "role": "0R0", "after": ["0s3"]},
+    {"id": "0s6", "role": "0R0", "after": ["0s5"]},
+    {"id": "0s7", "role": "0R0", "after": ["0s6", "0s5"], "rework": {"to": "0s5", "p": 0.0}},
+    {"id": "0s8", "role": "0R0", "after": ["0s7", "0s4"], "rework": {"to": "0s0", "p": 0.0}}]
+
+
+def spiff_join_defect(exc: BaseException) -> bool:
+    """Whether ``exc`` is the defect above: an AttributeError raised in SpiffWorkflow's own
+    join code, not in procsimp's or this test's."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    return isinstance(exc, AttributeError) and bool(frames) and \
+        "SpiffWorkflow" in frames[-1].filename and "join" in frames[-1].filename
+
+
+@pytest.mark.xfail(raises=AttributeError, strict=True,
+                   reason="SpiffWorkflow 3.2: a parallel join inside nested loops (see above)")
+def test_nested_send_backs_around_parallel_joins_run_in_spiffworkflow() -> None:
+    proc = ps.Process.model_validate({
+        "levels": ["0L0"], "roles": [{"id": "0R0", "level": "0L0"},
+                                     {"id": "0R1", "level": "0L0"}], "steps": NESTED_LOOPS})
+    try:
+        check_runs(proc)
+    except AttributeError as exc:
+        assert spiff_join_defect(exc), exc  # the engine's defect, not ours
+        raise
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(processes(choices=True, rework=True, needs=True, open_choices=True, text_ids=True))
 def test_random_processes_run_to_completion(proc: ps.Process) -> None:
-    check_runs(proc)
+    try:
+        check_runs(proc)
+    except AttributeError as exc:
+        if not spiff_join_defect(exc):
+            raise
+        reject()  # a shape the oracle cannot run (see NESTED_LOOPS); every other one must
