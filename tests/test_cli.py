@@ -217,9 +217,14 @@ class TestCheckedBeforeAnyWork:
         def refuse(*args: object, **kwargs: object) -> None:
             raise AssertionError("work started before the arguments were checked")
 
+        # the modules are loaded on first use (procsimp's lazy namespace): load them here, so
+        # the fixture works when this file runs alone
+        import procsimp.batch
+        import procsimp.pipeline
+
         monkeypatch.setattr("procsimp.load", refuse)
-        monkeypatch.setattr(sys.modules["procsimp.pipeline"], "simplify", refuse)
-        monkeypatch.setattr(sys.modules["procsimp.batch"], "portfolio", refuse)
+        monkeypatch.setattr(procsimp.pipeline, "simplify", refuse)
+        monkeypatch.setattr(procsimp.batch, "portfolio", refuse)
 
     @pytest.mark.parametrize(("argv", "names"), [
         (["convert", LETTER, "-o", "x.txt"], ["'x.txt'", ".yaml", ".bpmn"]),
