@@ -337,7 +337,10 @@ class TestOnTime:
         k_before, k_after = int((before.on_time == 1).sum()), int((after.on_time == 1).sum())
         assert record["before"] == k_before / N and record["after"] == k_after / N
         assert record["change"] == pytest.approx((k_after - k_before) / N)
-        assert 0 < record["before"] < record["after"] < 1  # interior shares, not corners
+        # the after share is interior (about 25 %), so Wilson's formula is checked off the
+        # corners; the before share (about 1.5 %) is 0 of 200 cases for about one seed in
+        # twenty, and the seed hashes the file's path, so it depends on the checkout's folder
+        assert 0 <= record["before"] < record["after"] < 1
         for key, k in (("before", k_before), ("after", k_after)):
             assert (record[f"{key}_low"], record[f"{key}_high"]) == pytest.approx(
                 wilson_by_hand(k, N), abs=1e-12)
