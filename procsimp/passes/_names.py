@@ -3,7 +3,10 @@
 An option whose strings name levels, roles or steps says so in its type
 (:data:`LevelId`, :data:`RoleId`, :data:`StepId`, alone or in a tuple, list,
 mapping or ``| None``); the runner checks them against the process before a
-pass runs, and the options strategies draw them from the process's ids.
+pass runs, and the options strategies draw them from the process's ids. A
+mapping's keys are checked only when their type is marked too
+(``Mapping[RoleId, RoleId]``): with ``Mapping[str, RoleId]`` the pass checks its
+keys itself (``delayer``'s ``signatories``, whose posts a first run may remove).
 """
 
 from __future__ import annotations
