@@ -251,3 +251,33 @@ class TestCustomPass:
                 ps.simplify(letter_process, ["broken"])
         finally:
             ps.unregister_pass("broken")
+
+
+def test_the_runner_checks_mapping_keys_only_when_they_are_marked() -> None:
+    from collections.abc import Mapping
+
+    from procsimp.passes import RoleId
+
+    class Marked(ps.PassOptions):
+        who: Mapping[RoleId, RoleId] = {}
+
+    class Unmarked(ps.PassOptions):
+        who: Mapping[str, RoleId] = {}
+
+    def same(process: ps.Process, options: Any) -> tuple[ps.Process, list[ps.Change]]:
+        return process, []
+
+    proc = ps.Process.model_validate({"levels": ["staff"], "roles": [{"id": "clerk",
+                                                                      "level": "staff"}],
+                                      "steps": [{"id": "a", "role": "clerk"}]})
+    ps.register_pass("marked_keys", options=Marked)(same)
+    ps.register_pass("unmarked_keys", options=Unmarked)(same)
+    try:
+        with pytest.raises(ps.OptionError, match="names role 'ghost', which process"):
+            ps.run_pass(proc, "marked_keys", who={"ghost": "clerk"})
+        assert ps.run_pass(proc, "unmarked_keys", who={"ghost": "clerk"})[0] is proc
+        with pytest.raises(ps.OptionError, match="names role 'ghost', which process"):
+            ps.run_pass(proc, "unmarked_keys", who={"clerk": "ghost"})  # values still are
+    finally:
+        ps.unregister_pass("marked_keys")
+        ps.unregister_pass("unmarked_keys")
