@@ -1,4 +1,5 @@
-"""Field sets shared between frozen models: fewer objects for the garbage collector.
+"""Field sets shared between frozen models, and quick copies of models: fewer objects
+and calls for the garbage collector and the interpreter on large processes.
 
 pydantic gives every validated model its own ``set`` of the fields that were set
 (``model_fields_set``). A set is always tracked by the garbage collector, so a
@@ -25,8 +26,15 @@ def share_fields_set(model: Any) -> None:
     if not type(model).model_config.get("frozen"):
         return
     own = model.__pydantic_fields_set__
-    key = frozenset(own)
-    shared = _SETS.get(key)
-    if shared is None:
-        shared = _SETS.setdefault(key, own)
-    _object_setattr(model, "__pydantic_fields_set__", shared)
+    _object_setattr(model, "__pydantic_fields_set__", _SETS.setdefault(frozenset(own), own))
+
+
+def replaced(model: Any, **fields: Any) -> Any:
+    """A copy of a validated model with ``fields`` replaced by values already valid for them,
+    without pydantic's per-copy work (``model_copy(update=...)`` also copies and extends the
+    field set): the copy keeps the original's field set, extra and private attributes."""
+    new = object.__new__(type(model))
+    _object_setattr(new, "__dict__", {**model.__dict__, **fields})
+    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        _object_setattr(new, slot, getattr(model, slot))
+    return new

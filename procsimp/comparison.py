@@ -357,11 +357,11 @@ class Report(Renderable):
             lines.append("Cut = before - after. Both versions are simulated on the same cases; "
                          "the interval of the mean cut comes from the paired differences, "
                          f"{quantiles}.")
-        rises = [r for r in self.metrics if r.name == "cycle_efficiency" and r.cut < 0]
-        if rises:
-            r = rises[0]
-            lines.append(f"Cycle efficiency rose from {r.before:.1%} to {r.after:.1%}: a rise "
-                         f"is the improvement here, so its cut is negative.")
+        efficiency = self.metric("cycle_efficiency")
+        if efficiency.cut < 0:
+            lines.append(f"Cycle efficiency rose from {efficiency.before:.1%} to "
+                         f"{efficiency.after:.1%}: a rise is the improvement here, so its cut "
+                         f"is negative.")
         return lines + list(self.notes)
 
     def __repr__(self) -> str:

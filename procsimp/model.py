@@ -42,7 +42,7 @@ from pydantic_core import core_schema
 
 from procsimp._checks import validated
 from procsimp._hooks import HOOKS
-from procsimp._shared import share_fields_set
+from procsimp._shared import replaced, share_fields_set
 from procsimp.calendar import Calendar
 from procsimp.deadlines import Deadline
 from procsimp.durations import Duration, mean_of
@@ -57,7 +57,6 @@ StepKind = Literal["task", "review", "approval", "signature", "handoff"]
 #: Step kinds whose steps give an approval (count towards ``approval_layers``).
 APPROVAL_KINDS: frozenset[str] = frozenset({"approval", "signature"})
 
-_object_setattr = object.__setattr__
 #: A text field that also accepts null (the step's ``name``: null is the default), checked
 #: by pydantic itself rather than by a validator called for every step.
 _NULLABLE = GetPydanticSchema(lambda tp, handler: core_schema.nullable_schema(handler(tp)))
@@ -201,22 +200,16 @@ def _shared_edge(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     return handler(value)
 
 
-_PLAIN_EDGE: Predecessor | None = None
+#: A validated plain predecessor: the others are copies of it with another ``step``
+#: (``Predecessor.model_validate(step_id)`` for an id of valid length, without pydantic's
+#: per-model calls: a 100,000-step file has about 85,000 of them).
+_PLAIN_EDGE = Predecessor.model_validate("template")
+share_fields_set(_PLAIN_EDGE)
 
 
 def _plain_edge(step_id: str) -> Predecessor:
-    """``Predecessor.model_validate(step_id)`` for an id of valid length, built from a
-    validated template (a copy of its fields with another ``step``) without pydantic's
-    per-model calls: a 100,000-step file has about 85,000 of them."""
-    global _PLAIN_EDGE
-    template = _PLAIN_EDGE
-    if template is None:
-        template = _PLAIN_EDGE = Predecessor.model_validate("template")
-        share_fields_set(template)
-    edge = object.__new__(Predecessor)
-    _object_setattr(edge, "__dict__", {**template.__dict__, "step": step_id})
-    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
-        _object_setattr(edge, slot, getattr(template, slot))
+    """``Predecessor.model_validate(step_id)`` for an id of valid length."""
+    edge: Predecessor = replaced(_PLAIN_EDGE, step=step_id)
     return edge
 
 
@@ -324,9 +317,8 @@ class Step(Model):
 
     @model_validator(mode="after")
     def _default_name(self) -> Step:
-        # an empty, null or missing name is the id; set in place on the new, not yet shared
-        # model
-        # (a copy of the step's mapping per step cost a 100,000-step file 0.4 s)
+        # an empty, null or missing name is the id, set in place on the new, not yet shared
+        # model (a copy of the step's mapping per step cost a 100,000-step file 0.4 s)
         if not self.name:
             object.__setattr__(self, "name", self.id)
         share_fields_set(self)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from procsimp._checks import validated
+from procsimp._shared import replaced
 from procsimp.durations import Exponential, add, mean_of, scaled, scv_of, variance_of
 from procsimp.errors import OptionError
 from procsimp.render import Cell, Renderable, Table, Tables
@@ -503,16 +504,6 @@ def queued(process: Process) -> Process:
     return _queued_copy(process, cap.roles)
 
 
-def _with_duration(step: Any, duration: float) -> Any:
-    """A copy of a step with another (already valid) duration, built without pydantic's
-    per-copy overhead: 10,000 steps in milliseconds."""
-    new = object.__new__(type(step))
-    object.__setattr__(new, "__dict__", {**step.__dict__, "duration": duration})
-    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
-        object.__setattr__(new, slot, getattr(step, slot))
-    return new
-
-
 def _queued_copy(process: Process, roles: dict[str, RoleCapacity], *,
                  means: bool = False) -> Process:
     """Queueing steps' durations replaced by wait + service (``means``: by its mean, a
@@ -527,7 +518,8 @@ def _queued_copy(process: Process, roles: dict[str, RoleCapacity], *,
             duration: Any = r.wait + mean_of(step.work) / r.availability
         else:
             duration = add(r.wait, scaled(step.work, 1.0 / r.availability))
-        steps.append(_with_duration(step, duration) if means else
+        # a mean is an already valid duration: a quick copy (10,000 steps in milliseconds)
+        steps.append(replaced(step, duration=duration) if means else
                      step.model_copy(update={"duration": duration}))
     return process.model_copy(update={"steps": tuple(steps), "arrivals": None})
 

@@ -133,6 +133,12 @@ def _listing(ids: list[str]) -> str:
     return shown + (f", ... ({len(ids)} in all)" if len(ids) > LISTED else "") or "(none)"
 
 
+def _did_you_mean(value: str, ids: list[str]) -> str:
+    """`` (did you mean 'x'?)`` with the id closest to ``value``, or nothing."""
+    close = difflib.get_close_matches(value, ids, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class PassOptions(BaseModel):
     """Base of every pass's options: frozen, unknown options refused."""
 
@@ -194,15 +200,13 @@ class PassInfo:
             if kind not in have:
                 have[kind] = ids_of(process, kind)
             known = set(have[kind])
-            keys = keys_named(type(options).model_fields[option].annotation) \
-                if option in type(options).model_fields else True
+            keys = keys_named(self.options.model_fields[option].annotation)
             for value in dict.fromkeys(_strings(getattr(options, option, None), keys)):
                 if value in known:
                     continue
-                close = difflib.get_close_matches(value, have[kind], n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(f"option {option!r} names {kind} {value!r}, which process "
-                                f"{process.name!r} does not have{hint}; its {kind}s are "
+                                f"{process.name!r} does not have"
+                                f"{_did_you_mean(value, have[kind])}; its {kind}s are "
                                 f"{_listing(have[kind])}")
         if problems:
             raise OptionError(f"pass {self.name!r}: {'; '.join(problems)}")

@@ -41,7 +41,6 @@ climbs).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -52,7 +51,15 @@ from procsimp.durations import mean_of
 from procsimp.errors import OptionError
 from procsimp.model import APPROVAL_KINDS, Process, Role, Step
 from procsimp.passes._edit import Draft
-from procsimp.passes.base import Change, LevelId, PassOptions, RoleId, amount
+from procsimp.passes.base import (
+    Change,
+    LevelId,
+    PassOptions,
+    RoleId,
+    _did_you_mean,
+    _listing,
+    amount,
+)
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -158,10 +165,9 @@ def delayer(ctx: PassContext, options: DelayerOptions) -> tuple[Process, list[Ch
         where = f"pass 'delayer': option 'signatories' maps {post_id!r} to {signer_id!r}"
         if post_id not in draft.roles:
             roles = [r.id for r in process.roles]
-            close = difflib.get_close_matches(post_id, roles, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = _did_you_mean(post_id, roles)
             misnamed.append((f"{where}, but process {process.name!r} has no role {post_id!r}"
-                             f"{hint}; its roles are {', '.join(roles)}",
+                             f"{hint}; its roles are {_listing(roles)}",
                              f"{post_id!r} to {signer_id!r}",
                              f"the process has no post {post_id!r}{hint}"))
         elif draft.roles[post_id].level not in removed:
