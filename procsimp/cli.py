@@ -32,6 +32,7 @@ Bad input prints one clear message on standard error and exits with status 2
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import json
 import sys
@@ -643,14 +644,45 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(f"procsimp: warning: {message}", file=sys.stderr if file is None else file)
 
 
+#: Characters the console could not show in this run (printed as escapes instead).
+_ESCAPED = [0]
+_ESCAPE_HANDLER = "procsimp.cli.escape"
+
+
+def _escape_and_count(exc: UnicodeError) -> tuple[str | bytes, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    _ESCAPED[0] += exc.end - exc.start
+    return codecs.backslashreplace_errors(exc)
+
+
 def _escape_what_the_console_cannot_show() -> None:
     """On a console that cannot encode every character (``PYTHONIOENCODING=ascii``, an old
-    code page), print the others as ``\\u2014`` escapes instead of failing on a name."""
+    code page), print the others as ``\\u2014`` escapes instead of failing on a name, and
+    count them: :func:`main` then says so and exits with 2 (the output is not as written)."""
+    codecs.register_error(_ESCAPE_HANDLER, _escape_and_count)
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if encoding and not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
             with contextlib.suppress(ValueError, OSError):  # a closed stream: leave it
-                stream.reconfigure(errors="backslashreplace")
+                stream.reconfigure(errors=_ESCAPE_HANDLER)
+
+
+def _console_note(status: int) -> int:
+    """Exit 2 with one line when the console had to escape characters of a run that
+    otherwise succeeded: a script must not take the escaped names for the real ones."""
+    escaped, _ESCAPED[0] = _ESCAPED[0], 0
+    if status != 0 or not escaped:
+        return status
+    with contextlib.suppress(ValueError, OSError):
+        sys.stdout.flush()
+    encoding = getattr(sys.stdout, "encoding", None) or "?"
+    noun = "character" if escaped == 1 else "characters"
+    print(f"procsimp: error: this console ({encoding}) cannot show {escaped} {noun} of the "
+          f"output, printed above as \\u escapes; set PYTHONIOENCODING=utf-8 (or a UTF-8 "
+          f"locale) to see them as written",
+          file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -668,7 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return int(args.run(args))
+            return _console_note(int(args.run(args)))
     except ProcsimpError as exc:
         if debug:
             traceback.print_exc()

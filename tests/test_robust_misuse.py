@@ -97,10 +97,25 @@ class TestCommandLine:
     def test_a_name_an_ascii_console_cannot_show(self, tmp_path: Path) -> None:
         ps.save(chain(1, 2, name="Surat keluar \u2014 dinas"), tmp_path / "a.yaml")
         run = cli("measure", str(tmp_path / "a.yaml"), "-n", "0", PYTHONIOENCODING="ascii")
-        # the figures are printed, the dash escaped, rather than an internal error
-        assert run.returncode == 0, run.stderr
+        # the figures are printed, the dash escaped, rather than an internal error; then
+        # one line says so, and exit 2 tells a script the names are not as written
         assert run.stdout.splitlines()[0] == "Surat keluar \\u2014 dinas"
         assert "lead time         3.00 days" in run.stdout
+        one_line_error(run, "cannot show 1 character", "PYTHONIOENCODING=utf-8")
+
+    def test_an_ascii_name_on_an_ascii_console_is_not_an_error(self, tmp_path: Path) -> None:
+        ps.save(chain(1, 2, name="Surat keluar - dinas"), tmp_path / "a.yaml")
+        run = cli("measure", str(tmp_path / "a.yaml"), "-n", "0", PYTHONIOENCODING="ascii")
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines()[0] == "Surat keluar - dinas"
+        assert run.stderr == ""
+
+    def test_a_failing_run_on_an_ascii_console_keeps_its_own_error(self,
+                                                                   tmp_path: Path) -> None:
+        missing = tmp_path / "surat\u2014keluar.yaml"
+        run = cli("measure", str(missing), PYTHONIOENCODING="ascii")
+        one_line_error(run, "surat\\u2014keluar.yaml")
+        assert "cannot show" not in run.stderr
 
     def test_an_unreachable_dask_scheduler(self, tmp_path: Path) -> None:
         pytest.importorskip("distributed")
