@@ -15,7 +15,10 @@ printed with a verdict. Nothing here asserts on timings.
   built by validation) and on a copy that builds its analysis anew (target: under 1 s);
 - load: ``ps.load`` of a 1,000,000-step JSON file in a fresh subprocess against
   ``json.load`` and pandas (``json_normalize`` of the steps) on the same file, each in its
-  own subprocess, with the peak RSS of each (target: at most 2x, bounded memory).
+  own subprocess, with the peak RSS of each (target: at most 2x, bounded memory);
+- the floor under both: plain pydantic models of the same shape
+  (``benchmarks/plain_models.py``: no check of procsimp's) validating the same data, in
+  the same run.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ if str(ROOT) not in sys.path:
 
 import procsimp as ps  # noqa: E402
 from benchmarks.generate import layered_data  # noqa: E402
+from benchmarks.plain_models import PlainProcess  # noqa: E402
 
 IMPORT_TARGET = 0.4
 VALIDATE_TARGET = 1.5
@@ -101,10 +105,14 @@ def bench_scale(args: argparse.Namespace) -> None:
     data = layered_data(big, WIDTH, args.seed, with_choices=args.choices)
     text = json.dumps(data)
     t_json, _ = _best(lambda text=text: json.loads(text), args.repeats)
+    t_plain, _ = _best(lambda data=data: PlainProcess.model_validate(data), args.repeats)
     t_valid, proc = _best(lambda data=data: ps.Process.model_validate(data), args.repeats)
     rows += [(f"validate {big:,} steps", f"{t_valid:.2f} s",
               f"target < {VALIDATE_TARGET} s: {_ok(t_valid < VALIDATE_TARGET)}; "
-              f"json.loads of the same data {t_json:.2f} s ({t_valid / t_json:.1f}x)")]
+              f"json.loads of the same data {t_json:.2f} s ({t_valid / t_json:.1f}x)"),
+             ("  plain pydantic models, same shape", f"{t_plain:.2f} s",
+              f"no check of procsimp's (benchmarks/plain_models.py): {t_plain / t_json:.1f}x "
+              f"json.loads; procsimp adds {t_valid - t_plain:.2f} s")]
     del text
 
     fresh = ps.Process.model_validate(data)
@@ -147,6 +155,9 @@ def _child(mode: str, path: str) -> None:
 
         with open(path, encoding="utf-8") as f:
             pd.json_normalize(json.load(f)["steps"])
+    elif mode == "pydantic":
+        with open(path, encoding="utf-8") as f:
+            PlainProcess.model_validate(json.load(f))
     else:
         ps.load(path)
     seconds = time.perf_counter() - t0
@@ -171,16 +182,21 @@ def bench_load(args: argparse.Namespace) -> None:
         t_write = time.perf_counter() - t0
         gc.collect()
         size = path.stat().st_size / 1e6
-        got = {mode: _run_child(mode, path) for mode in ("json", "pandas", "procsimp")}
+        got = {mode: _run_child(mode, path) for mode in ("json", "pandas", "pydantic",
+                                                          "procsimp")}
     base = got["json"]
     pd_ = got["pandas"]
     mine = got["procsimp"]
+    floor = got["pydantic"]
     ratio = mine["seconds"] / base["seconds"]
     _table(f"10. ps.load of a {n:,}-step JSON file ({size:,.0f} MB, written in "
            f"{t_write:.0f} s); each reader in a fresh subprocess", [
                ("json.load", f"{base['seconds']:.1f} s", f"peak RSS {base['rss_mb']:,.0f} MB"),
                ("pandas (json.load + json_normalize)", f"{pd_['seconds']:.1f} s",
                 f"peak RSS {pd_['rss_mb']:,.0f} MB"),
+               ("plain pydantic models (json.load + validate)", f"{floor['seconds']:.1f} s",
+                f"peak RSS {floor['rss_mb']:,.0f} MB; {floor['seconds'] / base['seconds']:.1f}x "
+                f"json.load: the floor for any pydantic Process"),
                ("ps.load (validated Process)", f"{mine['seconds']:.1f} s",
                 f"peak RSS {mine['rss_mb']:,.0f} MB"),
                ("ps.load / json.load", f"{ratio:.1f}x",
