@@ -687,6 +687,7 @@ def _console_note(status: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    _ESCAPED[0] = 0  # counted per run (tests call main several times in one interpreter)
     _escape_what_the_console_cannot_show()
     try:
         args = build_parser().parse_args(argv)
