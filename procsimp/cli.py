@@ -26,7 +26,9 @@ Every command that reads one process reads standard input when FILE is ``-``
 (``--format yaml|json|bpmn``, default yaml); ``--help`` shows examples.
 
 Bad input prints one clear message on standard error and exits with status 2
-(``--debug`` adds the traceback); an unexpected internal error exits with 1.
+(``--debug`` adds the traceback); an unexpected internal error exits with 1. On a
+console that cannot show some characters of the output, they are printed as escapes
+and the run ends with one such message and status 2.
 """
 
 from __future__ import annotations
@@ -671,11 +673,11 @@ def _escape_what_the_console_cannot_show() -> None:
 def _console_note(status: int) -> int:
     """Exit 2 with one line when the console had to escape characters of a run that
     otherwise succeeded: a script must not take the escaped names for the real ones."""
+    with contextlib.suppress(ValueError, OSError):  # what is still buffered is counted too
+        sys.stdout.flush()
     escaped, _ESCAPED[0] = _ESCAPED[0], 0
     if status != 0 or not escaped:
         return status
-    with contextlib.suppress(ValueError, OSError):
-        sys.stdout.flush()
     encoding = getattr(sys.stdout, "encoding", None) or "?"
     noun = "character" if escaped == 1 else "characters"
     print(f"procsimp: error: this console ({encoding}) cannot show {escaped} {noun} of the "
