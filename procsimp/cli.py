@@ -646,7 +646,8 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(f"procsimp: warning: {message}", file=sys.stderr if file is None else file)
 
 
-#: Characters the console could not show in this run (printed as escapes instead).
+#: Characters the console could not show in this run of :func:`main` (printed as escapes
+#: instead); :func:`main` sets it to 0 when it starts.
 _ESCAPED = [0]
 _ESCAPE_HANDLER = "procsimp.cli.escape"
 
@@ -675,7 +676,7 @@ def _console_note(status: int) -> int:
     otherwise succeeded: a script must not take the escaped names for the real ones."""
     with contextlib.suppress(ValueError, OSError):  # what is still buffered is counted too
         sys.stdout.flush()
-    escaped, _ESCAPED[0] = _ESCAPED[0], 0
+    escaped = _ESCAPED[0]
     if status != 0 or not escaped:
         return status
     encoding = getattr(sys.stdout, "encoding", None) or "?"
